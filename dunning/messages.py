@@ -1,0 +1,74 @@
+"""Payloads of the signals and updates (CONTRACT.md, "Signals" and "Updates")."""
+
+from datetime import datetime
+
+from pydantic import Field, field_validator, model_validator
+
+from dunning.case import ContractModel
+from dunning.enums import OperatorAction, PaymentChannel
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class PaymentMethodUpdated(ContractModel):
+    """The customer gave a new payment method: retry now, within the network rules."""
+
+    payment_method_id: str | None = None
+    """The new Stripe payment method (`pm_…`); the customer's default when omitted."""
+
+
+class InvoicePaid(ContractModel):
+    """The invoice was paid outside the workflow: close as recovered."""
+
+    paid_at: datetime | None = None
+    """When it was paid."""
+    via: PaymentChannel | None = None
+    """How it was paid."""
+    reference: str | None = Field(default=None, max_length=255)
+    """A remittance or transaction reference."""
+
+
+class PoNumberProvided(ContractModel):
+    """The customer's PO number, to put on the invoice before it is re-sent."""
+
+    po_number: str = Field(min_length=1, max_length=100)
+    """The purchase order number."""
+    provided_by: str | None = Field(default=None, max_length=255)
+    """Who provided it."""
+
+    @field_validator("po_number")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("po_number must not be blank")
+        return value.strip()
+
+
+class BillingContactCorrected(ContractModel):
+    """The right accounts-payable contact for the invoice."""
+
+    email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
+    """The contact's email address."""
+    name: str | None = Field(default=None, max_length=255)
+    """The contact's name."""
+    provided_by: str | None = Field(default=None, max_length=255)
+    """Who provided it."""
+
+
+class OperatorDecision(ContractModel):
+    """A person's decision on a case."""
+
+    action: OperatorAction
+    """What to do."""
+    days: int | None = Field(default=None, gt=0, le=365)
+    """For `extend`: how many days to push every remaining step."""
+    note: str | None = Field(default=None, max_length=2000)
+    """Why, for the timeline."""
+    actor: str = Field(min_length=1, max_length=255)
+    """Who decided."""
+
+    @model_validator(mode="after")
+    def _extend_needs_days(self) -> "OperatorDecision":
+        if self.action is OperatorAction.EXTEND and self.days is None:
+            raise ValueError("days is required when action is 'extend'")
+        return self
