@@ -16,6 +16,7 @@ from dunning.enums import (
     AttemptOutcome,
     CustomerTier,
     EmailTemplate,
+    EndAction,
     FailureCategory,
     Outcome,
     Resolution,
@@ -144,6 +145,16 @@ class CaseState(BaseModel):
             return self.policy.net_terms_end_state
         tier = CustomerTier.ENTERPRISE if self.is_enterprise else self.tier
         return self.policy.end_states[tier]
+
+    @property
+    def end_action(self) -> EndAction:
+        """The end action to apply: a subscription action needs a subscription, so an
+        invoice without one is marked uncollectible instead."""
+        action = self.end_state.action
+        on_subscription = action in (EndAction.CANCEL_SUBSCRIPTION, EndAction.PAUSE_SUBSCRIPTION)
+        if on_subscription and self.case.subscription_id is None:
+            return EndAction.MARK_UNCOLLECTIBLE
+        return action
 
     @property
     def last_decline(self) -> tuple[FailureDetails | None, datetime]:
@@ -325,7 +336,7 @@ class CaseState(BaseModel):
         now: datetime,
         *,
         resolution: Resolution | None = None,
-        end_action: EndStateRule | None = None,
+        end_action: EndAction | None = None,
     ) -> None:
         """Close the case with its outcome."""
         if self.outcome is not None:
@@ -333,7 +344,7 @@ class CaseState(BaseModel):
         self.outcome = DunningOutcome(
             outcome=outcome,
             resolution=resolution,
-            end_action=end_action.action if end_action else None,
+            end_action=end_action,
             amount_recovered=self.case.amount_due if outcome is Outcome.RECOVERED else 0,
             attempts=len(self.attempts),
             emails_sent=len(self.emails),

@@ -1,0 +1,1 @@
+"""Deterministic orchestration: `DunningWorkflow` and the names it is known by."""
