@@ -11,7 +11,7 @@ class CaseClock:
     """Converts policy days and hours into datetimes for one case."""
 
     day0: datetime
-    """Day 0 of the schedule (the failure, on the real clock)."""
+    """Day 0 of the schedule."""
     day_seconds: int = REAL_DAY_SECONDS
     """Length of a policy day in seconds."""
     shift: timedelta = timedelta()
@@ -32,14 +32,3 @@ class CaseClock:
     def day_of(self, moment: datetime) -> float:
         """The policy day a moment falls on, counted from day 0 without the shift."""
         return (moment - self.day0) / timedelta(seconds=self.day_seconds)
-
-
-def schedule_day0(failed_at: datetime, started_at: datetime, day_seconds: int) -> datetime:
-    """Day 0 of a case.
-
-    On the real clock the schedule counts from the failure. A compressed clock runs the whole
-    schedule from the moment the case starts, since the failure happened in real time.
-    """
-    if day_seconds == REAL_DAY_SECONDS:
-        return min(failed_at, started_at)
-    return started_at

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from dunning.case import DunningCase, FailureDetails
 from dunning.classify import Classification, classify, classify_decline
-from dunning.clock import CaseClock, schedule_day0
+from dunning.clock import CaseClock
 from dunning.effects import ChargeResult
 from dunning.enums import (
     AttemptOutcome,
@@ -44,7 +44,7 @@ class CaseState(BaseModel):
     policy: DunningPolicy
     """The policy captured at start."""
     day0: datetime
-    """Day 0 of the schedule."""
+    """Day 0 of the schedule: when the case opened."""
     account: AccountFacts | None = None
     """The CRM's facts, once read."""
     invoice: InvoiceFacts | None = None
@@ -99,8 +99,12 @@ class CaseState(BaseModel):
     @classmethod
     def open(cls, case: DunningCase, started_at: datetime) -> "CaseState":
         """A new case, captured at its start."""
-        day0 = schedule_day0(case.failed_at, started_at, case.options.day_seconds)
-        state = cls(case=case, policy=case.effective_policy, day0=day0, po_number=case.po_number)
+        # Policy days count from the moment the case opens, normally seconds after the
+        # failure: a failure reported late still gets its whole schedule, never an
+        # instant end state.
+        state = cls(
+            case=case, policy=case.effective_policy, day0=started_at, po_number=case.po_number
+        )
         state.note(started_at, "opened", f"case opened for invoice {case.invoice_id}")
         return state
 

@@ -107,7 +107,7 @@ class Simulation:
             case Recheck():
                 state.recheck = False
                 state.reclassify(now)
-            case ApplyEndState(rule=rule):
+            case ApplyEndState():
                 state.close(Outcome.END_STATE_APPLIED, now, end_action=state.end_action)
             case CloseByOperator(action=action):
                 outcome = Outcome.WRITTEN_OFF if action == "write_off" else Outcome.RECOVERED

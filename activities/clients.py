@@ -1,0 +1,63 @@
+"""Builds the official provider clients from settings, and the activities around them."""
+
+from collections.abc import Callable
+from typing import Any
+
+import hubspot
+import stripe
+from sendgrid import SendGridAPIClient
+
+from activities.crm import CrmActivities
+from activities.email import EmailActivities
+from activities.payments import PaymentActivities
+from dunning.settings import Settings
+
+HTTP_TIMEOUT_SECONDS = 20
+
+
+def stripe_client(settings: Settings) -> stripe.StripeClient:
+    """Stripe, with no retries of its own: Temporal retries, with the same idempotency key."""
+    return stripe.StripeClient(
+        settings.stripe_api_key.get_secret_value() or "sk_test_unset",
+        base_addresses={"api": settings.stripe_api_base.rstrip("/")},
+        max_network_retries=0,
+        http_client=stripe.RequestsClient(timeout=HTTP_TIMEOUT_SECONDS),
+    )
+
+
+def hubspot_client(settings: Settings) -> hubspot.Client:
+    """HubSpot, with no urllib3 retries of its own."""
+    return hubspot.Client.create(
+        access_token=settings.hubspot_access_token.get_secret_value() or "unset",
+        host=settings.hubspot_api_base.rstrip("/"),
+        retry=False,
+    )
+
+
+def sendgrid_client(settings: Settings) -> SendGridAPIClient:
+    """SendGrid, with a timeout (its client has none by default)."""
+    client = SendGridAPIClient(
+        settings.sendgrid_api_key.get_secret_value() or "unset",
+        host=settings.sendgrid_api_base.rstrip("/"),
+    )
+    client.client.timeout = HTTP_TIMEOUT_SECONDS
+    return client
+
+
+def all_activities(settings: Settings) -> list[Callable[..., Any]]:
+    """Every activity of the product, bound to clients built from `settings`."""
+    payments = PaymentActivities(stripe_client(settings))
+    crm = CrmActivities(hubspot_client(settings))
+    email = EmailActivities(sendgrid_client(settings), settings.email_from)
+    return [
+        payments.read_invoice,
+        payments.charge_invoice,
+        payments.apply_po_number,
+        payments.resend_invoice,
+        payments.update_customer_email,
+        payments.apply_invoice_action,
+        crm.lookup_account,
+        crm.create_task,
+        crm.update_billing_contact,
+        email.send_email,
+    ]

@@ -1,0 +1,62 @@
+"""The worker's settings, from the environment (names from CONTRACT.md). Secrets stay secret."""
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from dunning.policy import DunningPolicy
+
+STRIPE_DEFAULT_BASE = "https://api.stripe.com"
+HUBSPOT_DEFAULT_BASE = "https://api.hubapi.com"
+SENDGRID_DEFAULT_BASE = "https://api.sendgrid.com"
+
+
+class Settings(BaseModel):
+    """Everything the worker and starter read from the environment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_queue: str = "dunning"
+    """`DUNNING_TASK_QUEUE`."""
+    stripe_api_key: SecretStr = SecretStr("")
+    """`STRIPE_API_KEY`."""
+    stripe_api_base: str = STRIPE_DEFAULT_BASE
+    """`STRIPE_API_BASE`: the sandbox's URL to run locally."""
+    hubspot_access_token: SecretStr = SecretStr("")
+    """`HUBSPOT_ACCESS_TOKEN`."""
+    hubspot_api_base: str = HUBSPOT_DEFAULT_BASE
+    """`HUBSPOT_API_BASE`."""
+    sendgrid_api_key: SecretStr = SecretStr("")
+    """`SENDGRID_API_KEY`."""
+    sendgrid_api_base: str = SENDGRID_DEFAULT_BASE
+    """`SENDGRID_API_BASE`."""
+    email_from: str = "billing@example.com"
+    """`DUNNING_EMAIL_FROM`: the sender of dunning emails."""
+    policy_file: Path | None = None
+    """`DUNNING_POLICY_FILE`: a JSON `DunningPolicy` that replaces the defaults for new cases."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """Read the settings; unset variables keep their defaults."""
+        env = os.environ if env is None else env
+        names = {
+            "task_queue": "DUNNING_TASK_QUEUE",
+            "stripe_api_key": "STRIPE_API_KEY",
+            "stripe_api_base": "STRIPE_API_BASE",
+            "hubspot_access_token": "HUBSPOT_ACCESS_TOKEN",
+            "hubspot_api_base": "HUBSPOT_API_BASE",
+            "sendgrid_api_key": "SENDGRID_API_KEY",
+            "sendgrid_api_base": "SENDGRID_API_BASE",
+            "email_from": "DUNNING_EMAIL_FROM",
+            "policy_file": "DUNNING_POLICY_FILE",
+        }
+        return cls.model_validate({field: env[var] for field, var in names.items() if env.get(var)})
+
+    def policy(self) -> DunningPolicy:
+        """The policy new cases capture: the file's, or the defaults."""
+        if self.policy_file is None:
+            return DunningPolicy()
+        return DunningPolicy.model_validate(json.loads(self.policy_file.read_text()))

@@ -1,0 +1,72 @@
+"""Runs `DunningWorkflow` against fakes on a test server, one task queue per test."""
+
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from dunning.case import DunningCase
+from dunning.status import DunningOutcome, DunningStatus
+from tests.workflows.fakes import FakeProviders
+from workflows.client import start_case
+from workflows.dunning import DunningWorkflow
+
+HISTORIES = Path(__file__).parent.parent / "histories"
+RECORD = os.environ.get("DUNNING_RECORD_HISTORIES") == "1"
+
+
+def make_case(**overrides: Any) -> DunningCase:
+    """A card soft decline on a self-serve account, with fields overridden."""
+    fields: dict[str, Any] = {
+        "invoice_id": f"in_{uuid.uuid4().hex[:12]}",
+        "customer_id": "cus_test",
+        "amount_due": 5000,
+        "currency": "usd",
+        "collection_method": "charge_automatically",
+        "payment_method_type": "card",
+        "failure": {"code": "card_declined", "decline_code": "insufficient_funds"},
+        "failed_at": datetime.now(UTC),
+        "subscription_id": "sub_test",
+    }
+    fields.update(overrides)
+    return DunningCase.model_validate(fields)
+
+
+@asynccontextmanager
+async def running(
+    env: WorkflowEnvironment, fakes: FakeProviders, case: DunningCase
+) -> AsyncIterator[WorkflowHandle[DunningWorkflow, DunningOutcome]]:
+    """A worker with the fakes, and the case started on it."""
+    queue = f"dunning-test-{uuid.uuid4()}"
+    async with Worker(
+        env.client, task_queue=queue, workflows=[DunningWorkflow], activities=fakes.activities()
+    ):
+        yield await start_case(env.client, case, queue)
+
+
+async def status_of(handle: WorkflowHandle[DunningWorkflow, DunningOutcome]) -> DunningStatus:
+    """The case's status query."""
+    return await handle.query(DunningWorkflow.status)
+
+
+async def record(handle: WorkflowHandle[Any, Any], name: str) -> None:
+    """Commit the run's history under tests/histories/ when recording is asked for."""
+    if not RECORD:
+        return
+    history = await handle.fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    path = HISTORIES / f"{name}.json"
+    path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n")
+
+
+def events(status: DunningStatus) -> list[str]:
+    """The timeline's event names, in order."""
+    return [entry.event for entry in status.timeline]

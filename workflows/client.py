@@ -1,0 +1,42 @@
+"""Connecting to Temporal the way Temporal users expect, and starting cases by the contract."""
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.envconfig import ClientConfig
+
+from dunning.case import DunningCase
+from dunning.notices import static_details, static_summary
+from dunning.policy import DunningPolicy
+from dunning.status import DunningOutcome
+from workflows import search_attributes
+from workflows.dunning import DunningWorkflow
+
+
+async def connect() -> Client:
+    """A client from `temporalio.envconfig` profiles and the `TEMPORAL_*` variables."""
+    config = ClientConfig.load_client_connect_config()
+    config.setdefault("target_host", "localhost:7233")
+    return await Client.connect(**config, data_converter=pydantic_data_converter)
+
+
+async def start_case(
+    client: Client, case: DunningCase, task_queue: str, policy: DunningPolicy | None = None
+) -> WorkflowHandle[DunningWorkflow, DunningOutcome]:
+    """Start the case for an invoice, or return the one already open (no error, no second run).
+
+    The policy in force is captured into the input, so later changes to the defaults
+    never change this case.
+    """
+    if case.policy is None:
+        case = case.model_copy(update={"policy": policy or DunningPolicy()})
+    return await client.start_workflow(
+        DunningWorkflow.run,
+        case,
+        id=case.workflow_id,
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        search_attributes=search_attributes.at_start(case),
+        static_summary=static_summary(case),
+        static_details=static_details(case),
+    )
