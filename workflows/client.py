@@ -1,7 +1,7 @@
 """Connecting to Temporal the way Temporal users expect, and starting cases by the contract."""
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfig
 
@@ -21,12 +21,18 @@ async def connect() -> Client:
 
 
 async def start_case(
-    client: Client, case: DunningCase, task_queue: str, policy: DunningPolicy | None = None
+    client: Client,
+    case: DunningCase,
+    task_queue: str,
+    policy: DunningPolicy | None = None,
+    *,
+    restart_closed: bool = True,
 ) -> WorkflowHandle[DunningWorkflow, DunningOutcome]:
     """Start the case for an invoice, or return the one already open (no error, no second run).
 
     The policy in force is captured into the input, so later changes to the defaults
-    never change this case.
+    never change this case. With `restart_closed=False` an invoice whose case already
+    closed is not started again (`WorkflowAlreadyStartedError`).
     """
     if case.policy is None:
         case = case.model_copy(update={"policy": policy or DunningPolicy()})
@@ -36,6 +42,9 @@ async def start_case(
         id=case.workflow_id,
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE
+        if restart_closed
+        else WorkflowIDReusePolicy.REJECT_DUPLICATE,
         search_attributes=search_attributes.at_start(case),
         static_summary=static_summary(case),
         static_details=static_details(case),

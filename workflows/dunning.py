@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError
@@ -29,12 +29,11 @@ with workflow.unsafe.imports_passed_through():
         PoUpdate,
     )
     from dunning.enums import EndAction, OperatorAction, Outcome, Resolution, Team
+    from dunning.errors import describe
     from dunning.facts import AccountFacts
     from dunning.messages import (
         BillingContactCorrected,
-        InvoicePaid,
         OperatorDecision,
-        PaymentMethodUpdated,
         PoNumberProvided,
     )
     from dunning.notices import current_details, render_email, render_task
@@ -55,7 +54,7 @@ with workflow.unsafe.imports_passed_through():
     from dunning.state import CaseState
     from dunning.status import DunningOutcome, DunningStatus
     from workflows import search_attributes
-    from workflows.names import STATUS_QUERY, WORKFLOW_TYPE, Signals, Updates
+    from workflows.names import SIGNAL_PAYLOADS, STATUS_QUERY, WORKFLOW_TYPE, Updates
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 PROVIDER_RETRY = RetryPolicy(
@@ -65,13 +64,6 @@ PROVIDER_RETRY = RetryPolicy(
 )
 """Transient provider errors retry for as long as the outage lasts; permanent ones stop."""
 
-SIGNAL_MODELS: dict[str, type[BaseModel]] = {
-    Signals.PAYMENT_METHOD_UPDATED: PaymentMethodUpdated,
-    Signals.INVOICE_PAID: InvoicePaid,
-    Signals.PO_NUMBER_PROVIDED: PoNumberProvided,
-    Signals.BILLING_CONTACT_CORRECTED: BillingContactCorrected,
-    Signals.OPERATOR_DECISION: OperatorDecision,
-}
 R = TypeVar("R")
 
 
@@ -116,7 +108,7 @@ class DunningWorkflow:
         """Every contract signal. Payloads are validated here, so a bad one is not lost
         silently: it changes nothing but a timeline entry saying why it was ignored."""
         now = workflow.now()
-        model = SIGNAL_MODELS.get(name)
+        model = SIGNAL_PAYLOADS.get(name)
         if model is None:
             self._state.note(now, "signal_ignored", f"unknown signal {name!r}")
             return
@@ -124,7 +116,7 @@ class DunningWorkflow:
             raw: Any = workflow.payload_converter().from_payload(args[0].payload) if args else {}
             message: Any = model.model_validate(raw if raw is not None else {})
         except (ValidationError, ValueError, TypeError) as err:
-            self._state.note(now, "signal_ignored", f"{name}: {_readable(err)}")
+            self._state.note(now, "signal_ignored", f"{name}: {describe(err)}")
             return
         self._receive(name, message)
 
@@ -356,11 +348,3 @@ class DunningWorkflow:
         if changes:
             workflow.upsert_search_attributes(changes)
         workflow.set_current_details(current_details(state))
-
-
-def _readable(err: Exception) -> str:
-    if isinstance(err, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in err.errors()
-        )
-    return str(err)

@@ -1,0 +1,135 @@
+"""`python starter.py …`: start cases, signal and update them, read their status."""
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from cli.cases import InputError, cases_from_world, load_case
+from cli.render import render_status
+from dunning.case import DunningCase, workflow_id_for
+from dunning.errors import describe
+from dunning.settings import Settings
+from dunning.status import DunningStatus
+from sandbox.world import WorldError, load_world
+from workflows.client import connect, start_case
+from workflows.names import SIGNAL_PAYLOADS, STATUS_QUERY, UPDATE_PAYLOADS
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line's grammar."""
+    top = argparse.ArgumentParser(prog="starter.py", description="Durable dunning cases.")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    start = commands.add_parser("start", help="start cases")
+    source = start.add_mutually_exclusive_group(required=True)
+    source.add_argument("--case", type=Path, help="a DunningCase JSON file")
+    source.add_argument("--world", type=Path, help="a sandbox world: one case per invoice")
+    start.add_argument("--day-seconds", type=int, help="length of a policy day in seconds")
+
+    signal = commands.add_parser("signal", help="send a signal (fire and forget)")
+    signal.add_argument("case", help="invoice id or workflow id")
+    signal.add_argument("name", choices=sorted(SIGNAL_PAYLOADS))
+    signal.add_argument("--json", default="{}", help="the payload as JSON")
+
+    update = commands.add_parser("update", help="send an update and print the new status")
+    update.add_argument("case", help="invoice id or workflow id")
+    update.add_argument("name", choices=sorted(UPDATE_PAYLOADS))
+    update.add_argument("--json", default="{}", help="the payload as JSON")
+
+    status = commands.add_parser("status", help="print a case's status and timeline")
+    status.add_argument("case", help="invoice id or workflow id")
+    status.add_argument("--json", action="store_true", help="print the raw status as JSON")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit code says how it went."""
+    args = parser().parse_args(argv)
+    try:
+        return asyncio.run(_run(args))
+    except (InputError, WorldError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RPCError as err:
+        print(f"error: Temporal: {err.message}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+async def _run(args: argparse.Namespace) -> int:
+    if args.command == "start":
+        cases = _cases_to_start(args)  # validated before anything is started
+        return await _start(await connect(), cases, from_world=args.world is not None)
+    client = await connect()
+    workflow_id = _workflow_id(args.case)
+    if args.command == "status":
+        status = await client.get_workflow_handle(workflow_id).query(
+            STATUS_QUERY, result_type=DunningStatus
+        )
+        print(status.model_dump_json(indent=2) if args.json else render_status(status))
+        return 0
+    payloads = SIGNAL_PAYLOADS if args.command == "signal" else UPDATE_PAYLOADS
+    payload = _payload(payloads[args.name], args.json)
+    handle = client.get_workflow_handle(workflow_id)
+    if args.command == "signal":
+        await handle.signal(args.name, payload)
+        print(f"sent {args.name} to {workflow_id}")
+        return 0
+    try:
+        status = await handle.execute_update(args.name, payload, result_type=DunningStatus)
+    except WorkflowUpdateFailedError as err:
+        print(f"error: {args.name} rejected: {err.cause}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(render_status(status))
+    return 0
+
+
+def _cases_to_start(args: argparse.Namespace) -> list[DunningCase]:
+    if args.case is not None:
+        case = load_case(args.case)
+        if args.day_seconds:
+            options = case.options.model_copy(update={"day_seconds": args.day_seconds})
+            case = case.model_copy(update={"options": options})
+        return [case]
+    world = load_world(args.world)
+    return cases_from_world(world, datetime.now(UTC), args.day_seconds or 86_400)
+
+
+async def _start(client: Client, cases: list[DunningCase], *, from_world: bool) -> int:
+    settings = Settings.from_env()
+    policy = settings.policy()
+    for case in cases:
+        try:
+            handle = await start_case(
+                client, case, settings.task_queue, policy, restart_closed=not from_world
+            )
+        except WorkflowAlreadyStartedError:
+            print(f"{case.workflow_id}: already handled, not started again")
+            continue
+        print(f"{case.workflow_id}: open (run {handle.result_run_id})")
+    return 0
+
+
+def _workflow_id(case: str) -> str:
+    return case if case.startswith("dunning-") else workflow_id_for(case)
+
+
+def _payload(model: type[Any], raw: str) -> Any:
+    try:
+        return model.model_validate(json.loads(raw))
+    except json.JSONDecodeError as err:
+        raise InputError(f"--json: {err}") from err
+    except ValidationError as err:
+        raise InputError(describe(err)) from err

@@ -1,0 +1,1 @@
+"""A local stand-in for the Stripe, HubSpot and SendGrid APIs the worker uses."""

@@ -1,0 +1,193 @@
+"""The sandbox's HTTP server: one base URL answers Stripe, HubSpot and SendGrid.
+
+It records every provider call (`GET /_sandbox/calls`), honours Stripe idempotency keys
+as Stripe does, and can be told to fail (`POST /_sandbox/faults`) to test retries.
+"""
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from sandbox import hubspot_api, sendgrid_api, stripe_api
+from sandbox.forms import decode_form
+from sandbox.state import Fault, SandboxState
+from sandbox.world import World
+
+Reply = tuple[int, Any, dict[str, str]]
+REJECTED_TOKEN = "invalid"
+"""A credential the sandbox refuses with 401, to exercise authentication errors."""
+
+
+def provider_of(path: str) -> str | None:
+    """Which provider a path belongs to."""
+    if path.startswith("/v1/"):
+        return "stripe"
+    if path.startswith(("/crm/", "/crm/v3/")):
+        return "hubspot"
+    if path.startswith("/v3/mail"):
+        return "sendgrid"
+    return None
+
+
+class SandboxServer(ThreadingHTTPServer):
+    """The HTTP server, holding the sandbox state."""
+
+    daemon_threads = True
+
+    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__((host, port), _Handler)
+        self.state = SandboxState(world)
+
+    @property
+    def base_url(self) -> str:
+        """The URL that serves all three APIs."""
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start_background(self) -> threading.Thread:
+        """Serve on a daemon thread (tests); `shutdown()` stops it."""
+        thread = threading.Thread(target=self.serve_forever, name="sandbox", daemon=True)
+        thread.start()
+        return thread
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SandboxServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the call log is the record."""
+
+    def do_GET(self) -> None:
+        self._serve("GET")
+
+    def do_POST(self) -> None:
+        self._serve("POST")
+
+    def do_PATCH(self) -> None:
+        self._serve("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._serve("DELETE")
+
+    def _serve(self, method: str) -> None:
+        url = urlsplit(self.path)
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        try:
+            status, body, headers = self._dispatch(method, url.path, url.query, raw)
+        except Exception as err:  # the sandbox must answer, even to what it cannot parse
+            status, body, headers = 400, {"error": {"message": f"bad request: {err}"}}, {}
+        payload = b"" if status == 202 and not body else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _dispatch(self, method: str, path: str, query: str, raw: str) -> Reply:
+        state = self.server.state
+        if path.startswith("/_sandbox/"):
+            return _control(state, method, path, raw)
+        provider = provider_of(path)
+        if provider is None:
+            return 404, {"error": {"message": f"no provider serves {path}"}}, {}
+        body = _parse(provider, method, raw or query)
+        key = self.headers.get("Idempotency-Key")
+        state.record(provider, method, path, key, body)
+        if not _authorized(self.headers.get("Authorization")):
+            return _unauthorized(provider)
+        fault = state.take_fault(provider, path)
+        if fault is not None:
+            time.sleep(fault.delay_seconds)
+            if fault.status:
+                return fault.status, {"error": {"message": "injected fault"}}, fault.headers
+        if provider == "stripe":
+            return _stripe_idempotent(state, method, path, body, key)
+        if provider == "hubspot":
+            return hubspot_api.handle(state, method, path, body)
+        return sendgrid_api.handle(state, method, path, body)
+
+
+def _parse(provider: str, method: str, raw: str) -> Any:
+    if provider == "stripe":
+        return decode_form(raw)
+    return json.loads(raw) if raw and method != "GET" else None
+
+
+def _authorized(header: str | None) -> bool:
+    scheme, _, token = (header or "").partition(" ")
+    return scheme.lower() in {"bearer", "basic"} and token.strip() not in {"", REJECTED_TOKEN}
+
+
+def _unauthorized(provider: str) -> Reply:
+    if provider == "stripe":
+        return 401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key"}}, {}
+    if provider == "hubspot":
+        return 401, {"status": "error", "message": "Authentication credentials not found"}, {}
+    return 401, {"errors": [{"message": "The provided authorization grant is invalid"}]}, {}
+
+
+def _stripe_idempotent(
+    state: SandboxState, method: str, path: str, params: dict[str, Any], key: str | None
+) -> Reply:
+    """Stripe's idempotency: the same key replays the first answer; other params are refused."""
+    if method != "POST" or not key:
+        return stripe_api.handle(state, method, path, params)
+    fingerprint = json.dumps([method, path, params], sort_keys=True)
+    with state.lock:
+        stored = state.idempotency.get(key)
+        if stored is not None:
+            first_fingerprint, status, body = stored
+            if first_fingerprint != fingerprint:
+                message = (
+                    "Keys for idempotent requests can only be used with the same parameters "
+                    "they were first used with."
+                )
+                return 400, {"error": {"type": "idempotency_error", "message": message}}, {}
+            return status, body, {"Idempotent-Replayed": "true"}
+        status, body, headers = stripe_api.handle(state, method, path, params)
+        if status < 500:
+            state.idempotency[key] = (fingerprint, status, body)
+        return status, body, headers
+
+
+def _control(state: SandboxState, method: str, path: str, raw: str) -> Reply:
+    """The sandbox's own endpoints, for tests and the demo."""
+    with state.lock:
+        if (method, path) == ("GET", "/_sandbox/calls"):
+            return 200, list(state.calls), {}
+        if (method, path) == ("POST", "/_sandbox/reset"):
+            state.load()
+            return 200, {"reset": True}, {}
+        if (method, path) == ("POST", "/_sandbox/faults"):
+            state.faults.append(Fault(**json.loads(raw or "{}")))
+            return 200, {"faults": len(state.faults)}, {}
+        if (method, path) == ("GET", "/_sandbox/state"):
+            return 200, _snapshot(state), {}
+        parts = path.strip("/").split("/")
+        if method == "POST" and len(parts) == 4 and parts[3] == "update_payment_method":
+            record = state.invoices.get(parts[2])
+            if record is None:
+                return 404, {"error": {"message": f"no invoice {parts[2]}"}}, {}
+            record.payment_method_updated = True
+            return 200, {"invoice": parts[2], "payment_method_updated": True}, {}
+    return 404, {"error": {"message": f"no sandbox endpoint {method} {path}"}}, {}
+
+
+def _snapshot(state: SandboxState) -> dict[str, Any]:
+    return {
+        "invoices": {
+            invoice_id: stripe_api.invoice_json(state, record) | {"sent": record.sent}
+            for invoice_id, record in state.invoices.items()
+        },
+        "customers": state.customers,
+        "subscriptions": state.subscriptions,
+        "companies": state.companies,
+        "tasks": state.tasks,
+        "mails": state.mails,
+    }

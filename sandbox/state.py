@@ -1,0 +1,140 @@
+"""The sandbox's mutable world: what Stripe, HubSpot and SendGrid hold, and every call."""
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sandbox.world import Customer, Invoice, World
+
+
+@dataclass
+class InvoiceRecord:
+    """An invoice as Stripe holds it, and where it is in its scripted outcomes."""
+
+    spec: Invoice
+    status: str = "open"
+    custom_fields: list[dict[str, str]] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+    charges: int = 0
+    charges_after_update: int = 0
+    payment_method_updated: bool = False
+    sent: int = 0
+
+    def next_outcome(self) -> str:
+        """What the next charge returns (the last entry repeats)."""
+        if self.payment_method_updated:
+            script, index = self.spec.outcomes_after_update, self.charges_after_update
+            self.charges_after_update += 1
+        else:
+            script, index = self.spec.attempt_outcomes, self.charges
+        self.charges += 1
+        return script[min(index, len(script) - 1)]
+
+
+@dataclass
+class Fault:
+    """An injected failure: the next `times` matching calls answer `status` (or hang)."""
+
+    provider: str
+    status: int
+    times: int = 1
+    path_prefix: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_seconds: float = 0.0
+
+
+class SandboxState:
+    """Everything the sandbox knows. One lock guards it: handlers run on many threads."""
+
+    def __init__(self, world: World) -> None:
+        self.lock = threading.RLock()
+        self.world = world
+        self.load()
+
+    def load(self) -> None:
+        """(Re)build the state from the world."""
+        with self.lock:
+            self.invoices = {
+                i.id: InvoiceRecord(spec=i, custom_fields=_po_field(i.po_number))
+                for i in self.world.invoices
+            }
+            self.customers: dict[str, dict[str, Any]] = {
+                c.id: {"email": c.email, "metadata": {}, "default_payment_method": None}
+                for c in self.world.customers
+            }
+            self.subscriptions: dict[str, dict[str, Any]] = {
+                i.subscription_id: {"status": "active", "pause_collection": None}
+                for i in self.world.invoices
+                if i.subscription_id
+            }
+            self.companies = {
+                _company_id(index): _company_properties(c)
+                for index, c in enumerate(self.world.customers)
+            }
+            self.tasks: dict[str, dict[str, Any]] = {}
+            self.mails: list[dict[str, Any]] = []
+            self.calls: list[dict[str, Any]] = []
+            self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
+            self.faults: list[Fault] = []
+
+    def record(self, provider: str, method: str, path: str, key: str | None, body: Any) -> None:
+        """Log one provider call."""
+        with self.lock:
+            self.calls.append(
+                {
+                    "provider": provider,
+                    "method": method,
+                    "path": path,
+                    "idempotency_key": key,
+                    "body": body,
+                    "at": datetime.now(UTC).isoformat(),
+                }
+            )
+
+    def take_fault(self, provider: str, path: str) -> Fault | None:
+        """The injected fault for this call, if any (each fault is used `times` times)."""
+        with self.lock:
+            for fault in self.faults:
+                if fault.provider == provider and path.startswith(fault.path_prefix):
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self.faults.remove(fault)
+                    return fault
+        return None
+
+    def customer(self, customer_id: str) -> Customer | None:
+        """The world's customer."""
+        return next((c for c in self.world.customers if c.id == customer_id), None)
+
+
+def _po_field(po_number: str | None) -> list[dict[str, str]]:
+    return [{"name": "PO Number", "value": po_number}] if po_number else []
+
+
+def _company_id(index: int) -> str:
+    return str(9001 + index)
+
+
+def _company_properties(customer: Customer) -> dict[str, str]:
+    ap = customer.ap_contact
+    props = {
+        "name": customer.name,
+        "stripe_customer_id": customer.id,
+        "dunning_tier": customer.tier.value,
+        "hubspot_owner_id": customer.owner.id if customer.owner else "",
+        "po_required": str(customer.po_required).lower(),
+        "contract_amount": str(customer.contract_amount or ""),
+        "annual_contract_value": str(customer.annual_contract_value or ""),
+        "ap_contact_name": (ap.name or "") if ap else "",
+        "ap_contact_email": ap.email if ap else "",
+        "ap_contact_bounced": str(customer.ap_contact_bounced).lower(),
+        "invoice_approval_pending": str(customer.approval_pending).lower(),
+    }
+    return props
+
+
+def now_millis() -> int:
+    """Milliseconds since the epoch, for provider ids and timestamps."""
+    return int(time.time() * 1000)

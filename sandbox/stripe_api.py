@@ -1,0 +1,188 @@
+"""The subset of Stripe's API the worker uses, answered from the sandbox state."""
+
+import re
+from typing import Any
+
+from dunning.codes import category_of_code
+from dunning.enums import FailureCategory
+from sandbox.state import InvoiceRecord, SandboxState
+
+Reply = tuple[int, dict[str, Any], dict[str, str]]
+HOSTED_INVOICE_BASE = "https://invoice.stripe.com/i/sandbox"
+
+ADVICE = {
+    FailureCategory.SOFT_DECLINE: "try_again_later",
+    FailureCategory.HARD_DECLINE: "do_not_try_again",
+    FailureCategory.CUSTOMER_ACTION_REQUIRED: "confirm_card_data",
+}
+OWN_CODES = {"expired_card", "incorrect_cvc", "processing_error", "authentication_required"}
+"""Declines Stripe reports with their own `code` instead of `card_declined`."""
+NETWORK_DECLINE_CODES = {
+    "insufficient_funds": "51",
+    "do_not_honor": "05",
+    "generic_decline": "05",
+    "lost_card": "41",
+    "stolen_card": "43",
+    "pickup_card": "04",
+    "fraudulent": "59",
+    "expired_card": "54",
+    "card_velocity_exceeded": "61",
+}
+
+
+def decline_error(decline_code: str) -> dict[str, Any]:
+    """The error body Stripe sends for a declined charge."""
+    category = category_of_code(decline_code) or FailureCategory.SOFT_DECLINE
+    return {
+        "type": "card_error",
+        "code": decline_code if decline_code in OWN_CODES else "card_declined",
+        "decline_code": decline_code,
+        "advice_code": ADVICE.get(category),
+        "network_decline_code": NETWORK_DECLINE_CODES.get(decline_code),
+        "message": f"Your card was declined ({decline_code.replace('_', ' ')}).",
+    }
+
+
+def handle(state: SandboxState, method: str, path: str, params: dict[str, Any]) -> Reply:
+    """Answer one Stripe request."""
+    routes = (
+        ("GET", r"/v1/invoices/([^/]+)", _get_invoice),
+        ("POST", r"/v1/invoices/([^/]+)", _update_invoice),
+        ("POST", r"/v1/invoices/([^/]+)/pay", _pay_invoice),
+        ("POST", r"/v1/invoices/([^/]+)/send", _send_invoice),
+        ("POST", r"/v1/invoices/([^/]+)/mark_uncollectible", _mark_uncollectible),
+        ("POST", r"/v1/customers/([^/]+)", _update_customer),
+        ("POST", r"/v1/subscriptions/([^/]+)", _update_subscription),
+        ("DELETE", r"/v1/subscriptions/([^/]+)", _cancel_subscription),
+    )
+    for verb, pattern, handler in routes:
+        match = re.fullmatch(pattern, path)
+        if verb == method and match:
+            with state.lock:
+                return handler(state, match.group(1), params)
+    return _error(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path})")
+
+
+def _invoice(state: SandboxState, invoice_id: str) -> InvoiceRecord | None:
+    return state.invoices.get(invoice_id)
+
+
+def invoice_json(state: SandboxState, record: InvoiceRecord) -> dict[str, Any]:
+    """An invoice object as Stripe returns it."""
+    spec = record.spec
+    return {
+        "id": spec.id,
+        "object": "invoice",
+        "status": record.status,
+        "number": spec.number or f"INV-{spec.id.removeprefix('in_').upper()}",
+        "amount_due": spec.amount_due,
+        "amount_paid": spec.amount_due if record.status == "paid" else 0,
+        "currency": spec.currency,
+        "customer": spec.customer,
+        "customer_email": state.customers[spec.customer]["email"],
+        "collection_method": spec.collection_method.value,
+        "hosted_invoice_url": f"{HOSTED_INVOICE_BASE}/{spec.id}",
+        "custom_fields": record.custom_fields or None,
+        "metadata": record.metadata,
+        "subscription": spec.subscription_id,
+        "attempt_count": record.charges,
+    }
+
+
+def _missing(kind: str, object_id: str) -> Reply:
+    return _error(
+        404, "invalid_request_error", f"No such {kind}: '{object_id}'", "resource_missing"
+    )
+
+
+def _error(status: int, kind: str, message: str, code: str | None = None) -> Reply:
+    body: dict[str, Any] = {"type": kind, "message": message}
+    if code:
+        body["code"] = code
+    return status, {"error": body}, {}
+
+
+def _get_invoice(state: SandboxState, invoice_id: str, _: dict[str, Any]) -> Reply:
+    record = _invoice(state, invoice_id)
+    return (200, invoice_json(state, record), {}) if record else _missing("invoice", invoice_id)
+
+
+def _update_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -> Reply:
+    record = _invoice(state, invoice_id)
+    if record is None:
+        return _missing("invoice", invoice_id)
+    if "custom_fields" in params:
+        record.custom_fields = list(params["custom_fields"] or [])
+    record.metadata.update(params.get("metadata") or {})
+    return 200, invoice_json(state, record), {}
+
+
+def _pay_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -> Reply:
+    record = _invoice(state, invoice_id)
+    if record is None:
+        return _missing("invoice", invoice_id)
+    if record.status != "open":
+        message = f"Invoice is {record.status}, only open invoices can be paid."
+        return _error(400, "invalid_request_error", message, "invoice_not_open")
+    if str(params.get("paid_out_of_band", "")).lower() == "true":
+        record.status = "paid"
+        return 200, invoice_json(state, record), {}
+    customer = state.customers[record.spec.customer]
+    if params.get("payment_method") or customer.get("default_payment_method"):
+        record.payment_method_updated = True
+    outcome = record.next_outcome()
+    if outcome == "succeeded":
+        record.status = "paid"
+        return 200, invoice_json(state, record), {}
+    return 402, {"error": decline_error(outcome)}, {}
+
+
+def _send_invoice(state: SandboxState, invoice_id: str, _: dict[str, Any]) -> Reply:
+    record = _invoice(state, invoice_id)
+    if record is None:
+        return _missing("invoice", invoice_id)
+    if record.spec.collection_method != "send_invoice":
+        message = "You can only send invoices with collection_method=send_invoice."
+        return _error(400, "invalid_request_error", message)
+    record.sent += 1
+    return 200, invoice_json(state, record), {}
+
+
+def _mark_uncollectible(state: SandboxState, invoice_id: str, _: dict[str, Any]) -> Reply:
+    record = _invoice(state, invoice_id)
+    if record is None:
+        return _missing("invoice", invoice_id)
+    if record.status != "open":
+        return _error(400, "invalid_request_error", f"Invoice is {record.status}.")
+    record.status = "uncollectible"
+    return 200, invoice_json(state, record), {}
+
+
+def _update_customer(state: SandboxState, customer_id: str, params: dict[str, Any]) -> Reply:
+    customer = state.customers.get(customer_id)
+    if customer is None:
+        return _missing("customer", customer_id)
+    if "email" in params:
+        customer["email"] = params["email"]
+    customer["metadata"].update(params.get("metadata") or {})
+    default = (params.get("invoice_settings") or {}).get("default_payment_method")
+    if default:
+        customer["default_payment_method"] = default
+    return 200, {"id": customer_id, "object": "customer", **customer}, {}
+
+
+def _update_subscription(state: SandboxState, sub_id: str, params: dict[str, Any]) -> Reply:
+    subscription = state.subscriptions.get(sub_id)
+    if subscription is None:
+        return _missing("subscription", sub_id)
+    if "pause_collection" in params:
+        subscription["pause_collection"] = params["pause_collection"] or None
+    return 200, {"id": sub_id, "object": "subscription", **subscription}, {}
+
+
+def _cancel_subscription(state: SandboxState, sub_id: str, _: dict[str, Any]) -> Reply:
+    subscription = state.subscriptions.get(sub_id)
+    if subscription is None:
+        return _missing("subscription", sub_id)
+    subscription["status"] = "canceled"
+    return 200, {"id": sub_id, "object": "subscription", **subscription}, {}

@@ -1,0 +1,58 @@
+"""The worker: builds the provider clients from settings, registers the workflow and the
+activities, and runs until SIGINT or SIGTERM, then drains gracefully."""
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.clients import all_activities
+from dunning.settings import Settings
+from workflows.client import connect
+from workflows.dunning import DunningWorkflow
+
+ACTIVITY_THREADS = 32
+"""The provider clients are synchronous: activities run on this many threads, never on the
+event loop."""
+GRACEFUL_SHUTDOWN = timedelta(seconds=20)
+
+log = logging.getLogger("dunning.worker")
+
+
+def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecutor) -> Worker:
+    """A worker for the dunning task queue, with every activity bound to real clients."""
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[DunningWorkflow],
+        activities=all_activities(settings),
+        activity_executor=executor,
+        max_concurrent_activities=ACTIVITY_THREADS,
+        graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+    )
+
+
+async def main() -> None:
+    """Run the worker until interrupted."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings.from_env()
+    client = await connect()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+        worker = build_worker(client, settings, executor)
+        log.info("worker polling task queue %r", settings.task_queue)
+        async with worker:
+            await stop.wait()
+            log.info("shutting down: finishing the activities in flight")
+    log.info("worker stopped")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
