@@ -1,0 +1,50 @@
+"""A fresh in-process sandbox per test, and the activities bound to it."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from activities.clients import hubspot_client, sendgrid_client, stripe_client
+from activities.crm import CrmActivities
+from activities.email import EmailActivities
+from activities.payments import PaymentActivities
+from sandbox.server import SandboxServer
+from tests.sandbox_world import settings_for, world
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    server = SandboxServer(world())
+    server.start_background()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def payments(sandbox: SandboxServer) -> PaymentActivities:
+    return PaymentActivities(stripe_client(settings_for(sandbox.base_url)))
+
+
+@pytest.fixture
+def crm(sandbox: SandboxServer) -> CrmActivities:
+    return CrmActivities(hubspot_client(settings_for(sandbox.base_url)))
+
+
+@pytest.fixture
+def email(sandbox: SandboxServer) -> EmailActivities:
+    settings = settings_for(sandbox.base_url)
+    return EmailActivities(sendgrid_client(settings), settings.email_from)
+
+
+def calls(sandbox: SandboxServer, provider: str) -> list[dict[str, Any]]:
+    """The provider calls the sandbox received."""
+    return [c for c in sandbox.state.calls if c["provider"] == provider]
+
+
+def inject(sandbox: SandboxServer, provider: str, status: int, **fault: Any) -> None:
+    """Make the next matching call fail."""
+    from sandbox.state import Fault
+
+    sandbox.state.faults.append(Fault(provider=provider, status=status, **fault))

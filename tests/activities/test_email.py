@@ -1,0 +1,64 @@
+"""SendGrid activity through the sendgrid client against the sandbox."""
+
+import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.email import EmailActivities
+from activities.errors import PERMANENT_TYPE, TRANSIENT_TYPE
+from dunning.effects import EmailRequest
+from dunning.enums import EmailTemplate
+from sandbox.server import SandboxServer
+from tests.activities.conftest import calls, inject
+
+run = ActivityEnvironment().run
+REQUEST = EmailRequest(
+    to="ap@acme.example",
+    template=EmailTemplate.PO_REQUEST,
+    subject="A PO number is needed for invoice INV-1",
+    body="Invoice: INV-1\nAmount due: 12,000.00 USD",
+    case_ref="dunning-in_acme",
+    step="po_request@0",
+)
+
+
+def test_the_email_is_sent_with_only_opaque_ids_as_custom_args(
+    email: EmailActivities, sandbox: SandboxServer
+) -> None:
+    receipt = run(email.send_email, REQUEST)
+    assert receipt.message_id and receipt.message_id.startswith("sandbox-")
+    sent = calls(sandbox, "sendgrid")[0]
+    assert sent["path"] == "/v3/mail/send"
+    body = sent["body"]
+    assert body["personalizations"][0]["to"] == [{"email": "ap@acme.example"}]
+    assert body["subject"] == REQUEST.subject
+    assert body["content"][0]["value"] == REQUEST.body
+    assert body["categories"] == ["po_request"]
+    custom_args = body["personalizations"][0].get("custom_args") or body.get("custom_args")
+    assert custom_args == {"case_ref": "dunning-in_acme", "step": "po_request@0"}
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "non_retryable"),
+    [
+        (500, TRANSIENT_TYPE, False),
+        (429, TRANSIENT_TYPE, False),
+        (400, PERMANENT_TYPE, True),
+        (401, PERMANENT_TYPE, True),
+        (403, PERMANENT_TYPE, True),
+    ],
+)
+def test_error_classes(
+    email: EmailActivities,
+    sandbox: SandboxServer,
+    status: int,
+    error_type: str,
+    non_retryable: bool,
+) -> None:
+    inject(sandbox, "sendgrid", status, headers={"Retry-After": "2"})
+    with pytest.raises(ApplicationError) as raised:
+        run(email.send_email, REQUEST)
+    assert (raised.value.type, raised.value.non_retryable) == (error_type, non_retryable)
+    if status == 429:
+        assert raised.value.next_retry_delay is not None
+        assert raised.value.next_retry_delay.total_seconds() == 2
