@@ -9,12 +9,12 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.crm import CrmActivities
@@ -64,7 +64,7 @@ PROVIDER_RETRY = RetryPolicy(
 )
 """Transient provider errors retry for as long as the outage lasts; permanent ones stop."""
 
-R = TypeVar("R")
+JsonObject = dict[str, Any]
 
 
 class ProviderRefused(Exception):
@@ -78,6 +78,8 @@ class DunningWorkflow:
     @workflow.init
     def __init__(self, case: DunningCase) -> None:
         self._state = CaseState.open(case, workflow.now())
+        self._published = -1
+        """The state revision the loop last planned and published."""
 
     @workflow.run
     async def run(self, case: DunningCase) -> DunningOutcome:
@@ -104,9 +106,10 @@ class DunningWorkflow:
         return self._state.status()
 
     @workflow.signal(dynamic=True)
-    def on_signal(self, name: str, args: Sequence[RawValue]) -> None:
+    async def on_signal(self, name: str, args: Sequence[RawValue]) -> None:
         """Every contract signal. Payloads are validated here, so a bad one is not lost
-        silently: it changes nothing but a timeline entry saying why it was ignored."""
+        silently: it changes nothing but a timeline entry saying why it was ignored.
+        A signal that arrives while the case is still classifying waits for it."""
         now = workflow.now()
         model = SIGNAL_PAYLOADS.get(name)
         if model is None:
@@ -118,54 +121,89 @@ class DunningWorkflow:
         except (ValidationError, ValueError, TypeError) as err:
             self._state.note(now, "signal_ignored", f"{name}: {describe(err)}")
             return
-        self._receive(name, message)
+        if self._state.classification is None:
+            await self._classified()
+        why = self._receive(message)
+        if why:
+            self._state.note(workflow.now(), "signal_ignored", f"{name}: {why}")
+
+    # Updates take the model, or plain JSON that the validator checks, so a caller
+    # without the models (CLI, Web UI) is told which field is wrong.
 
     @workflow.update(name=Updates.PROVIDE_PO_NUMBER)
-    async def provide_po_number(self, message: PoNumberProvided) -> DunningStatus:
+    async def provide_po_number(self, message: PoNumberProvided | JsonObject) -> DunningStatus:
         """Put a PO on the invoice and re-send it; answers once it is on the invoice."""
-        self._receive(Updates.PROVIDE_PO_NUMBER, message)
-        await workflow.wait_condition(lambda: self._state.pending_po is None)
+        await self._accept(PoNumberProvided.model_validate(message))
         return self._state.status()
 
     @provide_po_number.validator
-    def _check_po_number(self, message: PoNumberProvided) -> None:
-        self._check(message)
+    def _check_po_number(self, message: PoNumberProvided | JsonObject) -> None:
+        self._check(PoNumberProvided, message)
 
     @workflow.update(name=Updates.CORRECT_BILLING_CONTACT)
-    async def correct_billing_contact(self, message: BillingContactCorrected) -> DunningStatus:
+    async def correct_billing_contact(
+        self, message: BillingContactCorrected | JsonObject
+    ) -> DunningStatus:
         """Correct the billing contact; answers once Stripe and the CRM have it."""
-        self._receive(Updates.CORRECT_BILLING_CONTACT, message)
-        await workflow.wait_condition(lambda: self._state.pending_contact is None)
+        await self._accept(BillingContactCorrected.model_validate(message))
         return self._state.status()
 
     @correct_billing_contact.validator
-    def _check_billing_contact(self, message: BillingContactCorrected) -> None:
-        self._check(message)
+    def _check_billing_contact(self, message: BillingContactCorrected | JsonObject) -> None:
+        self._check(BillingContactCorrected, message)
 
     @workflow.update(name=Updates.DECIDE)
-    async def decide(self, message: OperatorDecision) -> DunningStatus:
+    async def decide(self, message: OperatorDecision | JsonObject) -> DunningStatus:
         """An operator's decision; answers once it is carried out."""
-        self._receive(Updates.DECIDE, message)
-        await workflow.wait_condition(
-            lambda: self._state.pending_close is None and not self._state.recheck
-        )
+        await self._accept(OperatorDecision.model_validate(message))
         return self._state.status()
 
     @decide.validator
-    def _check_decision(self, message: OperatorDecision) -> None:
-        self._check(message)
+    def _check_decision(self, message: OperatorDecision | JsonObject) -> None:
+        self._check(OperatorDecision, message)
 
-    def _check(self, message: commands.Message) -> None:
+    def _check(self, model: type[BaseModel], payload: BaseModel | JsonObject) -> None:
+        """Validator: reject what is malformed or does not fit, before it reaches history.
+        Until the case is classified fit cannot be judged, so the handler judges it then."""
+        try:
+            message: Any = model.model_validate(payload)
+        except ValidationError as err:
+            raise ValueError(describe(err)) from None
         why = commands.rejection(self._state, message)
-        if why:
+        if why and self._state.classification is not None:
             raise ValueError(why)
 
-    def _receive(self, name: str, message: commands.Message) -> None:
-        why = commands.rejection(self._state, message)
+    async def _accept(self, message: commands.Message) -> None:
+        """Apply an update and answer once the case has acted on it."""
+        await self._classified()
+        why = self._receive(message)
         if why:
-            self._state.note(workflow.now(), "signal_ignored", f"{name}: {why}")
-            return
-        commands.apply(self._state, message, workflow.now())
+            raise ApplicationError(why, type="UpdateDoesNotFit", non_retryable=True)
+        target, state = self._state.revision, self._state
+        await workflow.wait_condition(
+            lambda: (
+                state.is_closed
+                or (
+                    self._published >= target
+                    and state.pending_po is None
+                    and state.pending_contact is None
+                    and state.pending_close is None
+                    and not state.recheck
+                )
+            )
+        )
+
+    async def _classified(self) -> None:
+        await workflow.wait_condition(
+            lambda: self._state.classification is not None or self._state.is_closed
+        )
+
+    def _receive(self, message: commands.Message) -> str | None:
+        """Apply a message that fits; otherwise say why not (and change nothing)."""
+        why = commands.rejection(self._state, message)
+        if why is None:
+            commands.apply(self._state, message, workflow.now())
+        return why
 
     # ---- the loop's steps ---------------------------------------------------------
 
@@ -348,3 +386,4 @@ class DunningWorkflow:
         if changes:
             workflow.upsert_search_attributes(changes)
         workflow.set_current_details(current_details(state))
+        self._published = state.revision

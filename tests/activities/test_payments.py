@@ -106,7 +106,7 @@ def test_invoice_actions(
         invoice_id="in_acme",
         customer_id="cus_acme",
         subscription_id="sub_acme",
-        action=action,  # type: ignore[arg-type]
+        action=action,
     )
     run(payments.apply_invoice_action, request)
     call = calls(sandbox, "stripe")[-1]

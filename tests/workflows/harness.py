@@ -1,5 +1,6 @@
 """Runs `DunningWorkflow` against fakes on a test server, one task queue per test."""
 
+import asyncio
 import json
 import os
 import uuid
@@ -14,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from dunning.case import DunningCase
+from dunning.enums import Stage
 from dunning.status import DunningOutcome, DunningStatus
 from tests.workflows.fakes import FakeProviders
 from workflows.client import start_case
@@ -65,6 +67,18 @@ async def record(handle: WorkflowHandle[Any, Any], name: str) -> None:
     HISTORIES.mkdir(exist_ok=True)
     path = HISTORIES / f"{name}.json"
     path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n")
+
+
+async def classified(
+    handle: WorkflowHandle[DunningWorkflow, DunningOutcome], attempts: int = 200
+) -> DunningStatus:
+    """The status once the case has read its facts and classified itself."""
+    for _ in range(attempts):
+        status = await status_of(handle)
+        if status.stage is not Stage.CLASSIFYING:
+            return status
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{handle.id} never left the classifying stage")
 
 
 def events(status: DunningStatus) -> list[str]:
