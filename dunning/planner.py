@@ -148,13 +148,19 @@ def stage_of(state: CaseState, decision: Decision) -> Stage:
     retry_pending = isinstance(decision, Charge) or (
         isinstance(decision, Wait) and decision.next_action.kind is NextActionKind.RETRY
     )
-    if retry_pending or _next_retry(state, now=state.day0) is not None:
+    if retry_pending or next_retry_at(state, state.day0) is not None:
         return (
             Stage.RETRYING
             if state.category is FailureCategory.SOFT_DECLINE
             else (Stage.AWAITING_CUSTOMER)
         )
     return Stage.AWAITING_CUSTOMER
+
+
+def next_retry_at(state: CaseState, now: datetime) -> datetime | None:
+    """When the case will next charge by itself, if it will."""
+    retry = _next_retry(state, now)
+    return retry.at if retry else None
 
 
 def waits_internally(state: CaseState) -> bool:

@@ -165,7 +165,7 @@ class CaseState(BaseModel):
         """The newest decline on the current payment method, and when it happened."""
         for attempt in reversed(self.attempts_on_card):
             if attempt.outcome is AttemptOutcome.FAILED:
-                return _decline_of(attempt), attempt.at
+                return attempt.decline(), attempt.at
         original = self.case.failure if self.card == 0 else None
         return original, self.day0
 
@@ -381,12 +381,3 @@ class CaseState(BaseModel):
             timeline=list(self.timeline),
             outcome=self.outcome,
         )
-
-
-def _decline_of(attempt: Attempt) -> FailureDetails:
-    return FailureDetails(
-        decline_code=attempt.decline_code,
-        advice_code=attempt.advice_code,
-        network_decline_code=attempt.network_decline_code,
-        network_advice_code=attempt.network_advice_code,
-    )

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from dunning.case import FailureDetails
 from dunning.enums import (
     AttemptOutcome,
     CustomerTier,
@@ -45,6 +46,15 @@ class Attempt(Record):
     """Which payment method it was made on: 0 for the original, +1 for each update."""
     scheduled: bool = True
     """True for a retry of the schedule; False for one triggered by the customer or a fix."""
+
+    def decline(self) -> FailureDetails:
+        """The provider's answer to a failed attempt."""
+        return FailureDetails(
+            decline_code=self.decline_code,
+            advice_code=self.advice_code,
+            network_decline_code=self.network_decline_code,
+            network_advice_code=self.network_advice_code,
+        )
 
 
 class EmailRecord(Record):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from dunning import commands
 from dunning.case import DunningCase, FailureDetails
 from dunning.effects import ChargeResult
-from dunning.enums import Outcome
+from dunning.enums import EmailTemplate, Outcome
 from dunning.facts import AccountFacts, InvoiceFacts
 from dunning.planner import (
     ApplyContact,
@@ -23,6 +23,7 @@ from dunning.planner import (
     Route,
     SendEmail,
     Wait,
+    next_retry_at,
     plan,
     stage_of,
 )
@@ -42,6 +43,10 @@ class Simulation:
     state: CaseState = field(init=False)
     decisions: list[tuple[datetime, Decision]] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    retry_due_at_email: list[tuple[datetime, EmailTemplate, datetime | None]] = field(
+        default_factory=list
+    )
+    """For each email: when it went out, and the retry the case had planned at that moment."""
 
     def run(self, max_days: float = 400) -> CaseState:
         now = self.case.failed_at
@@ -96,6 +101,7 @@ class Simulation:
                     result = ChargeResult(status="declined", decline=decline, invoice_status="open")
                 state.record_charge(result, scheduled, now)
             case SendEmail(step=step, template=template, to=to):
+                self.retry_due_at_email.append((now, template, next_retry_at(state, now)))
                 state.record_email(step, template, to, f"msg-{len(state.emails)}", now)
             case Route(key=key, team=team, reason=reason):
                 state.record_route(key, team, reason, f"task-{len(state.routed)}", now)
