@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit demo clean
+.PHONY: install test lint typecheck unit histories demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ unit: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# Re-record tests/histories/ after an intended (patched) workflow change; review the diff.
+histories: $(STAMP)
+	rm -f tests/histories/*.json
+	DUNNING_RECORD_HISTORIES=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q tests/workflows
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

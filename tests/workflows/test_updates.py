@@ -12,7 +12,7 @@ from dunning.facts import AccountFacts, Person
 from dunning.messages import BillingContactCorrected, OperatorDecision, PoNumberProvided
 from dunning.status import DunningStatus
 from tests.workflows.fakes import FakeProviders
-from tests.workflows.harness import classified, make_case, running
+from tests.workflows.harness import classified, make_case, record, running
 from workflows.dunning import DunningWorkflow
 from workflows.names import Updates
 
@@ -36,6 +36,7 @@ async def test_provide_po_number_answers_once_the_po_is_on_the_invoice(
             result_type=DunningStatus,
         )
         outcome = await handle.result()
+        await record(handle, "update_provide_po_number")
     assert isinstance(status, DunningStatus)
     assert "po_applied" in [entry.event for entry in status.timeline]
     assert fakes.named("apply_po_number")[0].po_number == "PO-42"
@@ -82,6 +83,7 @@ async def test_decide_returns_the_new_status(dev_env: WorkflowEnvironment) -> No
             result_type=DunningStatus,
         )
         outcome = await handle.result()
+        await record(handle, "update_decide_pause_write_off")
     assert paused.stage is Stage.PAUSED
     assert written_off.stage is Stage.CLOSED
     assert outcome.outcome is Outcome.WRITTEN_OFF

@@ -1,0 +1,72 @@
+"""Every committed history replays against today's workflow code: a change that would
+break running cases fails here, before it ships.
+
+Re-record after an intended, patched change with `make histories`.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio import workflow
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+from temporalio.workflow import NondeterminismError
+
+with workflow.unsafe.imports_passed_through():
+    from dunning.case import DunningCase
+    from dunning.status import DunningOutcome
+    from workflows.dunning import DunningWorkflow
+
+HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
+EVERY_PATH = {
+    "soft_decline_recovered",
+    "soft_decline_exhausted_self_serve",
+    "soft_decline_exhausted_mid_market",
+    "soft_decline_exhausted_enterprise",
+    "hard_decline_recovered_after_update",
+    "customer_action_recovered",
+    "missing_po_fixed",
+    "contract_mismatch_routed",
+    "overdue_net_terms_collections",
+    "operator_pause_resume_extend",
+    "operator_write_off",
+    "operator_mark_paid_offline",
+    "operator_cancel_dunning",
+    "invalid_signals_ignored",
+    "update_provide_po_number",
+    "update_decide_pause_write_off",
+}
+
+
+def load(path: Path) -> WorkflowHistory:
+    return WorkflowHistory.from_json(f"dunning-{path.stem}", path.read_text())
+
+
+def test_every_path_has_a_committed_history() -> None:
+    assert {p.stem for p in HISTORIES} >= EVERY_PATH
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+async def test_history_replays(path: Path) -> None:
+    replayer = Replayer(workflows=[DunningWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(load(path), raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{path.stem}: {result.replay_failure}"
+
+
+@workflow.defn(name="DunningWorkflow")
+class SleepsBeforeClassifying(DunningWorkflow):
+    """An unpatched change: a new timer before the first activity."""
+
+    @workflow.run
+    async def run(self, case: DunningCase) -> DunningOutcome:
+        await workflow.sleep(timedelta(minutes=1))
+        return await super().run(case)
+
+
+async def test_an_unpatched_change_fails_replay() -> None:
+    replayer = Replayer(workflows=[SleepsBeforeClassifying], data_converter=pydantic_data_converter)
+    history = next(p for p in HISTORIES if p.stem == "soft_decline_recovered")
+    with pytest.raises(NondeterminismError):
+        await replayer.replay_workflow(load(history))
