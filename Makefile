@@ -26,6 +26,14 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# The whole product on this machine: dev server + Web UI, sandbox providers, worker, a world.
+# DAY_SECONDS compresses the clock; KEEP=1 leaves the dev server and Web UI running.
+DAY_SECONDS ?= 2
+WORLD ?= examples/world.json
+demo: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m devstack.demo --world $(WORLD) \
+		--day-seconds $(DAY_SECONDS) $(if $(KEEP),--keep,)
+
 # Re-record tests/histories/ after an intended (patched) workflow change; review the diff.
 histories: $(STAMP)
 	rm -f tests/histories/*.json

@@ -218,6 +218,9 @@ def _next_retry(state: CaseState, now: datetime) -> _Candidate | None:
         if state.scheduled_attempts >= len(schedule):
             return None
         proposed = state.clock.on_day(schedule[state.scheduled_attempts])
+        if state.attempts:
+            gap = state.clock.hours(state.policy.min_hours_between_retries)
+            proposed = max(proposed, state.attempts[-1].at + gap)
     else:
         return None
     decline, decline_at = state.last_decline

@@ -160,3 +160,5 @@ class DunningPolicy(PolicyModel):
     """Annual contract value (minor units) from which an account is handled as enterprise."""
     silent_retry_window_hours: float = 24
     """No `payment_failed` email while a silent retry is due within this many hours."""
+    min_hours_between_retries: float = 24
+    """Scheduled retries keep at least this gap, even when a network rule pushed one late."""

@@ -51,6 +51,8 @@ class CaseState(BaseModel):
     """Stripe's facts, once read."""
     classification: Classification | None = None
     """The current category and reason."""
+    opened_as: Classification | None = None
+    """The first classification: what the case set out to recover from."""
     po_number: str | None = None
     """The PO now on the invoice (from the case, Stripe or a fix)."""
     stage: Stage = Stage.CLASSIFYING
@@ -236,6 +238,7 @@ class CaseState(BaseModel):
         """Adopt a (new) classification."""
         if classification != self.classification:
             self.classification = classification
+            self.opened_as = self.opened_as or classification
             self.note(now, "classified", f"{classification.category}: {classification.reason}")
 
     def settled_outside(self, invoice_status: str, now: datetime) -> None:
@@ -370,9 +373,11 @@ class CaseState(BaseModel):
             customer_id=self.case.customer_id,
             amount_due=self.case.amount_due,
             currency=self.case.currency,
+            payment_method_type=self.case.payment_method_type,
             stage=self.stage,
             failure_category=self.category,
             failure_reason=self.reason,
+            opened_as=self.opened_as.category if self.opened_as else None,
             customer_tier=self.account.tier if self.account else None,
             attempts=list(self.attempts),
             emails=list(self.emails),

@@ -13,6 +13,7 @@ from dunning.enums import (
     FailureCategory,
     NextActionKind,
     Outcome,
+    PaymentMethodType,
     Resolution,
     Stage,
     Team,
@@ -139,12 +140,16 @@ class DunningStatus(Record):
     """Minor units due."""
     currency: str
     """ISO 4217, lower case."""
+    payment_method_type: PaymentMethodType | None = None
+    """How the customer pays."""
     stage: Stage
     """Where the case stands."""
     failure_category: FailureCategory | None
     """The failure's category, once classified."""
     failure_reason: str | None
     """The decline code or workflow reason."""
+    opened_as: FailureCategory | None = None
+    """The category the case was first classified in (recovery is reported by it)."""
     customer_tier: CustomerTier | None
     """The account's segment, once the CRM answered."""
     attempts: list[Attempt]

@@ -2,13 +2,14 @@
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dunning.case import INVOICE_ID_PATTERN, FailureDetails
 from dunning.enums import CollectionMethod, CustomerTier, PaymentMethodType
 from dunning.errors import describe
+from dunning.messages import SIGNAL_PAYLOADS
 
 SUCCEEDED = "succeeded"
 ChargeOutcome = Literal[
@@ -83,6 +84,25 @@ class Customer(WorldModel):
     """The invoice awaits the customer's internal approval."""
 
 
+class DemoAction(WorldModel):
+    """Something a customer or operator does to a case during the demo."""
+
+    day: float = Field(ge=0)
+    """Policy day on which it happens."""
+    signal: str
+    """The contract signal sent (`payment_method_updated` also updates the card first)."""
+    payload: dict[str, Any] = Field(default_factory=dict)
+    """The signal's payload."""
+
+    @model_validator(mode="after")
+    def _valid_signal(self) -> "DemoAction":
+        model = SIGNAL_PAYLOADS.get(self.signal)
+        if model is None:
+            raise ValueError(f"unknown signal {self.signal!r}")
+        model.model_validate(self.payload)
+        return self
+
+
 class Invoice(WorldModel):
     """A failed or overdue invoice, and what each charge of it will return."""
 
@@ -110,6 +130,8 @@ class Invoice(WorldModel):
     """What each successive charge returns; past the end, the last entry repeats."""
     outcomes_after_update: list[ChargeOutcome] = Field(default_factory=_succeeds)
     """What charges return after the customer updates the payment method."""
+    demo: list[DemoAction] = Field(default_factory=list)
+    """What customers and operators do to this invoice's case in the demo."""
 
 
 class World(WorldModel):

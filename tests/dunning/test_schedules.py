@@ -140,3 +140,9 @@ def test_a_compressed_clock_runs_the_same_schedule() -> None:
     assert state.outcome is not None and state.outcome.outcome is Outcome.END_STATE_APPLIED
     assert round(state.outcome.days_open) == 14
     assert timedelta(seconds=27) < state.outcome.closed_at - state.day0 < timedelta(seconds=30)
+
+
+def test_a_retry_pushed_late_by_the_network_keeps_the_next_one_apart() -> None:
+    failure = {"decline_code": "do_not_honor", "network_advice_code": "02"}
+    state = run(failure=failure, outcomes=["do_not_honor", "do_not_honor", SUCCEEDED])
+    assert days(state, [a.at for a in state.attempts]) == [3, 4, 5]

@@ -1,0 +1,101 @@
+"""`make demo`: the whole product on one machine, with a compressed clock.
+
+Starts (or reuses) the Temporal dev server with its Web UI, the sandbox providers and the
+worker; runs a world of failed invoices; shows progress; prints the recovery report.
+Ctrl-C stops every process it started. `--keep` leaves the dev server and UI running.
+"""
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from devstack.processes import ManagedProcess, start_sandbox, start_worker
+from devstack.progress import report_text
+from devstack.temporal_server import STATE_DIR, connect, ensure_dev_server
+from devstack.world_run import run_world
+from dunning.kpis import recovery_report
+from sandbox.world import WorldError, load_world
+
+
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    """The demo's options."""
+    parser = argparse.ArgumentParser(prog="python -m devstack.demo", description=__doc__)
+    parser.add_argument("--world", type=Path, default=Path("examples/world.json"))
+    parser.add_argument("--day-seconds", type=int, default=2, help="seconds per policy day")
+    parser.add_argument("--port", type=int, default=7233, help="Temporal frontend port")
+    parser.add_argument("--ui-port", type=int, default=8233, help="Temporal Web UI port")
+    parser.add_argument("--task-queue", default="dunning")
+    parser.add_argument("--timeout", type=float, default=600, help="give up after this long")
+    parser.add_argument("--keep", action="store_true", help="leave the dev server running")
+    return parser.parse_args(argv)
+
+
+async def demo(args: argparse.Namespace) -> int:
+    """Run the demo; every process it starts is stopped when it ends, however it ends."""
+    world = load_world(args.world)
+    started: list[ManagedProcess] = []
+    server = None
+    try:
+        print("Starting the Temporal dev server with its Web UI …", flush=True)
+        server = await ensure_dev_server(args.port, args.ui_port)
+        if server.process is not None:
+            started.append(server.process)
+        else:
+            print(f"  reusing the server already on {server.address}")
+        sandbox, sandbox_url = start_sandbox(args.world)
+        started.append(sandbox)
+        print(f"Sandbox providers on {sandbox_url}")
+        worker_env = {
+            "TEMPORAL_ADDRESS": server.address,
+            "TEMPORAL_NAMESPACE": server.namespace,
+            "DUNNING_TASK_QUEUE": args.task_queue,
+            "STRIPE_API_KEY": "sk_test_sandbox",
+            "HUBSPOT_ACCESS_TOKEN": "sandbox",
+            "SENDGRID_API_KEY": "sandbox",
+            **{f"{p}_API_BASE": sandbox_url for p in ("STRIPE", "HUBSPOT", "SENDGRID")},
+        }
+        started.append(start_worker(worker_env, STATE_DIR / "worker.log"))
+        print(f"Worker started (log: {STATE_DIR / 'worker.log'})")
+        print(f"Temporal Web UI: {server.ui_url}/namespaces/{server.namespace}/workflows\n")
+        client = await connect(server.address, server.namespace)
+        statuses = await run_world(
+            client,
+            world,
+            task_queue=args.task_queue,
+            day_seconds=args.day_seconds,
+            sandbox_url=sandbox_url,
+            timeout_seconds=args.timeout,
+            case_url=server.case_url,
+        )
+        print()
+        print(report_text(recovery_report(statuses)))
+        return 0
+    finally:
+        keep = server.process if (args.keep and server is not None) else None
+        for process in reversed(started):
+            if process is not keep:
+                process.stop()
+        if keep is not None and server is not None:
+            print(f"\nThe dev server keeps running (pid {keep.pid}): {server.ui_url}")
+            print(f"Stop it with: kill {keep.pid}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    args = arguments(argv)
+    try:
+        return asyncio.run(demo(args))
+    except WorldError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nstopped: every process the demo started has been stopped", file=sys.stderr)
+        return 130
+    except TimeoutError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Child processes that are always stopped: nothing the demo starts is left behind."""
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+STOP_GRACE_SECONDS = 10.0
+
+
+@dataclass
+class ManagedProcess:
+    """A child process in its own session, stopped with SIGTERM, then SIGKILL."""
+
+    name: str
+    popen: "subprocess.Popen[str]"
+    log: Path | None = None
+
+    @property
+    def pid(self) -> int:
+        """The process id."""
+        return self.popen.pid
+
+    def running(self) -> bool:
+        """Whether it is still alive."""
+        return self.popen.poll() is None
+
+    def stop(self) -> None:
+        """Stop it and everything it started."""
+        if not self.running():
+            return
+        os.killpg(self.popen.pid, signal.SIGTERM)
+        try:
+            self.popen.wait(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.popen.wait()
+
+
+def spawn(
+    name: str, args: list[str], env: dict[str, str] | None = None, log: Path | None = None
+) -> ManagedProcess:
+    """Start a child; its output goes to `log` (or is piped when `log` is None)."""
+    out = log.open("a") if log else subprocess.PIPE
+    popen = subprocess.Popen(
+        args,
+        env={**os.environ, **(env or {})},
+        stdout=out,
+        stderr=subprocess.STDOUT if log else None,
+        text=True,
+        start_new_session=True,
+    )
+    return ManagedProcess(name, popen, log)
+
+
+def start_sandbox(
+    world: Path, port: int = 0, log: Path | None = None
+) -> tuple[ManagedProcess, str]:
+    """The sandbox on `port` (0: a free one), and its base URL."""
+    process = spawn(
+        "sandbox",
+        [sys.executable, "-m", "sandbox", "--world", str(world), "--port", str(port)],
+    )
+    assert process.popen.stdout is not None
+    url = process.popen.stdout.readline().strip()
+    if not url.startswith("http"):
+        process.stop()
+        raise RuntimeError(f"the sandbox did not start: {url or 'no output'}")
+    return process, url
+
+
+def start_worker(env: dict[str, str], log: Path) -> ManagedProcess:
+    """The dunning worker, configured by `env`."""
+    return spawn("worker", [sys.executable, "worker.py"], env=env, log=log)

@@ -1,0 +1,118 @@
+"""Run a world: start one case per invoice, play its scripted actions, watch to the end."""
+
+import asyncio
+import json
+import sys
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.service import RPCError
+
+from cli.cases import cases_from_world
+from devstack.progress import progress_table
+from dunning.messages import Signals
+from dunning.policy import DunningPolicy
+from dunning.status import DunningStatus
+from sandbox.world import DemoAction, World
+from workflows.client import start_case
+from workflows.names import STATUS_QUERY
+
+REFRESH_SECONDS = 1.0
+REPORT_EVERY_SECONDS = 10.0
+"""Without a terminal, a progress line at least this often (and whenever a case closes)."""
+
+
+@dataclass(frozen=True)
+class ScheduledAction:
+    """A demo action for one invoice's case."""
+
+    day: float
+    invoice_id: str
+    action: DemoAction
+
+
+async def run_world(
+    client: Client,
+    world: World,
+    *,
+    task_queue: str,
+    day_seconds: int,
+    sandbox_url: str,
+    timeout_seconds: float,
+    out: TextIO = sys.stdout,
+    case_url: Callable[[str], str] | None = None,
+) -> list[DunningStatus]:
+    """Start the world's cases, play the scripted actions, and return the final statuses."""
+    cases = cases_from_world(world, datetime.now(UTC), day_seconds)
+    handles = [await start_case(client, case, task_queue, DunningPolicy()) for case in cases]
+    if case_url is not None:
+        print("Open any case in the Temporal Web UI:", file=out)
+        for case in cases:
+            print(f"  {case_url(case.workflow_id)}", file=out)
+    actions = sorted(
+        (
+            ScheduledAction(action.day, invoice.id, action)
+            for invoice in world.invoices
+            for action in invoice.demo
+        ),
+        key=lambda a: a.day,
+    )
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    live = out.isatty()
+    statuses: list[DunningStatus] = []
+    reported = (-1, -REPORT_EVERY_SECONDS)
+    while True:
+        elapsed = loop.time() - started
+        while actions and actions[0].day * day_seconds <= elapsed:
+            await _perform(client, actions.pop(0), sandbox_url, out)
+        statuses = await asyncio.gather(*(_status(h) for h in handles))
+        table = progress_table(statuses, datetime.now(UTC), day_seconds)
+        closed = sum(s.outcome is not None for s in statuses)
+        if live:
+            out.write(
+                "\x1b[H\x1b[J" + table + f"\n\n{closed}/{len(statuses)} closed, "
+                f"day {elapsed / day_seconds:.1f}\n"
+            )
+            out.flush()
+        elif closed != reported[0] or elapsed - reported[1] >= REPORT_EVERY_SECONDS:
+            print(f"day {elapsed / day_seconds:5.1f}: {closed}/{len(statuses)} closed", file=out)
+            reported = (closed, elapsed)
+        if closed == len(statuses) and not actions:
+            if not live:
+                print(table, file=out)
+            return statuses
+        if elapsed > timeout_seconds:
+            print(table, file=out)
+            raise TimeoutError(f"{len(statuses) - closed} cases still open after {elapsed:.0f} s")
+        await asyncio.sleep(REFRESH_SECONDS)
+
+
+async def _status(handle: WorkflowHandle[Any, Any]) -> DunningStatus:
+    status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
+    return status
+
+
+async def _perform(
+    client: Client, scheduled: ScheduledAction, sandbox_url: str, out: TextIO
+) -> None:
+    """Play one customer or operator action: the same signal a service would send."""
+    action = scheduled.action
+    if action.signal == Signals.PAYMENT_METHOD_UPDATED:
+        url = f"{sandbox_url}/_sandbox/invoices/{scheduled.invoice_id}/update_payment_method"
+        await asyncio.to_thread(_post, url)
+    handle = client.get_workflow_handle(f"dunning-{scheduled.invoice_id}")
+    try:
+        await handle.signal(action.signal, action.payload)
+    except RPCError as err:
+        print(f"  {scheduled.invoice_id}: {action.signal} not delivered: {err.message}", file=out)
+
+
+def _post(url: str) -> None:
+    request = urllib.request.Request(url, data=json.dumps({}).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
