@@ -1,7 +1,8 @@
 """Shared fixtures: the real Temporal servers, from the registry packages' binaries."""
 
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from temporalio.api.enums.v1 import IndexedValueType
@@ -9,6 +10,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from tests.stack import Stack, running_stack
 from workflows import search_attributes
 
 
@@ -49,3 +51,18 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def e2e_world() -> Path:
+    return Path(__file__).parent / "e2e" / "world.json"
+
+
+@pytest.fixture(scope="session")
+def stack(
+    dev_env: WorkflowEnvironment, e2e_world: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """The real worker and sandbox processes against the dev server, for the whole session."""
+    address = dev_env.client.service_client.config.target_host
+    with running_stack(address, e2e_world, tmp_path_factory.mktemp("stack")) as running:
+        yield running

@@ -4,7 +4,7 @@ import asyncio
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from workflows.dunning import DunningWorkflow
 
 HISTORIES = Path(__file__).parent.parent / "histories"
 RECORD = os.environ.get("DUNNING_RECORD_HISTORIES") == "1"
+WAIT_SECONDS = 10.0
 
 
 def make_case(**overrides: Any) -> DunningCase:
@@ -69,16 +70,24 @@ async def record(handle: WorkflowHandle[Any, Any], name: str) -> None:
     path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n")
 
 
-async def classified(
-    handle: WorkflowHandle[DunningWorkflow, DunningOutcome], attempts: int = 200
+async def wait_for(
+    handle: WorkflowHandle[DunningWorkflow, DunningOutcome],
+    condition: Callable[[DunningStatus], bool],
+    what: str,
 ) -> DunningStatus:
-    """The status once the case has read its facts and classified itself."""
-    for _ in range(attempts):
+    """The first status that meets `condition` (polled; fails naming `what`)."""
+    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
+    while asyncio.get_running_loop().time() < deadline:
         status = await status_of(handle)
-        if status.stage is not Stage.CLASSIFYING:
+        if condition(status):
             return status
         await asyncio.sleep(0.02)
-    raise AssertionError(f"{handle.id} never left the classifying stage")
+    raise AssertionError(f"{handle.id}: {what} did not happen within {WAIT_SECONDS:g} s")
+
+
+async def classified(handle: WorkflowHandle[DunningWorkflow, DunningOutcome]) -> DunningStatus:
+    """The status once the case has read its facts and classified itself."""
+    return await wait_for(handle, lambda s: s.stage is not Stage.CLASSIFYING, "classification")
 
 
 def events(status: DunningStatus) -> list[str]:

@@ -1,0 +1,74 @@
+"""The product as it runs: a worker process and a sandbox process, against a dev server."""
+
+import json
+import sys
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devstack.processes import ManagedProcess, start_sandbox, start_worker
+
+
+@dataclass
+class Stack:
+    """A running sandbox and worker, and how to reach them."""
+
+    temporal_address: str
+    sandbox_url: str
+    task_queue: str
+    worker: ManagedProcess
+    sandbox: ManagedProcess
+
+    def env(self) -> dict[str, str]:
+        """The environment a worker or the CLI needs to join this stack."""
+        return stack_env(self.temporal_address, self.sandbox_url, self.task_queue)
+
+    def calls(self, path_part: str = "") -> list[dict[str, Any]]:
+        """Provider calls the sandbox received, optionally only those whose path has `path_part`."""
+        with urllib.request.urlopen(f"{self.sandbox_url}/_sandbox/calls", timeout=10) as answer:
+            calls: list[dict[str, Any]] = json.load(answer)
+        return [c for c in calls if path_part in c["path"] or path_part in json.dumps(c["body"])]
+
+    def sandbox_state(self) -> dict[str, Any]:
+        """What the sandbox providers hold now."""
+        with urllib.request.urlopen(f"{self.sandbox_url}/_sandbox/state", timeout=10) as answer:
+            state: dict[str, Any] = json.load(answer)
+        return state
+
+    def post(self, path: str) -> None:
+        """POST to a sandbox control endpoint."""
+        request = urllib.request.Request(f"{self.sandbox_url}{path}", data=b"{}", method="POST")
+        urllib.request.urlopen(request, timeout=10).read()
+
+
+def stack_env(temporal_address: str, sandbox_url: str, task_queue: str) -> dict[str, str]:
+    """Worker settings for a stack: every provider is the sandbox."""
+    return {
+        "TEMPORAL_ADDRESS": temporal_address,
+        "DUNNING_TASK_QUEUE": task_queue,
+        "STRIPE_API_KEY": "sk_test_e2e",
+        "HUBSPOT_ACCESS_TOKEN": "e2e",
+        "SENDGRID_API_KEY": "e2e",
+        **{f"{p}_API_BASE": sandbox_url for p in ("STRIPE", "HUBSPOT", "SENDGRID")},
+    }
+
+
+@contextmanager
+def running_stack(temporal_address: str, world: Path, log_dir: Path) -> Iterator[Stack]:
+    """Start the sandbox and a worker process; stop both afterwards."""
+    sandbox, url = start_sandbox(world)
+    task_queue = f"dunning-e2e-{uuid.uuid4()}"
+    worker = start_worker(stack_env(temporal_address, url, task_queue), log_dir / "worker.log")
+    stack = Stack(temporal_address, url, task_queue, worker, sandbox)
+    try:
+        yield stack
+    finally:
+        stack.worker.stop()
+        sandbox.stop()
+        if stack.worker.popen.returncode not in (0, None):
+            log = (log_dir / "worker.log").read_text()[-2000:]
+            print(f"worker exited with {stack.worker.popen.returncode}:\n{log}", file=sys.stderr)
