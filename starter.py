@@ -1,8 +1,7 @@
 """The command line: `python starter.py start|signal|update|status …` (see `--help`)."""
 
-import sys
-
 from cli.main import main
+from workflows.client import exit_process
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

@@ -12,7 +12,7 @@ from temporalio.worker import Worker
 
 from activities.clients import all_activities
 from dunning.settings import Settings
-from workflows.client import connect
+from workflows.client import connect, exit_process
 from workflows.dunning import DunningWorkflow
 
 ACTIVITY_THREADS = 32
@@ -56,3 +56,4 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    exit_process(0)

@@ -16,6 +16,7 @@ from devstack.temporal_server import STATE_DIR, connect, ensure_dev_server
 from devstack.world_run import run_world
 from dunning.kpis import recovery_report
 from sandbox.world import WorldError, load_world
+from workflows.client import exit_process
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -98,4 +99,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

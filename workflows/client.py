@@ -1,5 +1,9 @@
 """Connecting to Temporal the way Temporal users expect, and starting cases by the contract."""
 
+import os
+import sys
+from typing import NoReturn
+
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -11,6 +15,18 @@ from dunning.policy import DunningPolicy
 from dunning.status import DunningOutcome
 from workflows import search_attributes
 from workflows.dunning import DunningWorkflow
+
+
+def exit_process(code: int) -> NoReturn:
+    """Flush and leave without interpreter teardown.
+
+    The Temporal client's Rust threads can outlive a process's last coroutine and abort
+    the teardown (temporalio/sdk-python#300); once the work is done there is nothing to
+    tear down, so every entry point leaves through here.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 async def connect() -> Client:

@@ -1,0 +1,126 @@
+"""`python starter.py` against the dev server and the real worker process."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from tests.stack import Stack
+from tests.workflows.harness import wait_for
+from workflows.dunning import DunningWorkflow
+
+ROOT = Path(__file__).parent.parent.parent
+CASE = {
+    "invoice_id": "in_e2e_cli",
+    "customer_id": "cus_small",
+    "amount_due": 1500,
+    "currency": "usd",
+    "collection_method": "charge_automatically",
+    "payment_method_type": "card",
+    "failure": {"code": "card_declined", "decline_code": "insufficient_funds"},
+    "failed_at": "2026-11-01T10:00:00Z",
+    "subscription_id": "sub_cli",
+}
+
+
+def starter(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "starter.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **stack.env()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def test_nothing_is_started_for_bad_input(
+    stack: Stack, tmp_path: Path, dev_env: WorkflowEnvironment
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**CASE, "invoice_id": "in_cli_bad", "currency": "US Dollars"}))
+    result = starter(stack, "start", "--case", str(bad))
+    assert result.returncode == 2
+    assert "currency" in result.stderr
+    with pytest.raises(RPCError):
+        await dev_env.client.get_workflow_handle("dunning-in_cli_bad").describe()
+
+
+async def test_start_signal_update_and_status(
+    stack: Stack, tmp_path: Path, dev_env: WorkflowEnvironment
+) -> None:
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(CASE))
+    first = starter(stack, "start", "--case", str(path), "--day-seconds", "30")
+    again = starter(stack, "start", "--case", str(path), "--day-seconds", "30")
+    assert first.returncode == 0 and again.returncode == 0, first.stderr
+    assert first.stdout == again.stdout, "starting an open case returns the open run"
+    handle = dev_env.client.get_workflow_handle_for(DunningWorkflow.run, "dunning-in_e2e_cli")
+    await wait_for(handle, lambda s: s.stage == "retrying", "classification")
+
+    bad_signal = starter(
+        stack,
+        "signal",
+        "in_e2e_cli",
+        "operator_decision",
+        "--json",
+        '{"action": "extend", "actor": "op"}',
+    )
+    assert bad_signal.returncode == 2 and "days" in bad_signal.stderr
+
+    pause = '{"action": "pause", "actor": "op"}'
+    signal = starter(stack, "signal", "in_e2e_cli", "operator_decision", "--json", pause)
+    assert signal.returncode == 0, signal.stderr
+    await wait_for(handle, lambda s: s.stage == "paused", "the pause")
+
+    rejected = starter(stack, "update", "in_e2e_cli", "decide", "--json", pause)
+    assert rejected.returncode == 2 and "already paused" in rejected.stderr
+
+    resumed = starter(
+        stack,
+        "update",
+        "dunning-in_e2e_cli",
+        "decide",
+        "--json",
+        '{"action": "resume", "actor": "op"}',
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Stage:    retrying" in resumed.stdout
+
+    status = starter(stack, "status", "in_e2e_cli")
+    assert status.returncode == 0
+    assert "Failure:  soft_decline (insufficient_funds)" in status.stdout
+    assert "operator_decision" in status.stdout and "pause by op" in status.stdout
+    raw = json.loads(starter(stack, "status", "in_e2e_cli", "--json").stdout)
+    assert raw["invoice_id"] == "in_e2e_cli"
+    await handle.terminate("test over")
+
+
+def test_world_start_is_idempotent(stack: Stack, tmp_path: Path, e2e_world: Path) -> None:
+    world = json.loads(e2e_world.read_text())
+    world["invoices"] = [
+        {**invoice, "id": invoice["id"].replace("in_e2e", "in_cliw")}
+        for invoice in world["invoices"][:2]
+    ]
+    path = tmp_path / "world.json"
+    path.write_text(json.dumps(world))
+    first = starter(stack, "start", "--world", str(path), "--day-seconds", "60")
+    again = starter(stack, "start", "--world", str(path), "--day-seconds", "60")
+    assert first.returncode == 0 and again.returncode == 0, first.stderr
+    assert first.stdout == again.stdout, "a second run starts nothing new"
+    assert first.stdout.count("dunning-in_cliw") == 2
+
+
+def test_a_bad_world_names_the_entry(stack: Stack, tmp_path: Path) -> None:
+    world = tmp_path / "world.json"
+    world.write_text(
+        json.dumps({"customers": [], "invoices": [{"id": "in_x", "customer": "cus_x"}]})
+    )
+    result = starter(stack, "start", "--world", str(world))
+    assert result.returncode == 2
+    assert "invoices.0" in result.stderr
