@@ -7,6 +7,7 @@ Ctrl-C stops every process it started. `--keep` leaves the dev server and UI run
 
 import argparse
 import asyncio
+import signal
 import sys
 from pathlib import Path
 
@@ -35,6 +36,10 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
 async def demo(args: argparse.Namespace) -> int:
     """Run the demo; every process it starts is stopped when it ends, however it ends."""
     world = load_world(args.world)
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    # SIGTERM (a CI timeout, `kill`) ends the demo like Ctrl-C: through the cleanup below.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     started: list[ManagedProcess] = []
     server = None
     try:
@@ -90,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     except WorldError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         print("\nstopped: every process the demo started has been stopped", file=sys.stderr)
         return 130
     except TimeoutError as err:

