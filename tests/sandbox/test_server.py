@@ -1,0 +1,112 @@
+"""The sandbox as the contract describes it, spoken to over HTTP."""
+
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.forms import decode_form
+from sandbox.server import SandboxServer
+from tests.sandbox_world import WORLD, world
+
+
+@pytest.fixture
+def server() -> Iterator[SandboxServer]:
+    running = SandboxServer(world())
+    running.start_background()
+    yield running
+    running.shutdown()
+    running.server_close()
+
+
+def call(
+    server: SandboxServer,
+    method: str,
+    path: str,
+    form: str = "",
+    key: str | None = None,
+    token: str = "sk_test_x",
+) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if key:
+        headers["Idempotency-Key"] = key
+    data = form.encode() if method != "GET" else None
+    request = urllib.request.Request(
+        server.base_url + path, data=data, method=method, headers=headers
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            body = answer.read()
+            return answer.status, json.loads(body) if body else None
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
+
+
+def test_charges_follow_attempt_outcomes_and_the_last_repeats(server: SandboxServer) -> None:
+    first = call(server, "POST", "/v1/invoices/in_solo/pay", key="k1")
+    second = call(server, "POST", "/v1/invoices/in_solo/pay", key="k2")
+    assert first[0] == second[0] == 402
+    error = first[1]["error"]
+    assert (error["type"], error["code"], error["decline_code"]) == (
+        "card_error",
+        "card_declined",
+        "stolen_card",
+    )
+    assert error["advice_code"] == "do_not_try_again" and error["network_decline_code"] == "43"
+
+
+def test_same_key_replays_and_other_params_are_an_idempotency_error(server: SandboxServer) -> None:
+    first = call(server, "POST", "/v1/invoices/in_acme/pay", key="same")
+    replay = call(server, "POST", "/v1/invoices/in_acme/pay", key="same")
+    assert first == replay
+    assert server.state.invoices["in_acme"].charges == 1
+    other = call(server, "POST", "/v1/invoices/in_acme/pay", "payment_method=pm_x", key="same")
+    assert other[0] == 400 and other[1]["error"]["type"] == "idempotency_error"
+
+
+def test_calls_are_recorded_and_reset_reloads_the_world(server: SandboxServer) -> None:
+    call(server, "POST", "/v1/invoices/in_acme/pay", "payment_method=pm_1", key="k")
+    status, calls = call(server, "GET", "/_sandbox/calls")
+    assert status == 200
+    assert calls[0]["provider"] == "stripe"
+    assert {k: calls[0][k] for k in ("method", "path", "idempotency_key", "body")} == {
+        "method": "POST",
+        "path": "/v1/invoices/in_acme/pay",
+        "idempotency_key": "k",
+        "body": {"payment_method": "pm_1"},
+    }
+    assert "at" in calls[0]
+    assert server.state.invoices["in_acme"].status == "paid"
+    call(server, "POST", "/_sandbox/reset")
+    assert server.state.invoices["in_acme"].status == "open"
+    assert call(server, "GET", "/_sandbox/calls")[1] == []
+
+
+def test_a_rejected_credential_is_401(server: SandboxServer) -> None:
+    status, body = call(server, "GET", "/v1/invoices/in_acme", token="invalid")
+    assert status == 401 and "Invalid API Key" in body["error"]["message"]
+
+
+def test_stripe_forms_decode_to_nested_values() -> None:
+    decoded = decode_form("custom_fields[0][name]=PO&custom_fields[0][value]=1&metadata[a]=b")
+    assert decoded == {"custom_fields": [{"name": "PO", "value": "1"}], "metadata": {"a": "b"}}
+
+
+def test_a_malformed_world_is_refused_at_start_naming_the_entry(tmp_path: Path) -> None:
+    bad = {**WORLD, "invoices": [{**WORLD["invoices"][0], "attempt_outcomes": ["maybe"]}]}
+    path = tmp_path / "world.json"
+    path.write_text(json.dumps(bad))
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox", "--world", str(path), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "invoices.0.attempt_outcomes.0" in result.stderr
