@@ -1,36 +1,18 @@
 """Reading cases from files and worlds, with errors that name the field at fault."""
 
-import json
+__all__ = ["InputError", "cases_from_world", "load_case"]
+
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
 
 from dunning.case import DunningCase
-from dunning.errors import describe
+from dunning.errors import InputError, load_json, parse
 from sandbox.world import World
-
-
-class InputError(ValueError):
-    """Input that cannot be used; the message says what and where."""
 
 
 def load_case(path: Path) -> DunningCase:
     """A `DunningCase` from a JSON file."""
-    try:
-        raw = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise InputError(f"{path}: {err}") from err
-    return parse_case(raw, source=str(path))
-
-
-def parse_case(raw: Any, source: str = "case") -> DunningCase:
-    """A `DunningCase` from decoded JSON."""
-    try:
-        return DunningCase.model_validate(raw)
-    except ValidationError as err:
-        raise InputError(f"{source}: {describe(err)}") from err
+    return load_json(DunningCase, path)
 
 
 def cases_from_world(world: World, failed_at: datetime, day_seconds: int) -> list[DunningCase]:
@@ -50,5 +32,5 @@ def cases_from_world(world: World, failed_at: datetime, day_seconds: int) -> lis
             "subscription_id": invoice.subscription_id,
             "options": {"day_seconds": day_seconds},
         }
-        cases.append(parse_case(raw, source=f"invoice {invoice.id}"))
+        cases.append(parse(DunningCase, raw, f"invoice {invoice.id}"))
     return cases

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
@@ -17,10 +16,10 @@ from temporalio.service import RPCError
 from cli.cases import InputError, cases_from_world, load_case
 from cli.render import render_status
 from dunning.case import DunningCase, workflow_id_for
-from dunning.errors import describe
+from dunning.errors import parse
 from dunning.settings import Settings
 from dunning.status import DunningStatus
-from sandbox.world import WorldError, load_world
+from sandbox.world import load_world
 from workflows.client import connect, start_case
 from workflows.names import SIGNAL_PAYLOADS, STATUS_QUERY, UPDATE_PAYLOADS
 
@@ -60,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return asyncio.run(_run(args))
-    except (InputError, WorldError) as err:
+    except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except RPCError as err:
@@ -128,8 +127,7 @@ def _workflow_id(case: str) -> str:
 
 def _payload(model: type[Any], raw: str) -> Any:
     try:
-        return model.model_validate(json.loads(raw))
+        decoded = json.loads(raw)
     except json.JSONDecodeError as err:
         raise InputError(f"--json: {err}") from err
-    except ValidationError as err:
-        raise InputError(describe(err)) from err
+    return parse(model, decoded, "--json")

@@ -1,6 +1,16 @@
-"""Readable validation errors that name the field at fault."""
+"""Readable validation errors that name the field at fault, and input read from files."""
 
-from pydantic import ValidationError
+import json
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class InputError(ValueError):
+    """Input that cannot be used; the message says what and where."""
 
 
 def describe(err: Exception) -> str:
@@ -10,3 +20,20 @@ def describe(err: Exception) -> str:
     return "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in err.errors()
     )
+
+
+def parse(model: type[M], raw: Any, source: str) -> M:
+    """`raw` as a `model`, or an `InputError` naming `source` and the field at fault."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as err:
+        raise InputError(f"{source}: {describe(err)}") from err
+
+
+def load_json(model: type[M], path: Path) -> M:
+    """A JSON file as a `model`, or an `InputError` naming the file and the field at fault."""
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise InputError(f"{path}: {err}") from err
+    return parse(model, raw, str(path))

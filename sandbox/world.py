@@ -1,14 +1,13 @@
 """The world file: customers and invoices the sandbox serves (CONTRACT.md, "Sandbox world")."""
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dunning.case import INVOICE_ID_PATTERN, FailureDetails
 from dunning.enums import CollectionMethod, CustomerTier, PaymentMethodType
-from dunning.errors import describe
+from dunning.errors import InputError, load_json
 from dunning.messages import SIGNAL_PAYLOADS
 
 SUCCEEDED = "succeeded"
@@ -161,17 +160,13 @@ class World(WorldModel):
         return next(c for c in self.customers if c.id == customer_id)
 
 
-class WorldError(ValueError):
+class WorldError(InputError):
     """A world file that cannot be used, with a message naming the bad entry."""
 
 
 def load_world(path: Path) -> World:
     """Read and validate a world file."""
     try:
-        raw = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise WorldError(f"{path}: {err}") from err
-    try:
-        return World.model_validate(raw)
-    except ValidationError as err:
-        raise WorldError(f"{path}: {describe(err)}") from err
+        return load_json(World, path)
+    except InputError as err:
+        raise WorldError(str(err)) from err

@@ -10,6 +10,8 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from sandbox.server import SandboxServer
+from tests import sandbox_world
 from tests.stack import Stack, running_stack
 from workflows import search_attributes
 
@@ -66,3 +68,13 @@ def stack(
     address = dev_env.client.service_client.config.target_host
     with running_stack(address, e2e_world, tmp_path_factory.mktemp("stack")) as running:
         yield running
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    """A fresh in-process sandbox serving the tests' world."""
+    server = SandboxServer(sandbox_world.world())
+    server.start_background()
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -5,48 +5,27 @@ an activity, records the result in the case state, and sleeps durably until the 
 decision is due or a signal or update changes the case.
 """
 
-import asyncio
 import contextlib
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from temporalio import workflow
-from temporalio.common import RawValue, RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.common import RawValue
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.crm import CrmActivities
-    from activities.email import EmailActivities
-    from activities.payments import PaymentActivities
     from dunning import commands
     from dunning.case import DunningCase
-    from dunning.effects import (
-        ChargeRequest,
-        ContactUpdate,
-        InvoiceAction,
-        PoUpdate,
-    )
-    from dunning.enums import EndAction, OperatorAction, Outcome, Resolution, Team
     from dunning.errors import describe
-    from dunning.facts import AccountFacts
     from dunning.messages import (
         BillingContactCorrected,
         OperatorDecision,
         PoNumberProvided,
     )
-    from dunning.notices import current_details, render_email, render_task
+    from dunning.notices import current_details
     from dunning.planner import (
-        ApplyContact,
-        ApplyEndState,
-        ApplyPo,
-        Charge,
-        CloseByOperator,
         Decision,
-        Recheck,
-        Route,
-        SendEmail,
         Wait,
         plan,
         stage_of,
@@ -55,20 +34,9 @@ with workflow.unsafe.imports_passed_through():
     from dunning.status import DunningOutcome, DunningStatus
     from workflows import search_attributes
     from workflows.names import SIGNAL_PAYLOADS, STATUS_QUERY, WORKFLOW_TYPE, Updates
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-PROVIDER_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=10),
-)
-"""Transient provider errors retry for as long as the outage lasts; permanent ones stop."""
+    from workflows.steps import CaseSteps
 
 JsonObject = dict[str, Any]
-
-
-class ProviderRefused(Exception):
-    """An activity failed for good; the message says which provider and why."""
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -78,6 +46,7 @@ class DunningWorkflow:
     @workflow.init
     def __init__(self, case: DunningCase) -> None:
         self._state = CaseState.open(case, workflow.now())
+        self._steps = CaseSteps(self._state)
         self._published = -1
         """The state revision the loop last planned and published."""
 
@@ -85,14 +54,14 @@ class DunningWorkflow:
     async def run(self, case: DunningCase) -> DunningOutcome:
         """Run the case to its outcome."""
         state = self._state
-        await self._gather_facts()
+        await self._steps.gather_facts()
         while not state.is_closed:
             decision = plan(state, workflow.now())
             self._publish(decision)
             if isinstance(decision, Wait):
                 await self._sleep(decision)
             else:
-                await self._carry_out(decision)
+                await self._steps.carry_out(decision)
         self._publish(None)
         await workflow.wait_condition(workflow.all_handlers_finished)
         assert state.outcome is not None
@@ -205,28 +174,7 @@ class DunningWorkflow:
             commands.apply(self._state, message, workflow.now())
         return why
 
-    # ---- the loop's steps ---------------------------------------------------------
-
-    async def _gather_facts(self) -> None:
-        """Read the CRM and the invoice, then classify (workflow checks first)."""
-        state, case = self._state, self._state.case
-        account, invoice = await asyncio.gather(
-            self._optional(CrmActivities.lookup_account, case.customer_id, "look up the account"),
-            self._optional(PaymentActivities.read_invoice, case.invoice_id, "read the invoice"),
-        )
-        state.record_facts(
-            account or state.account or AccountFacts(found=False),
-            invoice or state.invoice,
-            workflow.now(),
-        )
-
-    async def _optional(self, activity: Any, arg: Any, summary: str) -> Any:
-        """A read the case can go on without: a refusal is noted, and None returned."""
-        try:
-            return await self._call(activity, arg, summary)
-        except ProviderRefused as refused:
-            self._state.note(workflow.now(), "provider_refused", str(refused))
-            return None
+    # ---- the loop -----------------------------------------------------------------
 
     async def _sleep(self, decision: Wait) -> None:
         state = self._state
@@ -238,141 +186,6 @@ class DunningWorkflow:
                 timeout=timeout,
                 timeout_summary=decision.next_action.detail,
             )
-
-    async def _carry_out(self, decision: Decision) -> None:
-        state = self._state
-        try:
-            match decision:
-                case Charge():
-                    await self._charge(decision)
-                case SendEmail():
-                    await self._send_email(decision)
-                case Route(key=key, team=team, reason=reason):
-                    await self._route(key, team, reason)
-                case ApplyPo(po_number=po):
-                    await self._apply_po(po)
-                case ApplyContact():
-                    await self._apply_contact()
-                case Recheck():
-                    await self._recheck()
-                case ApplyEndState(rule=rule):
-                    await self._invoice_action(state.end_action, f"apply {state.end_action}")
-                    if rule.route_to is not None:
-                        await self._route("end-state", rule.route_to, f"end state: {rule.action}")
-                    state.close(
-                        Outcome.END_STATE_APPLIED, workflow.now(), end_action=state.end_action
-                    )
-                case CloseByOperator(action=action):
-                    await self._close_by_operator(action)
-        except ProviderRefused as refused:
-            state.pending_close = state.pending_po = None
-            state.pending_contact = None
-            state.hold(str(refused), workflow.now())
-
-    async def _charge(self, decision: Charge) -> None:
-        state = self._state
-        request = ChargeRequest(
-            invoice_id=state.case.invoice_id,
-            attempt=decision.number,
-            payment_method_id=state.payment_method_id,
-        )
-        result = await self._call(
-            PaymentActivities.charge_invoice, request, f"charge attempt {decision.number}"
-        )
-        state.record_charge(result, decision.scheduled, workflow.now())
-
-    async def _send_email(self, decision: SendEmail) -> None:
-        state = self._state
-        request = render_email(state, decision.template, decision.to, decision.step)
-        try:
-            receipt = await self._call(
-                EmailActivities.send_email, request, f"email {decision.template}"
-            )
-        except ProviderRefused as refused:
-            state.record_email_failed(decision.step, str(refused), workflow.now())
-            return
-        state.record_email(
-            decision.step, decision.template, decision.to, receipt.message_id, workflow.now()
-        )
-
-    async def _route(self, key: str, team: Team, reason: str) -> None:
-        state = self._state
-        try:
-            receipt = await self._call(
-                CrmActivities.create_task, render_task(state, team, reason), f"route to {team}"
-            )
-            task_id: str | None = receipt.task_id
-        except ProviderRefused as refused:
-            state.note(workflow.now(), "task_failed", str(refused))
-            task_id = None
-        state.record_route(key, team, reason, task_id, workflow.now())
-
-    async def _apply_po(self, po_number: str) -> None:
-        state = self._state
-        update = PoUpdate(
-            invoice_id=state.case.invoice_id, po_number=po_number, resend=state.is_net_terms
-        )
-        await self._call(PaymentActivities.apply_po_number, update, "put the PO on the invoice")
-        state.record_po_applied(po_number, workflow.now())
-
-    async def _apply_contact(self) -> None:
-        state = self._state
-        contact = state.pending_contact
-        assert contact is not None
-        update = ContactUpdate(
-            customer_id=state.case.customer_id,
-            company_id=state.account.company_id if state.account else None,
-            email=contact.email,
-            name=contact.name,
-        )
-        await self._call(CrmActivities.update_billing_contact, update, "fix the CRM contact")
-        await self._call(PaymentActivities.update_customer_email, update, "fix the Stripe email")
-        if state.is_net_terms:
-            await self._call(
-                PaymentActivities.resend_invoice, state.case.invoice_id, "re-send the invoice"
-            )
-        state.record_contact_applied(contact, workflow.now())
-
-    async def _recheck(self) -> None:
-        state = self._state
-        before = state.classification
-        await self._gather_facts()
-        state.recheck = False
-        fixed = before is not None and before != state.classification
-        if fixed and not state.is_net_terms and not state.is_closed:
-            state.retry_requested = Resolution.OPERATOR
-
-    async def _close_by_operator(self, action: OperatorAction) -> None:
-        state = self._state
-        if action is OperatorAction.WRITE_OFF:
-            await self._invoice_action(EndAction.MARK_UNCOLLECTIBLE, "write the invoice off")
-            state.close(Outcome.WRITTEN_OFF, workflow.now())
-        else:
-            await self._invoice_action("paid_out_of_band", "mark the invoice paid offline")
-            state.close(Outcome.RECOVERED, workflow.now(), resolution=Resolution.OPERATOR)
-
-    async def _invoice_action(self, action: Any, summary: str) -> None:
-        case = self._state.case
-        request = InvoiceAction(
-            invoice_id=case.invoice_id,
-            customer_id=case.customer_id,
-            subscription_id=case.subscription_id,
-            action=action,
-        )
-        await self._call(PaymentActivities.apply_invoice_action, request, summary)
-
-    async def _call(self, activity: Any, arg: Any, summary: str) -> Any:
-        """Run one provider activity; a permanent failure becomes `ProviderRefused`."""
-        try:
-            return await workflow.execute_activity_method(
-                activity,
-                arg,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=PROVIDER_RETRY,
-                summary=summary,
-            )
-        except ActivityError as err:
-            raise ProviderRefused(f"{summary}: {err.cause or err}") from err
 
     # ---- what operators see --------------------------------------------------------
 

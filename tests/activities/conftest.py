@@ -1,6 +1,5 @@
-"""A fresh in-process sandbox per test, and the activities bound to it."""
+"""The activities bound to a fresh in-process sandbox (the `sandbox` fixture)."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,16 +9,7 @@ from activities.crm import CrmActivities
 from activities.email import EmailActivities
 from activities.payments import PaymentActivities
 from sandbox.server import SandboxServer
-from tests.sandbox_world import settings_for, world
-
-
-@pytest.fixture
-def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(world())
-    server.start_background()
-    yield server
-    server.shutdown()
-    server.server_close()
+from tests.sandbox_world import settings_for
 
 
 @pytest.fixture

@@ -5,28 +5,16 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from sandbox.forms import decode_form
 from sandbox.server import SandboxServer
-from tests.sandbox_world import WORLD, world
-
-
-@pytest.fixture
-def server() -> Iterator[SandboxServer]:
-    running = SandboxServer(world())
-    running.start_background()
-    yield running
-    running.shutdown()
-    running.server_close()
+from tests.sandbox_world import WORLD
 
 
 def call(
-    server: SandboxServer,
+    sandbox: SandboxServer,
     method: str,
     path: str,
     form: str = "",
@@ -38,7 +26,7 @@ def call(
         headers["Idempotency-Key"] = key
     data = form.encode() if method != "GET" else None
     request = urllib.request.Request(
-        server.base_url + path, data=data, method=method, headers=headers
+        sandbox.base_url + path, data=data, method=method, headers=headers
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as answer:
@@ -48,9 +36,9 @@ def call(
         return err.code, json.loads(err.read() or b"null")
 
 
-def test_charges_follow_attempt_outcomes_and_the_last_repeats(server: SandboxServer) -> None:
-    first = call(server, "POST", "/v1/invoices/in_solo/pay", key="k1")
-    second = call(server, "POST", "/v1/invoices/in_solo/pay", key="k2")
+def test_charges_follow_attempt_outcomes_and_the_last_repeats(sandbox: SandboxServer) -> None:
+    first = call(sandbox, "POST", "/v1/invoices/in_solo/pay", key="k1")
+    second = call(sandbox, "POST", "/v1/invoices/in_solo/pay", key="k2")
     assert first[0] == second[0] == 402
     error = first[1]["error"]
     assert (error["type"], error["code"], error["decline_code"]) == (
@@ -61,18 +49,18 @@ def test_charges_follow_attempt_outcomes_and_the_last_repeats(server: SandboxSer
     assert error["advice_code"] == "do_not_try_again" and error["network_decline_code"] == "43"
 
 
-def test_same_key_replays_and_other_params_are_an_idempotency_error(server: SandboxServer) -> None:
-    first = call(server, "POST", "/v1/invoices/in_acme/pay", key="same")
-    replay = call(server, "POST", "/v1/invoices/in_acme/pay", key="same")
+def test_same_key_replays_and_other_params_are_an_idempotency_error(sandbox: SandboxServer) -> None:
+    first = call(sandbox, "POST", "/v1/invoices/in_acme/pay", key="same")
+    replay = call(sandbox, "POST", "/v1/invoices/in_acme/pay", key="same")
     assert first == replay
-    assert server.state.invoices["in_acme"].charges == 1
-    other = call(server, "POST", "/v1/invoices/in_acme/pay", "payment_method=pm_x", key="same")
+    assert sandbox.state.invoices["in_acme"].charges == 1
+    other = call(sandbox, "POST", "/v1/invoices/in_acme/pay", "payment_method=pm_x", key="same")
     assert other[0] == 400 and other[1]["error"]["type"] == "idempotency_error"
 
 
-def test_calls_are_recorded_and_reset_reloads_the_world(server: SandboxServer) -> None:
-    call(server, "POST", "/v1/invoices/in_acme/pay", "payment_method=pm_1", key="k")
-    status, calls = call(server, "GET", "/_sandbox/calls")
+def test_calls_are_recorded_and_reset_reloads_the_world(sandbox: SandboxServer) -> None:
+    call(sandbox, "POST", "/v1/invoices/in_acme/pay", "payment_method=pm_1", key="k")
+    status, calls = call(sandbox, "GET", "/_sandbox/calls")
     assert status == 200
     assert calls[0]["provider"] == "stripe"
     assert {k: calls[0][k] for k in ("method", "path", "idempotency_key", "body")} == {
@@ -82,14 +70,14 @@ def test_calls_are_recorded_and_reset_reloads_the_world(server: SandboxServer) -
         "body": {"payment_method": "pm_1"},
     }
     assert "at" in calls[0]
-    assert server.state.invoices["in_acme"].status == "paid"
-    call(server, "POST", "/_sandbox/reset")
-    assert server.state.invoices["in_acme"].status == "open"
-    assert call(server, "GET", "/_sandbox/calls")[1] == []
+    assert sandbox.state.invoices["in_acme"].status == "paid"
+    call(sandbox, "POST", "/_sandbox/reset")
+    assert sandbox.state.invoices["in_acme"].status == "open"
+    assert call(sandbox, "GET", "/_sandbox/calls")[1] == []
 
 
-def test_a_rejected_credential_is_401(server: SandboxServer) -> None:
-    status, body = call(server, "GET", "/v1/invoices/in_acme", token="invalid")
+def test_a_rejected_credential_is_401(sandbox: SandboxServer) -> None:
+    status, body = call(sandbox, "GET", "/v1/invoices/in_acme", token="invalid")
     assert status == 401 and "Invalid API Key" in body["error"]["message"]
 
 
