@@ -30,9 +30,11 @@ test: lint typecheck unit
 # DAY_SECONDS compresses the clock; KEEP=1 leaves the dev server and Web UI running.
 DAY_SECONDS ?= 2
 WORLD ?= examples/world.json
+PORT ?= 7233
+UI_PORT ?= 8233
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m devstack.demo --world $(WORLD) \
-		--day-seconds $(DAY_SECONDS) $(if $(KEEP),--keep,)
+		--day-seconds $(DAY_SECONDS) --port $(PORT) --ui-port $(UI_PORT) $(if $(KEEP),--keep,)
 
 # Re-record tests/histories/ after an intended (patched) workflow change; review the diff.
 histories: $(STAMP)
