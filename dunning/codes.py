@@ -3,7 +3,7 @@
 The one place that says which provider code means what.
 """
 
-from dunning.enums import FailureCategory
+from dunning.enums import FailureCategory, PaymentMethodType
 
 SOFT_DECLINE_CODES = frozenset(
     {
@@ -103,3 +103,12 @@ def category_of_code(code: str | None) -> FailureCategory | None:
     if code in SOFT_DECLINE_CODES:
         return FailureCategory.SOFT_DECLINE
     return None
+
+
+STRIPE_PAYMENT_METHOD_TYPES = {
+    "card": PaymentMethodType.CARD,
+    "us_bank_account": PaymentMethodType.ACH_DEBIT,
+    "sepa_debit": PaymentMethodType.SEPA_DEBIT,
+    "customer_balance": PaymentMethodType.WIRE,
+}
+"""Stripe's payment method types, as the product names them (net terms have none)."""

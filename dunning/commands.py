@@ -11,15 +11,18 @@ from dunning.enums import FailureCategory, OperatorAction, Outcome, Resolution, 
 from dunning.facts import Person
 from dunning.messages import (
     BillingContactCorrected,
+    FromEvent,
     InvoicePaid,
     OperatorDecision,
     PaymentMethodUpdated,
     PoNumberProvided,
+    StripeEvent,
 )
 from dunning.state import CaseState
 
 Message = (
-    PaymentMethodUpdated
+    StripeEvent
+    | PaymentMethodUpdated
     | InvoicePaid
     | PoNumberProvided
     | BillingContactCorrected
@@ -29,6 +32,11 @@ Message = (
 
 def rejection(state: CaseState, message: Message) -> str | None:
     """Why `message` does not fit the case now, or None when it does."""
+    event = message.source_event_id if isinstance(message, FromEvent) else None
+    if event is not None and event in state.seen_events:
+        return f"event {event} was already handled"
+    if isinstance(message, StripeEvent):
+        return None
     if state.is_closed:
         return "the case is closed"
     if isinstance(message, PaymentMethodUpdated) and state.is_net_terms:
@@ -62,7 +70,11 @@ def _waits_internally(state: CaseState) -> bool:
 def apply(state: CaseState, message: Message, now: datetime) -> None:
     """Carry out a message that fits (see `rejection`)."""
     state.wake()
-    if isinstance(message, PaymentMethodUpdated):
+    if isinstance(message, FromEvent) and message.source_event_id is not None:
+        state.remember_event(message.source_event_id)
+    if isinstance(message, StripeEvent):
+        state.note(now, "stripe_event", f"{message.type} ({message.source_event_id})")
+    elif isinstance(message, PaymentMethodUpdated):
         state.card += 1
         state.payment_method_id = message.payment_method_id
         state.note(now, "payment_method_updated", "the customer gave a new payment method")

@@ -11,14 +11,21 @@ from dunning.enums import OperatorAction, PaymentChannel
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-class PaymentMethodUpdated(ContractModel):
+class FromEvent(ContractModel):
+    """A message that may come from a provider's event, which can be delivered twice."""
+
+    source_event_id: str | None = Field(default=None, max_length=255)
+    """The provider event (Stripe `evt_…`) it comes from; a case acts on each event once."""
+
+
+class PaymentMethodUpdated(FromEvent):
     """The customer gave a new payment method: retry now, within the network rules."""
 
     payment_method_id: str | None = None
     """The new Stripe payment method (`pm_…`); the customer's default when omitted."""
 
 
-class InvoicePaid(ContractModel):
+class InvoicePaid(FromEvent):
     """The invoice was paid outside the workflow: close as recovered."""
 
     paid_at: datetime | None = None
@@ -56,7 +63,7 @@ class BillingContactCorrected(ContractModel):
     """Who provided it."""
 
 
-class OperatorDecision(ContractModel):
+class OperatorDecision(FromEvent):
     """A person's decision on a case."""
 
     action: OperatorAction
@@ -75,14 +82,22 @@ class OperatorDecision(ContractModel):
         return self
 
 
+class StripeEvent(FromEvent):
+    """A Stripe event about the case's invoice (the webhook's signal-with-start)."""
+
+    type: str = Field(min_length=1, max_length=100)
+    """The event type, e.g. `invoice.payment_failed`."""
+
+
 class Signals:
-    """Signal names of the contract."""
+    """Signal names of the contract, and `stripe_event`, which the webhook starts cases with."""
 
     PAYMENT_METHOD_UPDATED: Final = "payment_method_updated"
     INVOICE_PAID: Final = "invoice_paid"
     PO_NUMBER_PROVIDED: Final = "po_number_provided"
     BILLING_CONTACT_CORRECTED: Final = "billing_contact_corrected"
     OPERATOR_DECISION: Final = "operator_decision"
+    STRIPE_EVENT: Final = "stripe_event"
 
 
 class Updates:
@@ -99,6 +114,7 @@ SIGNAL_PAYLOADS: dict[str, type[ContractModel]] = {
     Signals.PO_NUMBER_PROVIDED: PoNumberProvided,
     Signals.BILLING_CONTACT_CORRECTED: BillingContactCorrected,
     Signals.OPERATOR_DECISION: OperatorDecision,
+    Signals.STRIPE_EVENT: StripeEvent,
 }
 """The payload model of each signal."""
 

@@ -37,6 +37,13 @@ class Settings(BaseModel):
     """`DUNNING_EMAIL_FROM`: the sender of dunning emails."""
     policy_file: Path | None = None
     """`DUNNING_POLICY_FILE`: a JSON `DunningPolicy` that replaces the defaults for new cases."""
+    stripe_webhook_secrets: SecretStr = SecretStr("")
+    """`STRIPE_WEBHOOK_SECRETS`: the signing secrets (`whsec_…`), comma-separated while one
+    is rotated out."""
+    webhook_port: int = 8788
+    """`DUNNING_WEBHOOK_PORT`: where the webhook service listens."""
+    metrics_port: int | None = None
+    """`DUNNING_METRICS_PORT`: serve Prometheus metrics on this port (off when unset)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -52,8 +59,16 @@ class Settings(BaseModel):
             "sendgrid_api_base": "SENDGRID_API_BASE",
             "email_from": "DUNNING_EMAIL_FROM",
             "policy_file": "DUNNING_POLICY_FILE",
+            "stripe_webhook_secrets": "STRIPE_WEBHOOK_SECRETS",
+            "webhook_port": "DUNNING_WEBHOOK_PORT",
+            "metrics_port": "DUNNING_METRICS_PORT",
         }
         return cls.model_validate({field: env[var] for field, var in names.items() if env.get(var)})
+
+    def webhook_secrets(self) -> list[str]:
+        """Every webhook signing secret in force."""
+        raw = self.stripe_webhook_secrets.get_secret_value()
+        return [secret.strip() for secret in raw.split(",") if secret.strip()]
 
     def policy(self) -> DunningPolicy:
         """The policy new cases capture: the file's, or the defaults."""

@@ -35,6 +35,9 @@ from dunning.status import (
     TimelineEntry,
 )
 
+SEEN_EVENTS_KEPT = 100
+"""Stripe retries an event for up to three days; a case sees far fewer events than this."""
+
 
 class CaseState(BaseModel):
     """The whole state of one case. Mutated only by its own methods."""
@@ -97,6 +100,8 @@ class CaseState(BaseModel):
     """How far pauses and extensions pushed the remaining schedule."""
     revision: int = 0
     """Bumped whenever an outside event changes the state; wakes a sleeping case."""
+    seen_events: list[str] = []
+    """Provider events already acted on (the newest `SEEN_EVENTS_KEPT`)."""
 
     @classmethod
     def open(cls, case: DunningCase, started_at: datetime) -> "CaseState":
@@ -215,6 +220,10 @@ class CaseState(BaseModel):
     def note(self, at: datetime, event: str, detail: str = "") -> None:
         """Add a timeline entry."""
         self.timeline.append(TimelineEntry(at=at, event=event, detail=detail))
+
+    def remember_event(self, event_id: str) -> None:
+        """Remember an event, so a second delivery of it changes nothing."""
+        self.seen_events = [*self.seen_events, event_id][-SEEN_EVENTS_KEPT:]
 
     def wake(self) -> None:
         """Mark an outside change so a sleeping case re-plans."""

@@ -3,12 +3,13 @@
 import re
 from typing import Any
 
-from dunning.codes import category_of_code
+from dunning.codes import STRIPE_PAYMENT_METHOD_TYPES, category_of_code
 from dunning.enums import FailureCategory
 from sandbox.state import InvoiceRecord, SandboxState
 
 Reply = tuple[int, dict[str, Any], dict[str, str]]
 HOSTED_INVOICE_BASE = "https://invoice.stripe.com/i/sandbox"
+STRIPE_TYPES = {ours: theirs for theirs, ours in STRIPE_PAYMENT_METHOD_TYPES.items()}
 
 ADVICE = {
     FailureCategory.SOFT_DECLINE: "try_again_later",
@@ -86,6 +87,7 @@ def invoice_json(state: SandboxState, record: InvoiceRecord) -> dict[str, Any]:
         "metadata": record.metadata,
         "subscription": spec.subscription_id,
         "attempt_count": record.charges,
+        "due_date": None,
     }
 
 
@@ -102,9 +104,30 @@ def _error(status: int, kind: str, message: str, code: str | None = None) -> Rep
     return status, {"error": body}, {}
 
 
-def _get_invoice(state: SandboxState, invoice_id: str, _: dict[str, Any]) -> Reply:
+def _get_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -> Reply:
     record = _invoice(state, invoice_id)
-    return (200, invoice_json(state, record), {}) if record else _missing("invoice", invoice_id)
+    if record is None:
+        return _missing("invoice", invoice_id)
+    invoice = invoice_json(state, record)
+    if "payment_intent" in (params.get("expand") or []):
+        invoice["payment_intent"] = _payment_intent(record)
+    return 200, invoice, {}
+
+
+def _payment_intent(record: InvoiceRecord) -> dict[str, Any]:
+    """The invoice's payment intent, with the failure that opened the case."""
+    failure = record.spec.failure
+    error = None
+    if failure is not None:
+        error = {"type": "card_error", **failure.model_dump(exclude_none=True)}
+    return {
+        "id": f"pi_{record.spec.id.removeprefix('in_')}",
+        "object": "payment_intent",
+        "last_payment_error": error,
+        "payment_method_types": [STRIPE_TYPES[record.spec.payment_method_type]]
+        if record.spec.payment_method_type in STRIPE_TYPES
+        else [],
+    }
 
 
 def _update_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -> Reply:

@@ -4,6 +4,7 @@ import os
 import sys
 from typing import NoReturn
 
+from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -43,12 +44,14 @@ async def start_case(
     policy: DunningPolicy | None = None,
     *,
     restart_closed: bool = True,
+    start_signal: tuple[str, BaseModel] | None = None,
 ) -> WorkflowHandle[DunningWorkflow, DunningOutcome]:
     """Start the case for an invoice, or return the one already open (no error, no second run).
 
     The policy in force is captured into the input, so later changes to the defaults
     never change this case. With `restart_closed=False` an invoice whose case already
-    closed is not started again (`WorkflowAlreadyStartedError`).
+    closed is not started again (`WorkflowAlreadyStartedError`). `start_signal` makes it a
+    signal-with-start: the open case receives the signal instead.
     """
     if case.policy is None:
         case = case.model_copy(update={"policy": policy or DunningPolicy()})
@@ -64,4 +67,6 @@ async def start_case(
         search_attributes=search_attributes.at_start(case),
         static_summary=static_summary(case),
         static_details=static_details(case),
+        start_signal=start_signal[0] if start_signal else None,
+        start_signal_args=[start_signal[1]] if start_signal else [],
     )

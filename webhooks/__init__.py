@@ -1,0 +1,1 @@
+"""The Stripe webhook service: Stripe events in, cases started and signalled."""

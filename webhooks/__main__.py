@@ -1,0 +1,43 @@
+"""`python -m webhooks`: the Stripe webhook service, until SIGINT or SIGTERM."""
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from activities.clients import stripe_client
+from dunning.settings import Settings
+from webhooks.service import WebhookService
+from workflows.client import connect, exit_process
+
+log = logging.getLogger("dunning.webhooks")
+
+
+async def serve() -> None:
+    """Serve until stopped; in-flight requests finish first."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings.from_env()
+    if not settings.webhook_secrets():
+        raise SystemExit("STRIPE_WEBHOOK_SECRETS is required: the whsec_… signing secret(s)")
+    service = WebhookService(
+        await connect(),
+        stripe_client(settings),
+        settings.webhook_secrets(),
+        settings.task_queue,
+        settings.policy(),
+    )
+    runner = web.AppRunner(service.app())
+    await runner.setup()
+    await web.TCPSite(runner, "0.0.0.0", settings.webhook_port).start()
+    log.info("listening on :%d/stripe/webhook", settings.webhook_port)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve())
+    exit_process(0)

@@ -1,0 +1,153 @@
+"""`POST /stripe/webhook`: verify, de-duplicate, re-read Stripe, then start or signal cases.
+
+- A bad or stale signature, or a body that is not a Stripe event: 400, nothing changes.
+- An event already handled (same id): 200, nothing changes. Concurrent deliveries are
+  de-duplicated by the cases themselves, which remember the event ids they acted on.
+- An event this service does not handle: 200, logged.
+- Temporal or Stripe unavailable: 503, so Stripe delivers the event again later.
+"""
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+from aiohttp import web
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from dunning.errors import InputError
+from dunning.messages import Signals, StripeEvent
+from dunning.policy import DunningPolicy
+from webhooks.events import (
+    Ignore,
+    MalformedEvent,
+    OpenCase,
+    Plan,
+    SignalCustomerCases,
+    plan_event,
+)
+from webhooks.signature import BadSignature, verify
+from webhooks.stripe_invoices import case_from_invoice, read_invoice
+from workflows.client import start_case
+
+MAX_BODY_BYTES = 512 * 1024
+REMEMBERED_EVENTS = 10_000
+SETTLED = frozenset({"paid", "void", "uncollectible"})
+log = logging.getLogger("dunning.webhooks")
+
+
+class WebhookService:
+    """The handler and what it needs: Temporal, Stripe, the secrets, the task queue."""
+
+    def __init__(
+        self,
+        client: Client,
+        stripe_client: stripe.StripeClient,
+        secrets: list[str],
+        task_queue: str,
+        policy: DunningPolicy,
+    ) -> None:
+        self._client, self._stripe = client, stripe_client
+        self._secrets, self._task_queue, self._policy = secrets, task_queue, policy
+        self._handled: OrderedDict[str, None] = OrderedDict()
+
+    def app(self) -> web.Application:
+        """The aiohttp application."""
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
+        app.router.add_post("/stripe/webhook", self.handle)
+        app.router.add_get("/healthz", _healthy)
+        return app
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """One delivery from Stripe."""
+        body = await request.read()
+        try:
+            verify(body, request.headers.get("Stripe-Signature"), self._secrets)
+            event = json.loads(body)
+            plan = plan_event(event)
+        except BadSignature as err:
+            return _answer(400, error=f"bad signature: {err}")
+        except (json.JSONDecodeError, UnicodeDecodeError, MalformedEvent) as err:
+            return _answer(400, error=f"malformed event: {err}")
+        event_id = event["id"]
+        if event_id in self._handled:
+            return _answer(200, result="duplicate: already handled")
+        try:
+            result = await self._act(plan, event)
+        except (RPCError, stripe.APIConnectionError, stripe.APIError) as err:
+            log.warning("event %s not handled yet: %s", event_id, err)
+            return _answer(503, error="temporarily unavailable, deliver again")
+        self._remember(event_id)
+        log.info("event %s (%s): %s", event_id, event["type"], result)
+        return _answer(200, result=result)
+
+    def _remember(self, event_id: str) -> None:
+        self._handled[event_id] = None
+        while len(self._handled) > REMEMBERED_EVENTS:
+            self._handled.popitem(last=False)
+
+    async def _act(self, plan: Plan, event: dict[str, Any]) -> str:
+        if isinstance(plan, Ignore):
+            return f"ignored: {plan.reason}"
+        if isinstance(plan, SignalCustomerCases):
+            return await self._signal_customer(plan)
+        try:
+            invoice = await asyncio.to_thread(read_invoice, self._stripe, plan.invoice_id)
+        except stripe.InvalidRequestError as err:
+            return f"ignored: Stripe does not know invoice {plan.invoice_id} ({err.user_message})"
+        status = invoice.get("status")
+        if isinstance(plan, OpenCase):
+            return await self._open(invoice, event)
+        if status not in plan.confirmed_by:
+            return f"ignored: the invoice is {status} in Stripe, the event is stale"
+        return await self._signal(f"dunning-{plan.invoice_id}", plan.signal, plan.payload)
+
+    async def _open(self, invoice: dict[str, Any], event: dict[str, Any]) -> str:
+        if invoice.get("status") in SETTLED:
+            return f"ignored: the invoice is already {invoice.get('status')} in Stripe"
+        failed_at = datetime.fromtimestamp(event.get("created") or 0, UTC)
+        try:
+            case = case_from_invoice(invoice, failed_at)
+        except InputError as err:
+            return f"ignored: {err}"
+        note = StripeEvent(type=event["type"], source_event_id=event["id"])
+        handle = await start_case(
+            self._client,
+            case,
+            self._task_queue,
+            self._policy,
+            start_signal=(Signals.STRIPE_EVENT, note),
+        )
+        return f"case {handle.id} open"
+
+    async def _signal(self, workflow_id: str, signal: str, payload: dict[str, Any]) -> str:
+        try:
+            await self._client.get_workflow_handle(workflow_id).signal(signal, payload)
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                return f"ignored: no open case {workflow_id}"
+            raise
+        return f"{signal} sent to {workflow_id}"
+
+    async def _signal_customer(self, plan: SignalCustomerCases) -> str:
+        query = (
+            f"CustomerId = '{plan.customer_id}' AND ExecutionStatus = 'Running' "
+            "AND WorkflowType = 'DunningWorkflow'"
+        )
+        sent = [
+            await self._signal(case.id, Signals.PAYMENT_METHOD_UPDATED, plan.payload)
+            async for case in self._client.list_workflows(query)
+        ]
+        return f"payment_method_updated sent to {len(sent)} open case(s)"
+
+
+async def _healthy(_: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+def _answer(status: int, **body: str) -> web.Response:
+    return web.json_response(body, status=status)
