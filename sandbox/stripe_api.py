@@ -52,6 +52,7 @@ def handle(state: SandboxState, method: str, path: str, params: dict[str, Any]) 
         ("POST", r"/v1/invoices/([^/]+)/pay", _pay_invoice),
         ("POST", r"/v1/invoices/([^/]+)/send", _send_invoice),
         ("POST", r"/v1/invoices/([^/]+)/mark_uncollectible", _mark_uncollectible),
+        ("POST", r"/v1/invoices/([^/]+)/void", _void_invoice),
         ("POST", r"/v1/customers/([^/]+)", _update_customer),
         ("POST", r"/v1/subscriptions/([^/]+)", _update_subscription),
         ("DELETE", r"/v1/subscriptions/([^/]+)", _cancel_subscription),
@@ -178,6 +179,16 @@ def _mark_uncollectible(state: SandboxState, invoice_id: str, _: dict[str, Any])
     if record.status != "open":
         return _error(400, "invalid_request_error", f"Invoice is {record.status}.")
     record.status = "uncollectible"
+    return 200, invoice_json(state, record), {}
+
+
+def _void_invoice(state: SandboxState, invoice_id: str, _: dict[str, Any]) -> Reply:
+    record = _invoice(state, invoice_id)
+    if record is None:
+        return _missing("invoice", invoice_id)
+    if record.status != "open":
+        return _error(400, "invalid_request_error", f"Invoice is {record.status}.")
+    record.status = "void"
     return 200, invoice_json(state, record), {}
 
 

@@ -1,0 +1,76 @@
+"""What each Stripe event means."""
+
+from typing import Any
+
+import pytest
+
+from webhooks.events import (
+    Ignore,
+    MalformedEvent,
+    OpenCase,
+    SignalCase,
+    SignalCustomerCases,
+    plan_event,
+)
+
+
+def event(kind: str, obj: dict[str, Any], **data: Any) -> dict[str, Any]:
+    return {"id": "evt_1", "type": kind, "data": {"object": obj, **data}}
+
+
+def test_a_failed_invoice_opens_its_case() -> None:
+    assert plan_event(event("invoice.payment_failed", {"id": "in_1"})) == OpenCase("in_1")
+
+
+def test_paid_voided_and_uncollectible_are_confirmed_by_the_invoice_status() -> None:
+    paid = plan_event(event("invoice.paid", {"id": "in_1", "charge": "ch_1"}))
+    assert isinstance(paid, SignalCase) and paid.confirmed_by == {"paid"}
+    assert paid.payload == {"source_event_id": "evt_1", "via": "stripe", "reference": "ch_1"}
+    voided = plan_event(event("invoice.voided", {"id": "in_1"}))
+    assert isinstance(voided, SignalCase) and voided.payload["action"] == "cancel_dunning"
+    written = plan_event(event("invoice.marked_uncollectible", {"id": "in_1"}))
+    assert isinstance(written, SignalCase) and written.confirmed_by == {"uncollectible"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "obj", "data", "method"),
+    [
+        ("payment_method.attached", {"id": "pm_1", "customer": "cus_a"}, {}, "pm_1"),
+        (
+            "setup_intent.succeeded",
+            {"id": "seti_1", "customer": "cus_a", "payment_method": "pm_2"},
+            {},
+            "pm_2",
+        ),
+        (
+            "customer.updated",
+            {"id": "cus_a", "invoice_settings": {"default_payment_method": "pm_3"}},
+            {"previous_attributes": {"invoice_settings": {"default_payment_method": None}}},
+            "pm_3",
+        ),
+    ],
+)
+def test_a_new_payment_method_reaches_the_customers_cases(
+    kind: str, obj: dict[str, Any], data: dict[str, Any], method: str
+) -> None:
+    plan = plan_event(event(kind, obj, **data))
+    assert plan == SignalCustomerCases(
+        "cus_a", {"source_event_id": "evt_1", "payment_method_id": method}
+    )
+
+
+def test_other_changes_are_ignored() -> None:
+    unrelated = event("customer.updated", {"id": "cus_a"}, previous_attributes={"email": "x"})
+    assert isinstance(plan_event(unrelated), Ignore)
+    assert isinstance(plan_event(event("charge.refunded", {"id": "ch_1"})), Ignore)
+    injected = event("payment_method.attached", {"id": "pm_1", "customer": "cus_a' OR 1=1"})
+    assert isinstance(plan_event(injected), Ignore), "only real customer ids reach a list query"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [[], {"id": "evt_1"}, {"id": "evt_1", "type": "x", "data": {}}, event("invoice.paid", {})],
+)
+def test_malformed_events_are_refused(bad: Any) -> None:
+    with pytest.raises(MalformedEvent):
+        plan_event(bad)

@@ -1,0 +1,173 @@
+"""The webhook service against the dev server, the worker process and the sandbox."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from activities.clients import stripe_client
+from dunning.enums import Outcome, Resolution
+from dunning.policy import DunningPolicy
+from tests.sandbox_world import settings_for
+from tests.stack import Stack
+from tests.webhooks.signing import OLD_SECRET, SECRET, event, stripe_signature
+from tests.workflows.harness import wait_for
+from webhooks.service import WebhookService
+from workflows.dunning import DunningWorkflow
+
+
+@pytest.fixture
+async def webhook(
+    dev_env: WorkflowEnvironment, stack: Stack
+) -> AsyncIterator[TestClient[Any, Any]]:
+    service = WebhookService(
+        dev_env.client,
+        stripe_client(settings_for(stack.sandbox_url)),
+        [SECRET, OLD_SECRET],
+        stack.task_queue,
+        DunningPolicy(),
+    )
+    async with TestClient(TestServer(service.app())) as client:
+        yield client
+
+
+async def deliver(client: TestClient[Any, Any], body: bytes, signature: str | None = None) -> Any:
+    headers = {"Stripe-Signature": signature if signature is not None else stripe_signature(body)}
+    response = await client.post("/stripe/webhook", data=body, headers=headers)
+    return response.status, await response.json()
+
+
+async def exists(env: WorkflowEnvironment, workflow_id: str) -> bool:
+    try:
+        await env.client.get_workflow_handle(workflow_id).describe()
+    except RPCError:
+        return False
+    return True
+
+
+async def visible(env: WorkflowEnvironment, query: str) -> None:
+    """Wait until the visibility store lists a case for `query` (it trails the case)."""
+    for _ in range(100):
+        if [w async for w in env.client.list_workflows(query)]:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"nothing listed for {query}")
+
+
+def stripe(stack: Stack) -> Any:
+    """Stripe's API as the customer's other systems use it (here: the sandbox)."""
+    return stripe_client(settings_for(stack.sandbox_url))
+
+
+def handle_of(env: WorkflowEnvironment, invoice_id: str) -> Any:
+    return env.client.get_workflow_handle_for(DunningWorkflow.run, f"dunning-{invoice_id}")
+
+
+async def test_a_signed_payment_failed_starts_one_readable_case(
+    webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment
+) -> None:
+    body = event("invoice.payment_failed", {"id": "in_wh_open"}, "evt_open")
+    status, answer = await deliver(webhook, body)
+    assert (status, answer["result"]) == (200, "case dunning-in_wh_open open")
+    handle = handle_of(dev_env, "in_wh_open")
+    described = await handle.describe()
+    summary = await described.static_summary()
+    assert summary == "Dunning in_wh_open: 99.00 USD, insufficient_funds"
+    case = await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    assert case.failure_reason == "insufficient_funds"
+    assert [e.event for e in case.timeline].count("stripe_event") == 1
+
+
+async def test_one_event_delivered_three_times_at_once_is_one_case(
+    webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
+) -> None:
+    body = event("invoice.payment_failed", {"id": "in_wh_dup"}, "evt_dup")
+    answers = await asyncio.gather(*(deliver(webhook, body) for _ in range(3)))
+    assert [status for status, _ in answers] == [200, 200, 200]
+    handle = handle_of(dev_env, "in_wh_dup")
+    runs = [w async for w in dev_env.client.list_workflows("WorkflowId = 'dunning-in_wh_dup'")]
+    assert len(runs) == 1
+    status = await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    assert [e.event for e in status.timeline].count("stripe_event") == 1, "acted on once"
+    again = await deliver(webhook, body)
+    assert again == (200, {"result": "duplicate: already handled"})
+
+
+async def test_paid_before_payment_failed_ends_with_no_charge(
+    webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
+) -> None:
+    stripe(stack).v1.invoices.pay("in_wh_paid_first", {"paid_out_of_band": True})
+    paid = await deliver(webhook, event("invoice.paid", {"id": "in_wh_paid_first"}, "evt_pf1"))
+    assert paid[0] == 200 and "no open case" in paid[1]["result"]
+    failed = event("invoice.payment_failed", {"id": "in_wh_paid_first"}, "evt_pf2")
+    status, answer = await deliver(webhook, failed)
+    assert status == 200 and "already paid" in answer["result"]
+    assert not await exists(dev_env, "dunning-in_wh_paid_first")
+    charges = [
+        c for c in stack.calls("in_wh_paid_first/pay") if c["body"] != {"paid_out_of_band": "true"}
+    ]
+    assert charges == [], "no charge was attempted"
+
+
+async def test_a_voided_invoice_closes_its_case(
+    webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
+) -> None:
+    await deliver(webhook, event("invoice.payment_failed", {"id": "in_wh_void"}, "evt_v1"))
+    handle = handle_of(dev_env, "in_wh_void")
+    await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    voided = event("invoice.voided", {"id": "in_wh_void"}, "evt_v2")
+    early = await deliver(webhook, voided)
+    assert "stale" in early[1]["result"], "Stripe still says open: the event is not trusted yet"
+    stripe(stack).v1.invoices.void_invoice("in_wh_void")
+    status, answer = await deliver(webhook, event("invoice.voided", {"id": "in_wh_void"}, "evt_v3"))
+    assert (status, answer["result"]) == (200, "operator_decision sent to dunning-in_wh_void")
+    outcome = await handle.result()
+    assert outcome.outcome is Outcome.STOPPED
+
+
+async def test_a_new_payment_method_reaches_the_customers_open_cases(
+    webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
+) -> None:
+    await deliver(webhook, event("invoice.payment_failed", {"id": "in_wh_card"}, "evt_c1"))
+    handle = handle_of(dev_env, "in_wh_card")
+    await wait_for(handle, lambda s: bool(s.emails), "the customer is told")
+    await visible(dev_env, "CustomerId = 'cus_hook' AND WorkflowId = 'dunning-in_wh_card'")
+    stack.post("/_sandbox/invoices/in_wh_card/update_payment_method")
+    attached = event("payment_method.attached", {"id": "pm_9", "customer": "cus_hook"}, "evt_c2")
+    status, answer = await deliver(webhook, attached)
+    assert status == 200 and "open case(s)" in answer["result"]
+    outcome = await handle.result()
+    assert (outcome.outcome, outcome.resolution) == (
+        Outcome.RECOVERED,
+        Resolution.PAYMENT_METHOD_UPDATE,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "signature"),
+    [
+        (event("invoice.payment_failed", {"id": "in_wh_x"}, "evt_bad"), "t=1,v1=deadbeef"),
+        (event("invoice.payment_failed", {"id": "in_wh_x"}, "evt_stale"), "stale"),
+        (b"{not json", None),
+        (b'{"id": "evt_x", "type": "invoice.paid", "data": {}}', None),
+    ],
+    ids=["bad-signature", "stale-timestamp", "not-json", "not-an-event"],
+)
+async def test_bad_requests_get_400_and_start_nothing(
+    webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, body: bytes, signature: str | None
+) -> None:
+    if signature == "stale":
+        signature = stripe_signature(body, at=int(time.time()) - 600)
+    status, answer = await deliver(webhook, body, signature)
+    assert status == 400 and answer["error"]
+    assert not await exists(dev_env, "dunning-in_wh_x")
+
+
+async def test_an_unhandled_event_is_acknowledged(webhook: TestClient[Any, Any]) -> None:
+    status, answer = await deliver(webhook, event("charge.refunded", {"id": "ch_1"}, "evt_r"))
+    assert (status, answer["result"]) == (200, "ignored: charge.refunded is not handled")
