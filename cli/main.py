@@ -9,20 +9,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import stripe
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from activities.clients import stripe_client
 from cli.cases import InputError, cases_from_world, load_case
+from cli.listing import FILTERS, list_cases, list_query, render_rows
 from cli.render import render_status
+from cli.report import gather_statuses, render_report
 from dunning.case import DunningCase, workflow_id_for
 from dunning.errors import parse
 from dunning.settings import Settings
 from dunning.status import DunningStatus
 from sandbox.world import load_world
+from webhooks.stripe_invoices import case_from_invoice, read_invoice
 from workflows.client import connect, start_case
-from workflows.names import SIGNAL_PAYLOADS, STATUS_QUERY, UPDATE_PAYLOADS
+from workflows.names import SIGNAL_PAYLOADS, STATUS_QUERY, UPDATE_PAYLOADS, WORKFLOW_TYPE
 
+HISTORIES = Path("tests/histories")
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 
@@ -36,6 +42,7 @@ def parser() -> argparse.ArgumentParser:
     source = start.add_mutually_exclusive_group(required=True)
     source.add_argument("--case", type=Path, help="a DunningCase JSON file")
     source.add_argument("--world", type=Path, help="a sandbox world: one case per invoice")
+    source.add_argument("--invoice", help="a Stripe invoice id: the case is read from Stripe")
     start.add_argument("--day-seconds", type=int, help="length of a policy day in seconds")
 
     signal = commands.add_parser("signal", help="send a signal (fire and forget)")
@@ -51,6 +58,19 @@ def parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="print a case's status and timeline")
     status.add_argument("case", help="invoice id or workflow id")
     status.add_argument("--json", action="store_true", help="print the raw status as JSON")
+
+    listing = commands.add_parser("list", help="list cases by their search attributes")
+    for name in FILTERS:
+        listing.add_argument(f"--{name}", help=f"only cases with this {name}")
+    listing.add_argument("--open", action="store_true", help="only open cases")
+    listing.add_argument("--limit", type=int, default=100)
+
+    report = commands.add_parser("report", help="the recovery KPIs over the namespace's cases")
+    report.add_argument("--since", help="only cases started since this ISO date")
+
+    export = commands.add_parser("export", help="write a case's history as JSON for replay tests")
+    export.add_argument("case", help="invoice id or workflow id")
+    export.add_argument("--out", type=Path, help="default: tests/histories/<invoice>.json")
     return top
 
 
@@ -72,7 +92,22 @@ async def _run(args: argparse.Namespace) -> int:
         cases = _cases_to_start(args)  # validated before anything is started
         return await _start(await connect(), cases, from_world=args.world is not None)
     client = await connect()
+    if args.command == "list":
+        query = list_query({name: getattr(args, name) for name in FILTERS}, args.open)
+        print(render_rows(await list_cases(client, query, args.limit)))
+        return 0
+    if args.command == "report":
+        query = f"WorkflowType = '{WORKFLOW_TYPE}'"
+        if args.since:
+            query += f" AND StartTime >= '{_iso_date(args.since)}'"
+        statuses, unread = await gather_statuses(client, query)
+        print(render_report(statuses))
+        for problem in unread:
+            print(f"not read: {problem}", file=sys.stderr)
+        return 0
     workflow_id = _workflow_id(args.case)
+    if args.command == "export":
+        return await _export(client, workflow_id, args.out)
     if args.command == "status":
         status = await client.get_workflow_handle(workflow_id).query(
             STATUS_QUERY, result_type=DunningStatus
@@ -96,6 +131,13 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def _cases_to_start(args: argparse.Namespace) -> list[DunningCase]:
+    if args.invoice is not None:
+        settings = Settings.from_env()
+        try:
+            invoice = read_invoice(stripe_client(settings), args.invoice)
+        except stripe.StripeError as err:
+            raise InputError(f"--invoice {args.invoice}: {err.user_message or err}") from err
+        return [case_from_invoice(invoice, datetime.now(UTC))]
     if args.case is not None:
         case = load_case(args.case)
         if args.day_seconds:
@@ -119,6 +161,22 @@ async def _start(client: Client, cases: list[DunningCase], *, from_world: bool) 
             continue
         print(f"{case.workflow_id}: open (run {handle.result_run_id})")
     return 0
+
+
+async def _export(client: Client, workflow_id: str, out: Path | None) -> int:
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    path = out or HISTORIES / f"{workflow_id.removeprefix('dunning-')}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n")
+    print(f"{workflow_id}: {len(history.events)} events written to {path}")
+    return 0
+
+
+def _iso_date(raw: str) -> str:
+    try:
+        return datetime.fromisoformat(raw).replace(tzinfo=UTC).isoformat()
+    except ValueError as err:
+        raise InputError(f"--since: {raw!r} is not an ISO date") from err
 
 
 def _workflow_id(case: str) -> str:

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from statistics import median
 
 from dunning.enums import EndAction, Outcome, Resolution
@@ -101,3 +102,29 @@ def _grouped(closed: list[DunningStatus], key: Callable[[DunningStatus], str]) -
     for status in closed:
         groups[str(key(status))].append(status)
     return {name: _rate(members) for name, members in sorted(groups.items())}
+
+
+AGING_BUCKETS = ((0, "0-30"), (31, "31-60"), (61, "61-90"), (91, "90+"))
+"""Days since a case opened, as collections teams bucket open receivables."""
+
+
+@dataclass
+class AgingBucket:
+    """Open cases of one age band."""
+
+    cases: int = 0
+    due_by_currency: dict[str, int] = field(default_factory=dict)
+
+
+def aging(statuses: Iterable[DunningStatus], now: datetime) -> dict[str, AgingBucket]:
+    """Open cases per aging bucket, with the amounts due per currency."""
+    buckets = {label: AgingBucket() for _, label in AGING_BUCKETS}
+    for status in statuses:
+        if status.outcome is not None or not status.timeline:
+            continue
+        age = (now - status.timeline[0].at).days
+        bucket = buckets[next(label for start, label in reversed(AGING_BUCKETS) if age >= start)]
+        bucket.cases += 1
+        due = bucket.due_by_currency
+        due[status.currency] = due.get(status.currency, 0) + status.amount_due
+    return buckets

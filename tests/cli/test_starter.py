@@ -7,8 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from tests.stack import Stack
 from tests.workflows.harness import wait_for
@@ -124,3 +127,41 @@ def test_a_bad_world_names_the_entry(stack: Stack, tmp_path: Path) -> None:
     result = starter(stack, "start", "--world", str(world))
     assert result.returncode == 2
     assert "invoices.0" in result.stderr
+
+
+async def test_start_from_a_stripe_invoice_then_list_report_and_export(
+    stack: Stack, tmp_path: Path, dev_env: WorkflowEnvironment
+) -> None:
+    started = starter(stack, "start", "--invoice", "in_cli_invoice")
+    assert started.returncode == 0, started.stderr
+    handle = dev_env.client.get_workflow_handle_for(DunningWorkflow.run, "dunning-in_cli_invoice")
+    await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    missing = starter(stack, "start", "--invoice", "in_nowhere")
+    assert missing.returncode == 2 and "in_nowhere" in missing.stderr
+
+    query = "WorkflowId = 'dunning-in_cli_invoice' AND FailureCategory = 'soft_decline'"
+    for _ in range(100):
+        if [w async for w in dev_env.client.list_workflows(query)]:
+            break
+    listed = starter(
+        stack, "list", "--category", "soft_decline", "--customer", "cus_small", "--open"
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "dunning-in_cli_invoice" in listed.stdout and "29.00 USD" in listed.stdout
+    nothing = starter(stack, "list", "--tier", "enterprise", "--customer", "cus_small")
+    assert "0 case(s)" in nothing.stdout
+    injected = starter(stack, "list", "--stage", "x' OR 'a'='a")
+    assert injected.returncode == 2 and "--stage" in injected.stderr
+
+    report = starter(stack, "report")
+    assert report.returncode == 0, report.stderr
+    assert "Recovery report" in report.stdout and "aging of open cases" in report.stdout
+    assert "reading cases:" in report.stderr, "a long operation shows progress"
+
+    out = tmp_path / "exported.json"
+    exported = starter(stack, "export", "in_cli_invoice", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    history = WorkflowHistory.from_json("dunning-in_cli_invoice", out.read_text())
+    replayer = Replayer(workflows=[DunningWorkflow], data_converter=pydantic_data_converter)
+    await replayer.replay_workflow(history)
+    await handle.terminate("test over")

@@ -67,3 +67,22 @@ def test_the_contact_fix_reaches_the_ap_contact() -> None:
     )
     later = [e.to for e in status.emails if e.at > status.timeline[0].at]
     assert "new@x.example" in later and "old@x.example" not in later
+
+
+def test_open_cases_are_aged_in_buckets() -> None:
+    from datetime import timedelta
+
+    from dunning.kpis import aging
+
+    young = Simulation(make_case(), AccountFacts(), ["insufficient_funds"], []).run(max_days=3)
+    closed = simulate([SUCCEEDED])
+    opened = young.timeline[0].at
+    buckets = aging([young.status(), closed], opened + timedelta(days=45))
+    assert [(label, b.cases) for label, b in buckets.items()] == [
+        ("0-30", 0),
+        ("31-60", 1),
+        ("61-90", 0),
+        ("90+", 0),
+    ]
+    assert buckets["31-60"].due_by_currency == {"usd": 5000}
+    assert aging([young.status()], opened + timedelta(days=120))["90+"].cases == 1

@@ -16,7 +16,7 @@ from dunning.policy import DunningPolicy
 from tests.sandbox_world import settings_for
 from tests.stack import Stack
 from tests.webhooks.signing import OLD_SECRET, SECRET, event, stripe_signature
-from tests.workflows.harness import wait_for
+from tests.workflows.harness import visible, wait_for
 from webhooks.service import WebhookService
 from workflows.dunning import DunningWorkflow
 
@@ -48,15 +48,6 @@ async def exists(env: WorkflowEnvironment, workflow_id: str) -> bool:
     except RPCError:
         return False
     return True
-
-
-async def visible(env: WorkflowEnvironment, query: str) -> None:
-    """Wait until the visibility store lists a case for `query` (it trails the case)."""
-    for _ in range(100):
-        if [w async for w in env.client.list_workflows(query)]:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"nothing listed for {query}")
 
 
 def stripe(stack: Stack) -> Any:

@@ -90,6 +90,15 @@ async def classified(handle: WorkflowHandle[DunningWorkflow, DunningOutcome]) ->
     return await wait_for(handle, lambda s: s.stage is not Stage.CLASSIFYING, "classification")
 
 
+async def visible(env: WorkflowEnvironment, query: str) -> None:
+    """Wait until the visibility store lists a case for `query` (it trails the case)."""
+    for _ in range(int(WAIT_SECONDS / 0.05)):
+        if [w async for w in env.client.list_workflows(query)]:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"nothing listed for {query} within {WAIT_SECONDS:g} s")
+
+
 def events(status: DunningStatus) -> list[str]:
     """The timeline's event names, in order."""
     return [entry.event for entry in status.timeline]
