@@ -9,6 +9,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.envconfig import ClientConfig
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from dunning.case import DunningCase
 from dunning.notices import static_details, static_summary
@@ -30,11 +31,19 @@ def exit_process(code: int) -> NoReturn:
     os._exit(code)
 
 
-async def connect() -> Client:
-    """A client from `temporalio.envconfig` profiles and the `TEMPORAL_*` variables."""
+async def connect(metrics_port: int | None = None) -> Client:
+    """A client from `temporalio.envconfig` profiles and the `TEMPORAL_*` variables.
+
+    With `metrics_port`, the SDK's metrics and the product's counters are served for
+    Prometheus on that port.
+    """
     config = ClientConfig.load_client_connect_config()
     config.setdefault("target_host", "localhost:7233")
-    return await Client.connect(**config, data_converter=pydantic_data_converter)
+    runtime = None
+    if metrics_port is not None:
+        prometheus = PrometheusConfig(bind_address=f"0.0.0.0:{metrics_port}")
+        runtime = Runtime(telemetry=TelemetryConfig(metrics=prometheus))
+    return await Client.connect(**config, data_converter=pydantic_data_converter, runtime=runtime)
 
 
 async def start_case(

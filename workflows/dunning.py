@@ -14,6 +14,8 @@ from temporalio import workflow
 from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
+from workflows import metrics
+
 with workflow.unsafe.imports_passed_through():
     from dunning import commands
     from dunning.case import DunningCase
@@ -54,6 +56,7 @@ class DunningWorkflow:
     async def run(self, case: DunningCase) -> DunningOutcome:
         """Run the case to its outcome."""
         state = self._state
+        metrics.case_started()
         await self._steps.gather_facts()
         while not state.is_closed:
             decision = plan(state, workflow.now())
@@ -65,6 +68,8 @@ class DunningWorkflow:
         self._publish(None)
         await workflow.wait_condition(workflow.all_handlers_finished)
         assert state.outcome is not None
+        category = state.opened_as.category if state.opened_as else "unclassified"
+        metrics.case_closed(state.outcome.outcome, category)
         return state.outcome
 
     # ---- messages ----------------------------------------------------------------

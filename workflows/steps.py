@@ -12,6 +12,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
+from workflows import metrics
+
 with workflow.unsafe.imports_passed_through():
     from activities.crm import CrmActivities
     from activities.email import EmailActivities
@@ -114,6 +116,7 @@ class CaseSteps:
             PaymentActivities.charge_invoice, request, f"charge attempt {decision.number}"
         )
         state.record_charge(result, decision.scheduled, workflow.now())
+        metrics.charge_attempted(result.status)
 
     async def _send_email(self, decision: SendEmail) -> None:
         state = self.state
@@ -128,6 +131,7 @@ class CaseSteps:
         state.record_email(
             decision.step, decision.template, decision.to, receipt.message_id, workflow.now()
         )
+        metrics.email_sent(decision.template)
 
     async def _route(self, key: str, team: Team, reason: str) -> None:
         state = self.state
@@ -140,6 +144,7 @@ class CaseSteps:
             state.note(workflow.now(), "task_failed", str(refused))
             task_id = None
         state.record_route(key, team, reason, task_id, workflow.now())
+        metrics.task_routed(team)
 
     async def _apply_po(self, po_number: str) -> None:
         state = self.state
