@@ -8,6 +8,8 @@ COPY workflows workflows
 COPY activities activities
 COPY sandbox sandbox
 COPY cli cli
+COPY webhooks webhooks
+COPY devstack devstack
 COPY worker.py starter.py ./
 RUN pip install --no-cache-dir . && useradd --system dunning
 USER dunning

@@ -14,6 +14,23 @@ HUBSPOT_DEFAULT_BASE = "https://api.hubapi.com"
 SENDGRID_DEFAULT_BASE = "https://api.sendgrid.com"
 
 
+ENVIRONMENT = {
+    "task_queue": "DUNNING_TASK_QUEUE",
+    "stripe_api_key": "STRIPE_API_KEY",
+    "stripe_api_base": "STRIPE_API_BASE",
+    "hubspot_access_token": "HUBSPOT_ACCESS_TOKEN",
+    "hubspot_api_base": "HUBSPOT_API_BASE",
+    "sendgrid_api_key": "SENDGRID_API_KEY",
+    "sendgrid_api_base": "SENDGRID_API_BASE",
+    "email_from": "DUNNING_EMAIL_FROM",
+    "policy_file": "DUNNING_POLICY_FILE",
+    "stripe_webhook_secrets": "STRIPE_WEBHOOK_SECRETS",
+    "webhook_port": "DUNNING_WEBHOOK_PORT",
+    "metrics_port": "DUNNING_METRICS_PORT",
+}
+"""Settings field → the environment variable it is read from."""
+
+
 class Settings(BaseModel):
     """Everything the worker and starter read from the environment."""
 
@@ -49,21 +66,9 @@ class Settings(BaseModel):
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         """Read the settings; unset variables keep their defaults."""
         env = os.environ if env is None else env
-        names = {
-            "task_queue": "DUNNING_TASK_QUEUE",
-            "stripe_api_key": "STRIPE_API_KEY",
-            "stripe_api_base": "STRIPE_API_BASE",
-            "hubspot_access_token": "HUBSPOT_ACCESS_TOKEN",
-            "hubspot_api_base": "HUBSPOT_API_BASE",
-            "sendgrid_api_key": "SENDGRID_API_KEY",
-            "sendgrid_api_base": "SENDGRID_API_BASE",
-            "email_from": "DUNNING_EMAIL_FROM",
-            "policy_file": "DUNNING_POLICY_FILE",
-            "stripe_webhook_secrets": "STRIPE_WEBHOOK_SECRETS",
-            "webhook_port": "DUNNING_WEBHOOK_PORT",
-            "metrics_port": "DUNNING_METRICS_PORT",
-        }
-        return cls.model_validate({field: env[var] for field, var in names.items() if env.get(var)})
+        return cls.model_validate(
+            {field: env[var] for field, var in ENVIRONMENT.items() if env.get(var)}
+        )
 
     def webhook_secrets(self) -> list[str]:
         """Every webhook signing secret in force."""

@@ -1,0 +1,72 @@
+"""docker-compose.yml and the Dockerfile agree with the code they run."""
+
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from dunning.settings import ENVIRONMENT
+from workflows import search_attributes
+
+ROOT = Path(__file__).parent.parent
+TEMPORAL_VARIABLES = {"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE"}
+
+
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return loaded
+
+
+def test_the_stack_has_every_service_and_valid_dependencies() -> None:
+    services = compose()["services"]
+    expected = {"postgresql", "temporal", "temporal-ui", "register-search-attributes"}
+    assert expected | {"worker", "webhook", "sandbox"} == set(services)
+    for name, service in services.items():
+        for dependency in service.get("depends_on") or {}:
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+    assert services["webhook"]["command"] == ["python", "-m", "webhooks"]
+
+
+def test_the_app_reads_only_variables_the_settings_know() -> None:
+    services = compose()["services"]
+    known = set(ENVIRONMENT.values()) | TEMPORAL_VARIABLES
+    for name in ("worker", "webhook"):
+        assert set(services[name]["environment"]) <= known, name
+
+
+def test_every_search_attribute_is_registered_with_its_type() -> None:
+    command = " ".join(compose()["services"]["register-search-attributes"]["command"])
+    registered = dict(re.findall(r"(\w+):(Keyword|Int|Datetime)", command))
+    expected = {
+        key.name: key.indexed_value_type.name.capitalize() for key in search_attributes.ALL_KEYS
+    }
+    assert registered == expected
+
+
+def test_the_image_holds_every_package() -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for package in pyproject["tool"]["setuptools"]["packages"]:
+        assert f"COPY {package} {package}" in dockerfile, package
+    for module in pyproject["tool"]["setuptools"]["py-modules"]:
+        assert f"{module}.py" in dockerfile, module
+
+
+def docker_compose_available() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    probe = subprocess.run(["docker", "compose", "version"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not docker_compose_available(), reason="no `docker compose` on this machine")
+def test_docker_compose_accepts_the_file() -> None:
+    result = subprocess.run(
+        ["docker", "compose", "config", "--quiet"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
