@@ -9,6 +9,7 @@ COPY activities activities
 COPY sandbox sandbox
 COPY cli cli
 COPY webhooks webhooks
+COPY codec codec
 COPY devstack devstack
 COPY worker.py starter.py ./
 RUN pip install --no-cache-dir . && useradd --system dunning

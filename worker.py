@@ -40,7 +40,7 @@ async def main() -> None:
     """Run the worker until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     settings = Settings.from_env()
-    client = await connect(settings.metrics_port)
+    client = await connect(settings, serve_metrics=True)
     if settings.metrics_port is not None:
         log.info("metrics for Prometheus on :%d/metrics", settings.metrics_port)
     stop = asyncio.Event()

@@ -16,11 +16,12 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 
 from devstack.processes import ManagedProcess, spawn
+from dunning.settings import Settings
 from workflows import search_attributes
+from workflows.client import converter_for
 
 STATE_DIR = Path(".dunning")
 SA_TYPES = {
@@ -47,9 +48,8 @@ class DevServer:
 
 async def connect(address: str, namespace: str = "default") -> Client:
     """A client with the product's data converter."""
-    return await Client.connect(
-        address, namespace=namespace, data_converter=pydantic_data_converter
-    )
+    converter = converter_for(Settings.from_env())
+    return await Client.connect(address, namespace=namespace, data_converter=converter)
 
 
 async def ensure_dev_server(

@@ -27,6 +27,10 @@ ENVIRONMENT = {
     "stripe_webhook_secrets": "STRIPE_WEBHOOK_SECRETS",
     "webhook_port": "DUNNING_WEBHOOK_PORT",
     "metrics_port": "DUNNING_METRICS_PORT",
+    "encryption_keys": "DUNNING_ENCRYPTION_KEYS",
+    "codec_token": "DUNNING_CODEC_TOKEN",
+    "codec_port": "DUNNING_CODEC_PORT",
+    "codec_cors_origins": "DUNNING_CODEC_CORS_ORIGINS",
 }
 """Settings field → the environment variable it is read from."""
 
@@ -61,6 +65,15 @@ class Settings(BaseModel):
     """`DUNNING_WEBHOOK_PORT`: where the webhook service listens."""
     metrics_port: int | None = None
     """`DUNNING_METRICS_PORT`: serve Prometheus metrics on this port (off when unset)."""
+    encryption_keys: SecretStr = SecretStr("")
+    """`DUNNING_ENCRYPTION_KEYS`: `id:base64key,…`; when set, every payload Temporal stores
+    is encrypted with the first key, and any listed key decrypts."""
+    codec_token: SecretStr = SecretStr("")
+    """`DUNNING_CODEC_TOKEN`: the bearer token the codec server requires."""
+    codec_port: int = 8789
+    """`DUNNING_CODEC_PORT`: where the codec server listens."""
+    codec_cors_origins: str = "http://localhost:8233,http://localhost:8080"
+    """`DUNNING_CODEC_CORS_ORIGINS`: the Web UI origins allowed to call the codec server."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":

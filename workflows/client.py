@@ -7,13 +7,15 @@ from typing import NoReturn
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.envconfig import ClientConfig
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
+from codec.encryption import EncryptionKeys, data_converter
 from dunning.case import DunningCase
 from dunning.notices import static_details, static_summary
 from dunning.policy import DunningPolicy
+from dunning.settings import Settings
 from dunning.status import DunningOutcome
 from workflows import search_attributes
 from workflows.dunning import DunningWorkflow
@@ -31,19 +33,27 @@ def exit_process(code: int) -> NoReturn:
     os._exit(code)
 
 
-async def connect(metrics_port: int | None = None) -> Client:
-    """A client from `temporalio.envconfig` profiles and the `TEMPORAL_*` variables.
+async def connect(settings: Settings | None = None, *, serve_metrics: bool = False) -> Client:
+    """A client from `temporalio.envconfig` profiles and the `TEMPORAL_*` variables, with the
+    product's data converter (encrypted when keys are configured).
 
-    With `metrics_port`, the SDK's metrics and the product's counters are served for
-    Prometheus on that port.
+    With `serve_metrics`, the SDK's metrics and the product's counters are served for
+    Prometheus on the settings' metrics port.
     """
+    settings = settings or Settings.from_env()
     config = ClientConfig.load_client_connect_config()
     config.setdefault("target_host", "localhost:7233")
     runtime = None
-    if metrics_port is not None:
-        prometheus = PrometheusConfig(bind_address=f"0.0.0.0:{metrics_port}")
+    if serve_metrics and settings.metrics_port is not None:
+        prometheus = PrometheusConfig(bind_address=f"0.0.0.0:{settings.metrics_port}")
         runtime = Runtime(telemetry=TelemetryConfig(metrics=prometheus))
-    return await Client.connect(**config, data_converter=pydantic_data_converter, runtime=runtime)
+    return await Client.connect(**config, data_converter=converter_for(settings), runtime=runtime)
+
+
+def converter_for(settings: Settings) -> DataConverter:
+    """The data converter the settings ask for."""
+    spec = settings.encryption_keys.get_secret_value()
+    return data_converter(EncryptionKeys.parse(spec) if spec else None)
 
 
 async def start_case(

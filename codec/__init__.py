@@ -1,0 +1,1 @@
+"""Encryption of what Temporal stores, and the codec server operators' Web UI decodes with."""
