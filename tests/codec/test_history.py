@@ -1,0 +1,91 @@
+"""With encryption on, what the server stores reveals no email, name or amount."""
+
+import base64
+import json
+import os
+import uuid
+from typing import Any
+
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from codec.encryption import EncryptionKeys, data_converter
+from dunning.effects import TaskReceipt, TaskRequest
+from dunning.enums import CustomerTier, Resolution
+from dunning.facts import AccountFacts, Person
+from tests.workflows.fakes import FakeProviders
+from tests.workflows.harness import make_case, wait_for
+from workflows import search_attributes as sa
+from workflows.client import start_case
+from workflows.dunning import DunningWorkflow
+from workflows.names import Signals
+
+SECRETS = ("@customer.example", "Dana Owner", "50.00 USD", '"amount_due"', "PO-SECRET")
+
+
+class RefusingCrm(FakeProviders):
+    """A CRM that refuses tasks with a message that names a person."""
+
+    @activity.defn(name="create_task")
+    async def create_task(self, request: TaskRequest) -> TaskReceipt:
+        raise ApplicationError(
+            "task for Dana Owner <dana@customer.example> refused", non_retryable=True
+        )
+
+
+def payload_texts(node: Any, inside_search_attributes: bool = False) -> list[str]:
+    """Every payload's data, decoded from base64, outside the search attribute index."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if "data" in node and "metadata" in node and not inside_search_attributes:
+            found.append(base64.b64decode(node["data"]).decode(errors="replace"))
+        for key, value in node.items():
+            found += payload_texts(value, inside_search_attributes or key == "searchAttributes")
+    elif isinstance(node, list):
+        for value in node:
+            found += payload_texts(value, inside_search_attributes)
+    return found
+
+
+async def test_the_raw_history_holds_no_personal_or_financial_data(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    keys = EncryptionKeys.parse(f"k1:{base64.b64encode(os.urandom(32)).decode()}")
+    encrypted = Client(
+        dev_env.client.service_client,
+        namespace=dev_env.client.namespace,
+        data_converter=data_converter(keys),
+    )
+    account = AccountFacts(
+        tier=CustomerTier.MID_MARKET,
+        po_required=True,
+        owner_id="7",
+        owner=Person(name="Dana Owner", email="dana@customer.example"),
+        ap_contact=Person(name="AP", email="ap@customer.example"),
+    )
+    fakes = RefusingCrm(account=account)
+    queue = f"dunning-encrypted-{uuid.uuid4()}"
+    async with Worker(
+        encrypted, task_queue=queue, workflows=[DunningWorkflow], activities=fakes.activities()
+    ):
+        handle = await start_case(encrypted, make_case(), queue)
+        await wait_for(handle, lambda s: bool(s.emails), "the PO request")
+        await handle.signal(Signals.PO_NUMBER_PROVIDED, {"po_number": "PO-SECRET"})
+        outcome = await handle.result()
+    assert outcome.resolution is Resolution.PO_FIX
+    assert fakes.named("send_email")[0].to == "ap@customer.example", "the worker sees it all"
+
+    raw = await dev_env.client.get_workflow_handle(handle.id).fetch_history()
+    text = json.dumps(json.loads(raw.to_json()))
+    decoded = "\n".join(payload_texts(json.loads(raw.to_json())))
+    for secret in SECRETS:
+        assert secret not in text, f"{secret!r} in the raw history"
+        assert secret not in decoded, f"{secret!r} in a stored payload"
+    assert "activityTaskFailedEventAttributes" in text, "the refusal is in the history, sealed"
+
+    described = await dev_env.client.get_workflow_handle(handle.id).describe()
+    values = [str(described.typed_search_attributes.get(key)) for key in sa.ALL_KEYS]
+    assert not any("@" in value or "Dana" in value for value in values), "ids and enums only"
