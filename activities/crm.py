@@ -95,7 +95,15 @@ class CrmActivities:
 
     @activity.defn
     def create_task(self, request: TaskRequest) -> TaskReceipt:
-        """A task for the account owner, associated with the company."""
+        """A task for the account owner, associated with the company.
+
+        The task carries the request's `dedupe_key`; a retry first looks for a task with that
+        key, so an answer lost after HubSpot created the task never creates a second one.
+        """
+        if activity.info().attempt > 1:
+            existing = self._task_with(request.dedupe_key)
+            if existing is not None:
+                return TaskReceipt(task_id=existing)
         properties = {
             "hs_task_subject": request.subject,
             "hs_task_body": request.body,
@@ -104,6 +112,7 @@ class CrmActivities:
             "hs_timestamp": activity.info().started_time.isoformat(),
             "dunning_case_ref": request.case_ref,
             "dunning_team": request.team.value,
+            "dunning_dedupe_key": request.dedupe_key,
         }
         if request.owner_id:
             properties["hubspot_owner_id"] = request.owner_id
@@ -128,6 +137,26 @@ class CrmActivities:
             )
         )
         return TaskReceipt(task_id=str(created.id))
+
+    def _task_with(self, dedupe_key: str) -> str | None:
+        search = PublicObjectSearchRequest(
+            filter_groups=[
+                FilterGroup(
+                    filters=[
+                        Filter(property_name="dunning_dedupe_key", operator="EQ", value=dedupe_key)
+                    ]
+                )
+            ],
+            properties=["dunning_dedupe_key"],
+            limit=1,
+        )
+        tasks = self._hubspot.crm.objects.tasks.search_api
+        page = _call(
+            lambda: tasks.do_search(
+                public_object_search_request=search, _request_timeout=REQUEST_TIMEOUT
+            )
+        )
+        return str(page.results[0].id) if page.results else None
 
     @activity.defn
     def update_billing_contact(self, request: ContactUpdate) -> None:

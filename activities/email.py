@@ -1,5 +1,6 @@
 """SendGrid: deliver a rendered dunning email. Only opaque ids travel as custom args."""
 
+import json
 from typing import Any
 from urllib.error import URLError
 
@@ -21,7 +22,16 @@ class EmailActivities:
 
     @activity.defn
     def send_email(self, request: EmailRequest) -> EmailReceipt:
-        """Send one email; the provider's message id comes back for the timeline."""
+        """Send one email; the provider's message id comes back for the timeline.
+
+        A retry first asks SendGrid whether an earlier attempt's email went out (its
+        `dedupe_key` custom argument), so a timeout after SendGrid accepted the email never
+        sends it twice.
+        """
+        if activity.info().attempt > 1:
+            sent = self._already_sent(request.dedupe_key)
+            if sent is not None:
+                return EmailReceipt(message_id=sent)
         mail = Mail(
             from_email=self._sender,
             to_emails=request.to,
@@ -31,6 +41,7 @@ class EmailActivities:
         mail.custom_arg = [
             CustomArg("case_ref", request.case_ref),
             CustomArg("step", request.step),
+            CustomArg("dedupe_key", request.dedupe_key),
         ]
         mail.category = Category(request.template.value)
         try:
@@ -42,6 +53,19 @@ class EmailActivities:
             raise provider_error("sendgrid", None, str(err)) from err
         headers = response.headers or {}
         return EmailReceipt(message_id=headers.get("X-Message-Id"))
+
+    def _already_sent(self, dedupe_key: str) -> str | None:
+        """The id of an email already sent with this key (SendGrid's Email Activity API)."""
+        query = {"query": f"unique_args['dedupe_key']=\"{dedupe_key}\"", "limit": 1}
+        try:
+            response: Any = self._sendgrid.client.messages.get(query_params=query)
+        except HTTPError as err:
+            headers = dict(err.headers or {})
+            raise provider_error("sendgrid", err.status_code, _reason(err), headers) from err
+        except (URLError, TimeoutError, ConnectionError) as err:
+            raise provider_error("sendgrid", None, str(err)) from err
+        messages = json.loads(response.body or b"{}").get("messages") or []
+        return str(messages[0]["msg_id"]) if messages else None
 
 
 def _reason(err: HTTPError) -> str:

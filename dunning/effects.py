@@ -60,6 +60,11 @@ class EmailRequest(EffectModel):
     step: str
     """Cadence step, part of the de-duplication key."""
 
+    @property
+    def dedupe_key(self) -> str:
+        """One email per (case, step): sent along, and looked for before a retry sends."""
+        return f"{self.case_ref}/{self.step}"
+
 
 class EmailReceipt(EffectModel):
     """The provider accepted an email."""
@@ -83,6 +88,13 @@ class TaskRequest(EffectModel):
     """Context: invoice, failure, contract terms and the case's timeline."""
     case_ref: str
     """Opaque id of the case."""
+    route_key: str = ""
+    """The hand-off it fulfils, part of the de-duplication key."""
+
+    @property
+    def dedupe_key(self) -> str:
+        """One task per (case, route): stored on the task, looked for before a retry creates."""
+        return f"{self.case_ref}/{self.route_key}"
 
 
 class TaskReceipt(EffectModel):

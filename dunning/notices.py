@@ -95,7 +95,7 @@ def _invoice_facts(state: CaseState) -> list[str]:
     return facts
 
 
-def render_task(state: CaseState, team: Team, reason: str) -> TaskRequest:
+def render_task(state: CaseState, route_key: str, team: Team, reason: str) -> TaskRequest:
     """A CRM task for the account owner, with the case's context."""
     case, account = state.case, state.account
     lines = [
@@ -120,6 +120,7 @@ def render_task(state: CaseState, team: Team, reason: str) -> TaskRequest:
         subject=f"[{team}] Invoice {invoice_label(state)}: {reason}"[:250],
         body="\n".join(lines),
         case_ref=case.workflow_id,
+        route_key=route_key,
     )
 
 

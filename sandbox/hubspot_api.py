@@ -17,6 +17,8 @@ def handle(state: SandboxState, method: str, path: str, body: Any) -> Reply:
             return _search_companies(state, body or {})
         if method == "POST" and path == "/crm/v3/objects/tasks":
             return _create_task(state, body or {})
+        if method == "POST" and path == "/crm/v3/objects/tasks/search":
+            return _search(state.tasks, body or {})
         if match := re.fullmatch(r"/crm/v3/owners/([^/]+)", path):
             return _owner(state, match.group(1))
         if method == "PATCH" and (match := re.fullmatch(r"/crm/v3/objects/companies/(\d+)", path)):
@@ -39,6 +41,11 @@ def _error(status: int, message: str, category: str) -> Reply:
 
 
 def _search_companies(state: SandboxState, body: dict[str, Any]) -> Reply:
+    return _search({k: {"properties": v} for k, v in state.companies.items()}, body)
+
+
+def _search(objects: dict[str, dict[str, Any]], body: dict[str, Any]) -> Reply:
+    """CRM search with EQ filters (the only operator the worker uses)."""
     wanted = [
         (f.get("propertyName"), f.get("value"))
         for group in body.get("filterGroups") or []
@@ -47,9 +54,9 @@ def _search_companies(state: SandboxState, body: dict[str, Any]) -> Reply:
     if not wanted:
         return _error(400, "filterGroups: at least one filter is required", "VALIDATION_ERROR")
     results = [
-        _object(company_id, props)
-        for company_id, props in state.companies.items()
-        if all(props.get(name) == value for name, value in wanted)
+        _object(object_id, record["properties"])
+        for object_id, record in objects.items()
+        if all(record["properties"].get(name) == value for name, value in wanted)
     ]
     return 200, {"total": len(results), "results": results[: body.get("limit") or 10]}, {}
 

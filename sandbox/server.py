@@ -9,7 +9,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from sandbox import hubspot_api, sendgrid_api, stripe_api
 from sandbox.forms import decode_form
@@ -27,7 +27,7 @@ def provider_of(path: str) -> str | None:
         return "stripe"
     if path.startswith(("/crm/", "/crm/v3/")):
         return "hubspot"
-    if path.startswith("/v3/mail"):
+    if path.startswith(("/v3/mail", "/v3/messages")):
         return "sendgrid"
     return None
 
@@ -101,7 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
         provider = provider_of(path)
         if provider is None:
             return 404, {"error": {"message": f"no provider serves {path}"}}, {}
-        body = _parse(provider, method, raw or query)
+        body = _parse(provider, method, raw, query)
         key = self.headers.get("Idempotency-Key")
         state.record(provider, method, path, key, body)
         if not _authorized(self.headers.get("Authorization")):
@@ -112,16 +112,22 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.status:
                 return fault.status, {"error": {"message": "injected fault"}}, fault.headers
         if provider == "stripe":
-            return _stripe_idempotent(state, method, path, body, key)
-        if provider == "hubspot":
-            return hubspot_api.handle(state, method, path, body)
-        return sendgrid_api.handle(state, method, path, body)
+            reply = _stripe_idempotent(state, method, path, body, key)
+        elif provider == "hubspot":
+            reply = hubspot_api.handle(state, method, path, body)
+        else:
+            reply = sendgrid_api.handle(state, method, path, body)
+        if fault is not None:
+            time.sleep(fault.respond_after_seconds)
+        return reply
 
 
-def _parse(provider: str, method: str, raw: str) -> Any:
+def _parse(provider: str, method: str, raw: str, query: str) -> Any:
     if provider == "stripe":
-        return decode_form(raw)
-    return json.loads(raw) if raw and method != "GET" else None
+        return decode_form(raw or query)
+    if method == "GET":
+        return dict(parse_qsl(query)) or None
+    return json.loads(raw) if raw else None
 
 
 def _authorized(header: str | None) -> bool:

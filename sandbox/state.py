@@ -35,14 +35,27 @@ class InvoiceRecord:
 
 @dataclass
 class Fault:
-    """An injected failure: the next `times` matching calls answer `status` (or hang)."""
+    """An injected failure for matching calls.
+
+    The next `times` calls (or every call for `for_seconds`) wait `delay_seconds`, then
+    answer `status`; with status 0 they are processed normally after the wait, and with
+    `respond_after_seconds` they are processed first and answered late (a hang after the
+    provider accepted the request).
+    """
 
     provider: str
-    status: int
+    status: int = 0
     times: int = 1
     path_prefix: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     delay_seconds: float = 0.0
+    respond_after_seconds: float = 0.0
+    for_seconds: float | None = None
+    until: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.for_seconds is not None:
+            self.until = time.monotonic() + self.for_seconds
 
 
 class SandboxState:
@@ -97,11 +110,17 @@ class SandboxState:
         """The injected fault for this call, if any (each fault is used `times` times)."""
         with self.lock:
             for fault in self.faults:
-                if fault.provider == provider and path.startswith(fault.path_prefix):
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self.faults.remove(fault)
-                    return fault
+                if fault.provider != provider or not path.startswith(fault.path_prefix):
+                    continue
+                if fault.until is not None:
+                    if time.monotonic() < fault.until:
+                        return fault
+                    self.faults.remove(fault)
+                    return None
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.remove(fault)
+                return fault
         return None
 
     def customer(self, customer_id: str) -> Customer | None:

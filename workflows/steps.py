@@ -137,7 +137,7 @@ class CaseSteps:
         state = self.state
         try:
             receipt = await self._call(
-                CrmActivities.create_task, render_task(state, team, reason), f"route to {team}"
+                CrmActivities.create_task, render_task(state, key, team, reason), f"route to {team}"
             )
             task_id: str | None = receipt.task_id
         except ProviderRefused as refused:

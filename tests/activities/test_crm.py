@@ -1,5 +1,7 @@
 """HubSpot activities through hubspot-api-client against the sandbox."""
 
+import dataclasses
+
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -98,3 +100,26 @@ def test_error_classes(
     if status == 429:
         assert raised.value.next_retry_delay is not None
         assert raised.value.next_retry_delay.total_seconds() == 3
+
+
+def test_a_retry_after_hubspot_created_the_task_creates_nothing_twice(
+    crm: CrmActivities, sandbox: SandboxServer
+) -> None:
+    request = TaskRequest(
+        owner_id="101",
+        company_id="9001",
+        team=Team.FINANCE,
+        subject="[finance] Invoice INV-1: missing_po",
+        body="Invoice: INV-1",
+        case_ref="dunning-in_acme",
+        route_key="workflow:missing_po",
+    )
+    first = run(crm.create_task, request)
+    retry = ActivityEnvironment()
+    retry.info = dataclasses.replace(retry.info, attempt=3)
+    assert retry.run(crm.create_task, request) == first
+    assert len(sandbox.state.tasks) == 1
+    task = sandbox.state.tasks[first.task_id]
+    assert task["properties"]["dunning_dedupe_key"] == "dunning-in_acme/workflow:missing_po"
+    other_route = request.model_copy(update={"route_key": "owner"})
+    assert retry.run(crm.create_task, other_route) != first

@@ -1,5 +1,7 @@
 """SendGrid activity through the sendgrid client against the sandbox."""
 
+import dataclasses
+
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -35,7 +37,12 @@ def test_the_email_is_sent_with_only_opaque_ids_as_custom_args(
     assert body["content"][0]["value"] == REQUEST.body
     assert body["categories"] == ["po_request"]
     custom_args = body["personalizations"][0].get("custom_args") or body.get("custom_args")
-    assert custom_args == {"case_ref": "dunning-in_acme", "step": "po_request@0"}
+    assert custom_args == {
+        "case_ref": "dunning-in_acme",
+        "step": "po_request@0",
+        "dedupe_key": "dunning-in_acme/po_request@0",
+    }
+    assert [c["method"] for c in calls(sandbox, "sendgrid")] == ["POST"], "no lookup at first"
 
 
 @pytest.mark.parametrize(
@@ -62,3 +69,30 @@ def test_error_classes(
     if status == 429:
         assert raised.value.next_retry_delay is not None
         assert raised.value.next_retry_delay.total_seconds() == 2
+
+
+def second_attempt() -> ActivityEnvironment:
+    environment = ActivityEnvironment()
+    environment.info = dataclasses.replace(environment.info, attempt=2)
+    return environment
+
+
+def test_a_retry_after_sendgrid_accepted_sends_nothing_twice(
+    email: EmailActivities, sandbox: SandboxServer
+) -> None:
+    first = run(email.send_email, REQUEST)
+    again = second_attempt().run(email.send_email, REQUEST)
+    assert again == first
+    assert len(sandbox.state.mails) == 1
+    lookups = [c for c in calls(sandbox, "sendgrid") if c["method"] == "GET"]
+    assert lookups[0]["path"] == "/v3/messages"
+    other_step = REQUEST.model_copy(update={"step": "po_request@7"})
+    second_attempt().run(email.send_email, other_step)
+    assert len(sandbox.state.mails) == 2, "another step is another email"
+
+
+def test_a_retry_of_an_email_that_never_left_sends_it(
+    email: EmailActivities, sandbox: SandboxServer
+) -> None:
+    receipt = second_attempt().run(email.send_email, REQUEST)
+    assert receipt.message_id and len(sandbox.state.mails) == 1
