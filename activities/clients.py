@@ -12,8 +12,6 @@ from activities.email import EmailActivities
 from activities.payments import PaymentActivities
 from dunning.settings import Settings
 
-HTTP_TIMEOUT_SECONDS = 20
-
 
 def stripe_client(settings: Settings) -> stripe.StripeClient:
     """Stripe, with no retries of its own: Temporal retries, with the same idempotency key."""
@@ -21,7 +19,7 @@ def stripe_client(settings: Settings) -> stripe.StripeClient:
         settings.stripe_api_key.get_secret_value() or "sk_test_unset",
         base_addresses={"api": settings.stripe_api_base.rstrip("/")},
         max_network_retries=0,
-        http_client=stripe.RequestsClient(timeout=HTTP_TIMEOUT_SECONDS),
+        http_client=stripe.RequestsClient(timeout=settings.http_timeout_seconds),
     )
 
 
@@ -40,14 +38,14 @@ def sendgrid_client(settings: Settings) -> SendGridAPIClient:
         settings.sendgrid_api_key.get_secret_value() or "unset",
         host=settings.sendgrid_api_base.rstrip("/"),
     )
-    client.client.timeout = HTTP_TIMEOUT_SECONDS
+    client.client.timeout = settings.http_timeout_seconds
     return client
 
 
 def all_activities(settings: Settings) -> list[Callable[..., Any]]:
     """Every activity of the product, bound to clients built from `settings`."""
     payments = PaymentActivities(stripe_client(settings))
-    crm = CrmActivities(hubspot_client(settings))
+    crm = CrmActivities(hubspot_client(settings), settings.http_timeout_seconds)
     email = EmailActivities(sendgrid_client(settings), settings.email_from)
     return [
         payments.read_invoice,

@@ -34,15 +34,15 @@ COMPANY_PROPERTIES = [
 ]
 TASK_TO_COMPANY = 192
 """HubSpot's association type id for task → company."""
-REQUEST_TIMEOUT = 20.0
 T = TypeVar("T")
 
 
 class CrmActivities:
     """HubSpot activities, holding one `hubspot.Client`."""
 
-    def __init__(self, client: hubspot.Client) -> None:
+    def __init__(self, client: hubspot.Client, timeout_seconds: float = 20.0) -> None:
         self._hubspot = client
+        self._timeout = timeout_seconds
 
     @activity.defn
     def lookup_account(self, customer_id: str) -> AccountFacts:
@@ -61,7 +61,7 @@ class CrmActivities:
         companies = self._hubspot.crm.companies
         page = _call(
             lambda: companies.search_api.do_search(
-                public_object_search_request=search, _request_timeout=REQUEST_TIMEOUT
+                public_object_search_request=search, _request_timeout=self._timeout
             )
         )
         if not page.results:
@@ -87,7 +87,7 @@ class CrmActivities:
 
     def _owner(self, owner_id: str) -> Person | None:
         owners = self._hubspot.crm.owners.owners_api
-        owner = _call(lambda: owners.get_by_id(int(owner_id), _request_timeout=REQUEST_TIMEOUT))
+        owner = _call(lambda: owners.get_by_id(int(owner_id), _request_timeout=self._timeout))
         if not owner.email:
             return None
         name = " ".join(p for p in (owner.first_name, owner.last_name) if p) or None
@@ -133,7 +133,7 @@ class CrmActivities:
         tasks = self._hubspot.crm.objects.tasks.basic_api
         created = _call(
             lambda: tasks.create(
-                simple_public_object_input_for_create=body, _request_timeout=REQUEST_TIMEOUT
+                simple_public_object_input_for_create=body, _request_timeout=self._timeout
             )
         )
         return TaskReceipt(task_id=str(created.id))
@@ -153,7 +153,7 @@ class CrmActivities:
         tasks = self._hubspot.crm.objects.tasks.search_api
         page = _call(
             lambda: tasks.do_search(
-                public_object_search_request=search, _request_timeout=REQUEST_TIMEOUT
+                public_object_search_request=search, _request_timeout=self._timeout
             )
         )
         return str(page.results[0].id) if page.results else None
@@ -174,7 +174,7 @@ class CrmActivities:
             lambda: companies.update(
                 company_id,
                 simple_public_object_input=SimplePublicObjectInput(properties=properties),
-                _request_timeout=REQUEST_TIMEOUT,
+                _request_timeout=self._timeout,
             )
         )
 

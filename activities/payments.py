@@ -45,12 +45,17 @@ class PaymentActivities:
         """Pay the invoice once for this attempt. A decline is a result, not an error.
 
         The invoice is re-read first so a paid or voided invoice is never charged, and the
-        idempotency key makes every retry of this activity the same single charge.
+        idempotency key makes every retry of this activity the same single charge. A retry
+        that finds the invoice paid replays the charge first: if an earlier attempt of this
+        activity paid it, Stripe answers with that charge, credited to the case's retry.
         """
         invoice = _call(lambda: self._stripe.v1.invoices.retrieve(request.invoice_id))
-        if invoice.status in SETTLED:
-            status = SETTLED[invoice.status]
-            return ChargeResult(status=status, invoice_status=invoice.status)
+        settled = ChargeResult(
+            status=SETTLED.get(invoice.status or "", "already_paid"),
+            invoice_status=invoice.status or "paid",
+        )
+        if invoice.status in SETTLED and activity.info().attempt == 1:
+            return settled
         params: dict[str, Any] = {}
         if request.payment_method_id:
             params["payment_method"] = request.payment_method_id
@@ -59,6 +64,10 @@ class PaymentActivities:
             paid = self._stripe.v1.invoices.pay(request.invoice_id, params, options)  # type: ignore[arg-type]
         except stripe.CardError as err:
             return ChargeResult(status="declined", decline=_decline(err), invoice_status="open")
+        except stripe.InvalidRequestError as err:
+            if invoice.status in SETTLED:
+                return settled  # settled by something else, not by an earlier attempt
+            raise _as_temporal(err) from err
         except stripe.StripeError as err:
             raise _as_temporal(err) from err
         return ChargeResult(status="succeeded", invoice_status=paid.status or "paid")

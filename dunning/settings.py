@@ -5,7 +5,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from dunning.policy import DunningPolicy
 
@@ -31,6 +31,7 @@ ENVIRONMENT = {
     "codec_token": "DUNNING_CODEC_TOKEN",
     "codec_port": "DUNNING_CODEC_PORT",
     "codec_cors_origins": "DUNNING_CODEC_CORS_ORIGINS",
+    "http_timeout_seconds": "DUNNING_HTTP_TIMEOUT_SECONDS",
 }
 """Settings field → the environment variable it is read from."""
 
@@ -54,6 +55,8 @@ class Settings(BaseModel):
     """`SENDGRID_API_KEY`."""
     sendgrid_api_base: str = SENDGRID_DEFAULT_BASE
     """`SENDGRID_API_BASE`."""
+    http_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    """`DUNNING_HTTP_TIMEOUT_SECONDS`: how long a provider call may take before it is retried."""
     email_from: str = "billing@example.com"
     """`DUNNING_EMAIL_FROM`: the sender of dunning emails."""
     policy_file: Path | None = None

@@ -1,10 +1,13 @@
 """The product as it runs: a worker process and a sandbox process, against a dev server."""
 
+import asyncio
 import json
+import os
+import signal
 import sys
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +25,30 @@ class Stack:
     task_queue: str
     worker: ManagedProcess
     sandbox: ManagedProcess
+    log_dir: Path | None = None
+    extra_env: dict[str, str] | None = None
 
     def env(self) -> dict[str, str]:
         """The environment a worker or the CLI needs to join this stack."""
-        return stack_env(self.temporal_address, self.sandbox_url, self.task_queue)
+        env = stack_env(self.temporal_address, self.sandbox_url, self.task_queue)
+        return {**env, **(self.extra_env or {})}
+
+    def inject(self, **fault: Any) -> None:
+        """Make the sandbox fail matching calls (see `sandbox.state.Fault`)."""
+        request = urllib.request.Request(
+            f"{self.sandbox_url}/_sandbox/faults", data=json.dumps(fault).encode(), method="POST"
+        )
+        urllib.request.urlopen(request, timeout=10).read()
+
+    def kill_worker(self) -> None:
+        """SIGKILL the worker: no graceful anything."""
+        os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.popen.wait()
+
+    def start_worker(self) -> None:
+        """Start a (new) worker process for this stack."""
+        log = (self.log_dir or Path()) / "worker.log"
+        self.worker = start_worker(self.env(), log)
 
     def calls(self, path_part: str = "") -> list[dict[str, Any]]:
         """Provider calls the sandbox received, optionally only those whose path has `path_part`."""
@@ -58,12 +81,15 @@ def stack_env(temporal_address: str, sandbox_url: str, task_queue: str) -> dict[
 
 
 @contextmanager
-def running_stack(temporal_address: str, world: Path, log_dir: Path) -> Iterator[Stack]:
+def running_stack(
+    temporal_address: str, world: Path, log_dir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[Stack]:
     """Start the sandbox and a worker process; stop both afterwards."""
     sandbox, url = start_sandbox(world)
     task_queue = f"dunning-e2e-{uuid.uuid4()}"
-    worker = start_worker(stack_env(temporal_address, url, task_queue), log_dir / "worker.log")
-    stack = Stack(temporal_address, url, task_queue, worker, sandbox)
+    env = {**stack_env(temporal_address, url, task_queue), **(extra_env or {})}
+    worker = start_worker(env, log_dir / "worker.log")
+    stack = Stack(temporal_address, url, task_queue, worker, sandbox, log_dir, extra_env)
     try:
         yield stack
     finally:
@@ -72,3 +98,15 @@ def running_stack(temporal_address: str, world: Path, log_dir: Path) -> Iterator
         if stack.worker.popen.returncode not in (0, None):
             log = (log_dir / "worker.log").read_text()[-2000:]
             print(f"worker exited with {stack.worker.popen.returncode}:\n{log}", file=sys.stderr)
+
+
+EVENTUALLY_SECONDS = 30.0
+
+
+async def eventually(check: Callable[[], bool], what: str) -> None:
+    """Poll `check` until it holds (fails naming `what`)."""
+    deadline = asyncio.get_running_loop().time() + EVENTUALLY_SECONDS
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{what}: not within {EVENTUALLY_SECONDS:g} s")
+        await asyncio.sleep(0.1)
