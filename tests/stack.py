@@ -7,7 +7,7 @@ import signal
 import sys
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,10 +103,13 @@ def running_stack(
 EVENTUALLY_SECONDS = 30.0
 
 
-async def eventually(check: Callable[[], bool], what: str) -> None:
-    """Poll `check` until it holds (fails naming `what`)."""
+async def eventually(check: Callable[[], bool | Awaitable[bool]], what: str) -> None:
+    """Poll `check` (plain or async) until it holds; fails naming `what`."""
     deadline = asyncio.get_running_loop().time() + EVENTUALLY_SECONDS
-    while not check():
+    while True:
+        held = check()
+        if held if isinstance(held, bool) else await held:
+            return
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{what}: not within {EVENTUALLY_SECONDS:g} s")
         await asyncio.sleep(0.1)
