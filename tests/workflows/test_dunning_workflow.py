@@ -3,8 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from dunning.effects import ChargeRequest, ChargeResult
 from dunning.enums import (
     CustomerTier,
     EmailTemplate,
@@ -272,3 +275,39 @@ async def test_invalid_signals_change_nothing_but_the_timeline(
     assert after.model_copy(update={"timeline": []}) == before.model_copy(update={"timeline": []})
     assert outcome.resolution is Resolution.RETRY, "the case went on as if nothing happened"
     assert events(after).count("signal_ignored") == 5
+
+
+class RefusingStripe(FakeProviders):
+    """Stripe refuses the first charge for good (say, a 400 on a bad invoice)."""
+
+    refusals: int = 1
+
+    @activity.defn(name="charge_invoice")
+    async def charge_invoice(self, request: ChargeRequest) -> ChargeResult:
+        if self.refusals:
+            self.refusals -= 1
+            self.calls.append(("charge_invoice", request))
+            raise ApplicationError(
+                "stripe refused the request (400): bad invoice", non_retryable=True
+            )
+        return await super().charge_invoice(request)
+
+
+async def test_a_permanent_provider_error_is_held_and_routed_not_looped(
+    time_env: WorkflowEnvironment,
+) -> None:
+    fakes = RefusingStripe(outcomes=[SUCCEEDED])
+    async with running(time_env, fakes, make_case()) as handle:
+        await time_env.sleep(timedelta(days=5))
+        held = await status_of(handle)
+        calls_while_held = len(fakes.named("charge_invoice"))
+        await handle.signal(Signals.OPERATOR_DECISION, {"action": "resume", "actor": "finance"})
+        outcome = await handle.result()
+        await record(handle, "provider_refusal_held_then_resumed")
+    assert held.stage is Stage.AWAITING_INTERNAL
+    assert [r.team for r in held.routed] == [Team.FINANCE]
+    assert "bad invoice" in held.routed[0].reason
+    assert "held" in events(held)
+    assert calls_while_held == 1, "no endless loop: one refused call, then a person decides"
+    assert outcome.outcome is Outcome.RECOVERED
+    assert len(fakes.named("charge_invoice")) == 2, "the resume charged again"

@@ -37,6 +37,7 @@ EVERY_PATH = {
     "invalid_signals_ignored",
     "update_provide_po_number",
     "update_decide_pause_write_off",
+    "provider_refusal_held_then_resumed",
 }
 
 
