@@ -29,6 +29,7 @@ from workflows.client import connect, start_case
 from workflows.names import SIGNAL_PAYLOADS, STATUS_QUERY, UPDATE_PAYLOADS, WORKFLOW_TYPE
 
 HISTORIES = Path("tests/histories")
+MAX_PAYLOAD_BYTES = 64 * 1024
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 
@@ -184,6 +185,8 @@ def _workflow_id(case: str) -> str:
 
 
 def _payload(model: type[Any], raw: str) -> Any:
+    if len(raw.encode()) > MAX_PAYLOAD_BYTES:
+        raise InputError(f"--json: {len(raw.encode())} bytes; at most {MAX_PAYLOAD_BYTES}")
     try:
         decoded = json.loads(raw)
     except json.JSONDecodeError as err:

@@ -21,17 +21,17 @@ class ContractModel(BaseModel):
 class FailureDetails(ContractModel):
     """What the payment provider said when the payment failed. Every field is optional."""
 
-    code: str | None = None
+    code: str | None = Field(default=None, max_length=100)
     """Stripe error code, e.g. `card_declined` or `expired_card`."""
-    decline_code: str | None = None
+    decline_code: str | None = Field(default=None, max_length=100)
     """Issuer decline code, e.g. `insufficient_funds`."""
-    advice_code: str | None = None
+    advice_code: str | None = Field(default=None, max_length=100)
     """Stripe's advice: `try_again_later`, `do_not_try_again` or `confirm_card_data`."""
-    network_decline_code: str | None = None
+    network_decline_code: str | None = Field(default=None, max_length=100)
     """Card network decline code (Visa), e.g. `05`, `51`, `R0`."""
-    network_advice_code: str | None = None
+    network_advice_code: str | None = Field(default=None, max_length=100)
     """Card network merchant advice code (Mastercard), e.g. `01`, `02`, `24`."""
-    message: str | None = None
+    message: str | None = Field(default=None, max_length=1000)
     """Human-readable message from the provider."""
 
 
@@ -63,9 +63,9 @@ class DunningCase(ContractModel):
     """When the failure (or the overdue) happened; naive times are taken as UTC."""
     due_date: date | None = None
     """The invoice's due date, if it has one."""
-    po_number: str | None = None
+    po_number: str | None = Field(default=None, max_length=100)
     """The purchase order number on the invoice, if any."""
-    subscription_id: str | None = None
+    subscription_id: str | None = Field(default=None, max_length=255)
     """The subscription the invoice belongs to; needed for subscription end actions."""
     options: CaseOptions = CaseOptions()
     """Options captured at start."""

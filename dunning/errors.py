@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+MAX_INPUT_FILE_BYTES = 256 * 1024
+"""Input files (cases, worlds, policies) larger than this are refused unread."""
 
 
 class InputError(ValueError):
@@ -33,6 +35,9 @@ def parse(model: type[M], raw: Any, source: str) -> M:
 def load_json(model: type[M], path: Path) -> M:
     """A JSON file as a `model`, or an `InputError` naming the file and the field at fault."""
     try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_FILE_BYTES:
+            raise InputError(f"{path}: {size} bytes; at most {MAX_INPUT_FILE_BYTES} are read")
         raw = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as err:
         raise InputError(f"{path}: {err}") from err

@@ -13,6 +13,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from codec.encryption import EncryptionKeys, data_converter
 from dunning.case import DunningCase
+from dunning.errors import InputError
 from dunning.notices import static_details, static_summary
 from dunning.policy import DunningPolicy
 from dunning.settings import Settings
@@ -31,6 +32,10 @@ def exit_process(code: int) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+MAX_CASE_BYTES = 128 * 1024
+"""A case is refused before it reaches Temporal above this size (its history stays small)."""
 
 
 async def connect(settings: Settings | None = None, *, serve_metrics: bool = False) -> Client:
@@ -74,6 +79,9 @@ async def start_case(
     """
     if case.policy is None:
         case = case.model_copy(update={"policy": policy or DunningPolicy()})
+    size = len(case.model_dump_json())
+    if size > MAX_CASE_BYTES:
+        raise InputError(f"case {case.invoice_id}: {size} bytes; at most {MAX_CASE_BYTES}")
     return await client.start_workflow(
         DunningWorkflow.run,
         case,

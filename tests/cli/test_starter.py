@@ -13,8 +13,12 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from dunning.case import DunningCase
+from dunning.errors import InputError
+from dunning.policy import DunningPolicy, EmailStep
 from tests.stack import Stack
 from tests.workflows.harness import wait_for
+from workflows.client import start_case
 from workflows.dunning import DunningWorkflow
 
 ROOT = Path(__file__).parent.parent.parent
@@ -165,3 +169,19 @@ async def test_start_from_a_stripe_invoice_then_list_report_and_export(
     replayer = Replayer(workflows=[DunningWorkflow], data_converter=pydantic_data_converter)
     await replayer.replay_workflow(history)
     await handle.terminate("test over")
+
+
+def test_oversized_payloads_are_refused_before_temporal(stack: Stack) -> None:
+    huge = json.dumps({"action": "pause", "actor": "op", "note": "x" * 70_000})
+    result = starter(stack, "signal", "in_e2e_cli", "operator_decision", "--json", huge)
+    assert result.returncode == 2 and "at most 65536" in result.stderr
+
+
+async def test_an_oversized_case_is_refused_by_start_case(dev_env: WorkflowEnvironment) -> None:
+    steps = tuple(EmailStep(template="reminder", day=d / 10) for d in range(3000))
+    bloated = DunningPolicy(email_cadence={"soft_decline": steps})
+    case = DunningCase.model_validate({**CASE, "invoice_id": "in_cli_huge"})
+    with pytest.raises(InputError, match="at most"):
+        await start_case(dev_env.client, case, "nowhere", bloated)
+    with pytest.raises(RPCError):
+        await dev_env.client.get_workflow_handle("dunning-in_cli_huge").describe()

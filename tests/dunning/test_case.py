@@ -1,13 +1,14 @@
 """Bad input is refused before a workflow starts, with a message naming the field."""
 
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from dunning.case import DunningCase
-from dunning.errors import describe
+from dunning.errors import MAX_INPUT_FILE_BYTES, InputError, describe, load_json
 from dunning.messages import BillingContactCorrected, OperatorDecision, PoNumberProvided
 
 GOOD: dict[str, Any] = {
@@ -82,3 +83,15 @@ def test_bad_payloads_name_the_field(model: Any, payload: dict[str, Any], field:
     with pytest.raises(ValidationError) as raised:
         model.model_validate(payload)
     assert field in describe(raised.value)
+
+
+def test_oversized_fields_are_refused() -> None:
+    assert "po_number" in refusal(po_number="P" * 101)
+    assert "failure.message" in refusal(failure={"message": "x" * 1001})
+
+
+def test_an_oversized_file_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "case.json"
+    path.write_text(" " * (MAX_INPUT_FILE_BYTES + 1))
+    with pytest.raises(InputError, match="at most"):
+        load_json(DunningCase, path)

@@ -162,3 +162,11 @@ async def test_bad_requests_get_400_and_start_nothing(
 async def test_an_unhandled_event_is_acknowledged(webhook: TestClient[Any, Any]) -> None:
     status, answer = await deliver(webhook, event("charge.refunded", {"id": "ch_1"}, "evt_r"))
     assert (status, answer["result"]) == (200, "ignored: charge.refunded is not handled")
+
+
+async def test_an_oversized_body_is_refused(webhook: TestClient[Any, Any]) -> None:
+    body = event("invoice.payment_failed", {"id": "in_wh_x", "pad": "x" * 600_000}, "evt_big")
+    response = await webhook.post(
+        "/stripe/webhook", data=body, headers={"Stripe-Signature": stripe_signature(body)}
+    )
+    assert response.status == 413
