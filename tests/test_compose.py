@@ -25,7 +25,7 @@ def compose() -> dict[str, Any]:
 def test_the_stack_has_every_service_and_valid_dependencies() -> None:
     services = compose()["services"]
     expected = {"postgresql", "temporal", "temporal-ui", "register-search-attributes"}
-    assert expected | {"worker", "webhook", "sandbox"} == set(services)
+    assert expected | {"worker", "webhook", "sandbox", "codec"} == set(services)
     for name, service in services.items():
         for dependency in service.get("depends_on") or {}:
             assert dependency in services, f"{name} depends on unknown {dependency}"
@@ -35,7 +35,7 @@ def test_the_stack_has_every_service_and_valid_dependencies() -> None:
 def test_the_app_reads_only_variables_the_settings_know() -> None:
     services = compose()["services"]
     known = set(ENVIRONMENT.values()) | TEMPORAL_VARIABLES
-    for name in ("worker", "webhook"):
+    for name in ("worker", "webhook", "codec"):
         assert set(services[name]["environment"]) <= known, name
 
 

@@ -2,7 +2,6 @@
 
 import asyncio
 import re
-import socket
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 from cli.cases import cases_from_world
 from devstack.processes import start_worker
 from sandbox.world import load_world
-from tests.stack import Stack, stack_env
+from tests.stack import Stack, free_port, stack_env
 from workflows.client import start_case
 
 SAMPLE = re.compile(r"^(\w+)(?:\{(.*)\})? (\S+)$")
@@ -34,13 +33,6 @@ def scrape(url: str) -> str:
     with urllib.request.urlopen(url, timeout=10) as answer:
         text: str = answer.read().decode()
         return text
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def test_the_worker_serves_metrics_for_prometheus(

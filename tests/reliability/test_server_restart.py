@@ -1,7 +1,6 @@
 """The Temporal server stops and restarts (same SQLite file) while 100 cases sleep."""
 
 import asyncio
-import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,19 +9,12 @@ from devstack.temporal_server import connect, ensure_dev_server
 from dunning.enums import Outcome
 from sandbox.world import load_world
 from tests.reliability.worlds import invoice, write_world
-from tests.stack import eventually, running_stack
+from tests.stack import eventually, free_port, running_stack
 from workflows.client import start_case
 from workflows.dunning import DunningWorkflow
 
 CASES = 100
 DAY_SECONDS = 3
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def test_every_sleeping_case_resumes_after_a_server_restart(tmp_path: Path) -> None:
