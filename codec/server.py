@@ -2,6 +2,8 @@
 
 `POST /decode` and `POST /encode` take and return `{"payloads": [...]}` in protobuf JSON,
 only with `Authorization: Bearer <DUNNING_CODEC_TOKEN>`; CORS admits the Web UI's origins.
+A Web UI without sign-in sends no bearer token, so the same endpoints also answer under
+`/t/<token>/…`: give the UI `http://host:port/t/<token>` as its codec endpoint.
 """
 
 import hmac
@@ -31,6 +33,8 @@ class CodecServer:
         app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[self._cors])
         app.router.add_post("/decode", self._decode)
         app.router.add_post("/encode", self._encode)
+        app.router.add_post("/t/{token}/decode", self._decode)
+        app.router.add_post("/t/{token}/encode", self._encode)
         app.router.add_route("OPTIONS", "/{tail:.*}", self._preflight)
         return app
 
@@ -59,7 +63,9 @@ class CodecServer:
 
     def _authorized(self, request: web.Request) -> bool:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), self._token)
+        if scheme.lower() != "bearer":
+            token = request.match_info.get("token", "")
+        return bool(token) and hmac.compare_digest(token.strip(), self._token)
 
     async def _decode(self, request: web.Request) -> web.Response:
         return await self._convert(request, decode=True)

@@ -7,17 +7,26 @@ Ctrl-C stops every process it started. `--keep` leaves the dev server and UI run
 
 import argparse
 import asyncio
+import secrets
 import signal
 import sys
 from pathlib import Path
 
-from devstack.processes import ManagedProcess, start_sandbox, start_worker
+from devstack.processes import (
+    ManagedProcess,
+    start_codec_server,
+    start_sandbox,
+    start_worker,
+)
 from devstack.progress import report_text
 from devstack.temporal_server import STATE_DIR, connect, ensure_dev_server
-from devstack.world_run import run_world
+from devstack.world_run import CaseUnreadable, run_world
 from dunning.kpis import recovery_report
+from dunning.settings import Settings
 from sandbox.world import WorldError, load_world
 from workflows.client import exit_process
+
+CODEC_PORT = 8789
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -43,8 +52,15 @@ async def demo(args: argparse.Namespace) -> int:
     started: list[ManagedProcess] = []
     server = None
     try:
+        codec_endpoint = None
+        settings = Settings.from_env()
+        if settings.encryption_keys.get_secret_value():
+            token = settings.codec_token.get_secret_value() or secrets.token_urlsafe(18)
+            started.append(start_codec_server(CODEC_PORT, token, STATE_DIR / "codec.log"))
+            codec_endpoint = f"http://localhost:{CODEC_PORT}/t/{token}"
+            print(f"Payloads are encrypted; the Web UI decodes them through {codec_endpoint}")
         print("Starting the Temporal dev server with its Web UI …", flush=True)
-        server = await ensure_dev_server(args.port, args.ui_port)
+        server = await ensure_dev_server(args.port, args.ui_port, codec_endpoint=codec_endpoint)
         if server.process is not None:
             started.append(server.process)
         else:
@@ -98,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("\nstopped: every process the demo started has been stopped", file=sys.stderr)
         return 130
-    except TimeoutError as err:
+    except (TimeoutError, CaseUnreadable) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

@@ -74,3 +74,9 @@ def start_sandbox(
 def start_worker(env: dict[str, str], log: Path) -> ManagedProcess:
     """The dunning worker, configured by `env`."""
     return spawn("worker", [sys.executable, "worker.py"], env=env, log=log)
+
+
+def start_codec_server(port: int, token: str, log: Path) -> ManagedProcess:
+    """The codec server (keys from the environment), for the Web UI."""
+    env = {"DUNNING_CODEC_PORT": str(port), "DUNNING_CODEC_TOKEN": token}
+    return spawn("codec", [sys.executable, "-m", "codec"], env=env, log=log)

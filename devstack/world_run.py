@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 
 from cli.cases import cases_from_world
 from devstack.progress import progress_table
+from dunning.case import DunningCase
+from dunning.enums import Stage
 from dunning.messages import Signals
 from dunning.policy import DunningPolicy
 from dunning.status import DunningStatus
@@ -22,8 +24,14 @@ from workflows.client import start_case
 from workflows.names import STATUS_QUERY
 
 REFRESH_SECONDS = 1.0
+UNREADABLE_POLLS = 15
+"""A case whose status cannot be read this many times in a row ends the run."""
 REPORT_EVERY_SECONDS = 10.0
 """Without a terminal, a progress line at least this often (and whenever a case closes)."""
+
+
+class CaseUnreadable(RuntimeError):
+    """A case the worker cannot run (its task fails), with the server's reason."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,11 @@ async def run_world(
 ) -> list[DunningStatus]:
     """Start the world's cases, play the scripted actions, and return the final statuses."""
     cases = cases_from_world(world, datetime.now(UTC), day_seconds)
+    for case in cases:
+        if await _end_leftover(client, case.workflow_id):
+            print(f"  {case.workflow_id}: an earlier run's open case was ended", file=out)
     handles = [await start_case(client, case, task_queue, DunningPolicy()) for case in cases]
+    unreadable: dict[str, int] = {}
     if case_url is not None:
         print("Open any case in the Temporal Web UI:", file=out)
         for case in cases:
@@ -70,7 +82,12 @@ async def run_world(
         elapsed = loop.time() - started
         while actions and actions[0].day * day_seconds <= elapsed:
             await _perform(client, actions.pop(0), sandbox_url, out)
-        statuses = await asyncio.gather(*(_status(h) for h in handles))
+        statuses = [
+            _readable(case, status, unreadable)
+            for case, status in zip(
+                cases, await asyncio.gather(*(_status(h) for h in handles)), strict=True
+            )
+        ]
         table = progress_table(statuses, datetime.now(UTC), day_seconds)
         closed = sum(s.outcome is not None for s in statuses)
         if live:
@@ -92,9 +109,54 @@ async def run_world(
         await asyncio.sleep(REFRESH_SECONDS)
 
 
-async def _status(handle: WorkflowHandle[Any, Any]) -> DunningStatus:
-    status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
+async def _status(handle: WorkflowHandle[Any, Any]) -> DunningStatus | RPCError:
+    try:
+        status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
+    except RPCError as err:
+        return err
     return status
+
+
+def _readable(
+    case: DunningCase, status: DunningStatus | RPCError, unreadable: dict[str, int]
+) -> DunningStatus:
+    """The status, or a stand-in while a case cannot be read; a case that stays unreadable
+    ends the run with the reason."""
+    if not isinstance(status, RPCError):
+        unreadable.pop(case.invoice_id, None)
+        return status
+    count = unreadable[case.invoice_id] = unreadable.get(case.invoice_id, 0) + 1
+    if count > UNREADABLE_POLLS:
+        raise CaseUnreadable(f"{case.workflow_id} cannot be read: {status.message}")
+    return DunningStatus(
+        invoice_id=case.invoice_id,
+        customer_id=case.customer_id,
+        amount_due=case.amount_due,
+        currency=case.currency,
+        stage=Stage.CLASSIFYING,
+        failure_category=None,
+        failure_reason=None,
+        customer_tier=None,
+        attempts=[],
+        emails=[],
+        routed=[],
+        next_action=None,
+        timeline=[],
+        outcome=None,
+    )
+
+
+async def _end_leftover(client: Client, workflow_id: str) -> bool:
+    """End the open case an interrupted earlier run left behind, so the demo starts fresh."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        described = await handle.describe()
+    except RPCError:
+        return False
+    if described.status is not WorkflowExecutionStatus.RUNNING:
+        return False
+    await handle.terminate("a new demo run starts this invoice afresh")
+    return True
 
 
 async def _perform(
