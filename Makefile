@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit histories demo clean
+.PHONY: install test lint typecheck unit histories demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ UI_PORT ?= 8233
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m devstack.demo --world $(WORLD) \
 		--day-seconds $(DAY_SECONDS) --port $(PORT) --ui-port $(UI_PORT) $(if $(KEEP),--keep,)
+
+# Benchmarks against same-run baselines; writes BENCHMARKS.md. Sizes: BENCH_CASES,
+# BENCH_PARKED, BENCH_SIGNALS; BENCH_SUITE=0 skips timing the whole suite.
+bench: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench
 
 # Re-record tests/histories/ after an intended (patched) workflow change; review the diff.
 histories: $(STAMP)

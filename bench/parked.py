@@ -1,0 +1,94 @@
+"""Parked cases: the worker's memory as sleeping cases grow, then every case woken at once."""
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.baseline import BaselineWorkflow
+from bench.stack import BenchStack, until_count
+from cli.cases import cases_from_world
+from devstack.processes import start_worker
+from tests.stack import stack_env
+from workflows.client import start_case
+from workflows.names import Signals
+
+CONCURRENCY = 100
+
+
+@dataclass(frozen=True)
+class Parked:
+    """Memory against parked cases, and the wake-up storm against the baseline."""
+
+    count: int
+    rss_mb: list[tuple[int, float]]
+    storm_seconds: float
+    baseline_seconds: float
+
+    @property
+    def mb_per_thousand(self) -> float:
+        """Resident memory added per 1,000 parked cases (after the first quarter)."""
+        (first_n, first_mb), (last_n, last_mb) = self.rss_mb[1], self.rss_mb[-1]
+        return (last_mb - first_mb) / max(last_n - first_n, 1) * 1000
+
+    @property
+    def storm_ratio(self) -> float:
+        """Time to wake and close every case over the time to run as many baselines."""
+        return self.storm_seconds / self.baseline_seconds
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def measure(stack: BenchStack, count: int, log_dir: Path) -> Parked:
+    """Park `count` cases on a worker process of their own, measuring its memory."""
+    client = stack.env.client
+    queue = f"{stack.task_queue}-parked"
+    address = client.service_client.config.target_host
+    worker = start_worker(stack_env(address, stack.sandbox.base_url, queue), log_dir / "parked.log")
+    try:
+        await asyncio.sleep(3)
+        cases = cases_from_world(stack.sandbox.state.world, datetime.now(UTC), 86_400)[:count]
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def start(case: object) -> None:
+            async with gate:
+                await start_case(client, case, queue)  # type: ignore[arg-type]
+
+        readings = [(0, rss_mb(worker.pid))]
+        query = f"DunningStage = 'retrying' AND TaskQueue = '{queue}'"
+        for step in range(1, 5):
+            batch = cases[(step - 1) * count // 4 : step * count // 4]
+            await asyncio.gather(*(start(c) for c in batch))
+            await until_count(client, query, step * count // 4)
+            readings.append((step * count // 4, rss_mb(worker.pid)))
+
+        async def wake(case: object) -> None:
+            async with gate:
+                handle = client.get_workflow_handle(case.workflow_id)  # type: ignore[attr-defined]
+                await handle.signal(Signals.INVOICE_PAID, {"via": "wire"})
+
+        started = time.perf_counter()
+        await asyncio.gather(*(wake(c) for c in cases))
+        closed = f"DunningOutcome = 'recovered' AND TaskQueue = '{queue}'"
+        await until_count(client, closed, count)
+        storm = time.perf_counter() - started
+    finally:
+        worker.stop()
+
+    async def baseline(i: int) -> None:
+        async with gate:
+            handle = await client.start_workflow(
+                BaselineWorkflow.run, id=f"bench-parked-baseline-{i}", task_queue=stack.task_queue
+            )
+        await handle.result()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(baseline(i) for i in range(count)))
+    return Parked(count, readings, storm, time.perf_counter() - started)
