@@ -41,10 +41,11 @@ demo: $(STAMP)
 bench: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m bench
 
-# Re-record tests/histories/ after an intended (patched) workflow change; review the diff.
+# Record every path's history as today's code writes it, under a new suffix (e.g.
+# SUFFIX=__v3), keeping the older shapes that running cases may still have.
 histories: $(STAMP)
-	rm -f tests/histories/*.json
-	DUNNING_RECORD_HISTORIES=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q tests/workflows
+	DUNNING_RECORD_HISTORIES=1 DUNNING_HISTORY_SUFFIX=$(SUFFIX) \
+		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/pytest -q tests/workflows
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

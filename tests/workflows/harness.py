@@ -66,7 +66,8 @@ async def record(handle: WorkflowHandle[Any, Any], name: str) -> None:
         return
     history = await handle.fetch_history()
     HISTORIES.mkdir(exist_ok=True)
-    path = HISTORIES / f"{name}.json"
+    suffix = os.environ.get("DUNNING_HISTORY_SUFFIX", "")
+    path = HISTORIES / f"{name}{suffix}.json"
     path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n")
 
 
