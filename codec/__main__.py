@@ -2,13 +2,12 @@
 
 import asyncio
 import logging
-import signal
-
-from aiohttp import web
 
 from codec.encryption import EncryptionCodec, EncryptionKeys
 from codec.server import CodecServer
 from dunning.settings import Settings
+from serving import serve_until_stopped
+from workflows.client import exit_process
 
 log = logging.getLogger("dunning.codec")
 
@@ -26,16 +25,10 @@ async def serve() -> None:
         settings.codec_token.get_secret_value(),
         origins,
     )
-    runner = web.AppRunner(server.app())
-    await runner.setup()
-    await web.TCPSite(runner, "0.0.0.0", settings.codec_port).start()
     log.info("codec server on :%d for %s", settings.codec_port, ", ".join(origins))
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await runner.cleanup()
+    await serve_until_stopped(server.app(), settings.codec_port)
 
 
 if __name__ == "__main__":
     asyncio.run(serve())
+    exit_process(0)

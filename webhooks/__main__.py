@@ -2,12 +2,10 @@
 
 import asyncio
 import logging
-import signal
-
-from aiohttp import web
 
 from activities.clients import stripe_client
 from dunning.settings import Settings
+from serving import serve_until_stopped
 from webhooks.service import WebhookService
 from workflows.client import connect, exit_process
 
@@ -27,15 +25,8 @@ async def serve() -> None:
         settings.task_queue,
         settings.policy(),
     )
-    runner = web.AppRunner(service.app())
-    await runner.setup()
-    await web.TCPSite(runner, "0.0.0.0", settings.webhook_port).start()
     log.info("listening on :%d/stripe/webhook", settings.webhook_port)
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await runner.cleanup()
+    await serve_until_stopped(service.app(), settings.webhook_port)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,15 @@ from sandbox.server import SandboxServer
 from tests.activities.conftest import calls, inject
 
 run = ActivityEnvironment().run
+TASK = TaskRequest(
+    owner_id="101",
+    company_id="9001",
+    team=Team.FINANCE,
+    subject="[finance] Invoice INV-1: missing_po",
+    body="Invoice: INV-1",
+    case_ref="dunning-in_acme",
+    route_key="workflow:missing_po",
+)
 
 
 def test_lookup_finds_the_account_by_stripe_customer(
@@ -46,14 +55,7 @@ def test_an_unknown_customer_is_not_an_error(crm: CrmActivities) -> None:
 def test_task_is_assigned_to_the_owner_and_associated(
     crm: CrmActivities, sandbox: SandboxServer
 ) -> None:
-    request = TaskRequest(
-        owner_id="101",
-        company_id="9001",
-        team=Team.FINANCE,
-        subject="[finance] Invoice INV-1: missing_po",
-        body="Invoice: INV-1",
-        case_ref="dunning-in_acme",
-    )
+    request = TASK
     receipt = run(crm.create_task, request)
     task = sandbox.state.tasks[receipt.task_id]
     assert task["properties"]["hubspot_owner_id"] == "101"
@@ -105,15 +107,7 @@ def test_error_classes(
 def test_a_retry_after_hubspot_created_the_task_creates_nothing_twice(
     crm: CrmActivities, sandbox: SandboxServer
 ) -> None:
-    request = TaskRequest(
-        owner_id="101",
-        company_id="9001",
-        team=Team.FINANCE,
-        subject="[finance] Invoice INV-1: missing_po",
-        body="Invoice: INV-1",
-        case_ref="dunning-in_acme",
-        route_key="workflow:missing_po",
-    )
+    request = TASK
     first = run(crm.create_task, request)
     retry = ActivityEnvironment()
     retry.info = dataclasses.replace(retry.info, attempt=3)
