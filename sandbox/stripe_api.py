@@ -173,22 +173,21 @@ def _send_invoice(state: SandboxState, invoice_id: str, _: dict[str, Any]) -> Re
 
 
 def _mark_uncollectible(state: SandboxState, invoice_id: str, _: dict[str, Any]) -> Reply:
-    record = _invoice(state, invoice_id)
-    if record is None:
-        return _missing("invoice", invoice_id)
-    if record.status != "open":
-        return _error(400, "invalid_request_error", f"Invoice is {record.status}.")
-    record.status = "uncollectible"
-    return 200, invoice_json(state, record), {}
+    return _close_open_invoice(state, invoice_id, "uncollectible")
 
 
 def _void_invoice(state: SandboxState, invoice_id: str, _: dict[str, Any]) -> Reply:
+    return _close_open_invoice(state, invoice_id, "void")
+
+
+def _close_open_invoice(state: SandboxState, invoice_id: str, status: str) -> Reply:
+    """Stripe moves only an open invoice to void or uncollectible."""
     record = _invoice(state, invoice_id)
     if record is None:
         return _missing("invoice", invoice_id)
     if record.status != "open":
         return _error(400, "invalid_request_error", f"Invoice is {record.status}.")
-    record.status = "void"
+    record.status = status
     return 200, invoice_json(state, record), {}
 
 
