@@ -17,14 +17,15 @@ from dunning.effects import (
     PoUpdate,
 )
 from dunning.enums import EndAction
-from dunning.facts import InvoiceFacts
+from dunning.facts import SETTLED_STATUSES, InvoiceFacts
 
 PO_FIELD_NAME = "PO Number"
-SETTLED: dict[str, ChargeStatus] = {
-    "paid": "already_paid",
-    "void": "not_payable",
-    "uncollectible": "not_payable",
-}
+
+
+def _settled_status(invoice_status: str) -> ChargeStatus:
+    return "already_paid" if invoice_status == "paid" else "not_payable"
+
+
 T = TypeVar("T")
 
 
@@ -51,10 +52,10 @@ class PaymentActivities:
         """
         invoice = _call(lambda: self._stripe.v1.invoices.retrieve(request.invoice_id))
         settled = ChargeResult(
-            status=SETTLED.get(invoice.status or "", "already_paid"),
+            status=_settled_status(invoice.status or "paid"),
             invoice_status=invoice.status or "paid",
         )
-        if invoice.status in SETTLED and activity.info().attempt == 1:
+        if invoice.status in SETTLED_STATUSES and activity.info().attempt == 1:
             return settled
         params: dict[str, Any] = {}
         if request.payment_method_id:
@@ -65,7 +66,7 @@ class PaymentActivities:
         except stripe.CardError as err:
             return ChargeResult(status="declined", decline=_decline(err), invoice_status="open")
         except stripe.InvalidRequestError as err:
-            if invoice.status in SETTLED:
+            if invoice.status in SETTLED_STATUSES:
                 return settled  # settled by something else, not by an earlier attempt
             raise _as_temporal(err) from err
         except stripe.StripeError as err:

@@ -9,8 +9,7 @@ from pathlib import Path
 from bench.baseline import BaselineWorkflow
 from bench.stack import BenchStack, until_count
 from cli.cases import cases_from_world
-from devstack.processes import start_worker
-from tests.stack import stack_env
+from devstack.processes import sandbox_worker_env, start_worker
 from workflows.client import start_case
 from workflows.names import Signals
 
@@ -51,7 +50,9 @@ async def measure(stack: BenchStack, count: int, log_dir: Path) -> Parked:
     client = stack.env.client
     queue = f"{stack.task_queue}-parked"
     address = client.service_client.config.target_host
-    worker = start_worker(stack_env(address, stack.sandbox.base_url, queue), log_dir / "parked.log")
+    worker = start_worker(
+        sandbox_worker_env(address, stack.sandbox.base_url, queue), log_dir / "parked.log"
+    )
     try:
         await asyncio.sleep(3)
         cases = cases_from_world(stack.sandbox.state.world, datetime.now(UTC), 86_400)[:count]

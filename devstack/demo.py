@@ -14,6 +14,7 @@ from pathlib import Path
 
 from devstack.processes import (
     ManagedProcess,
+    sandbox_worker_env,
     start_codec_server,
     start_sandbox,
     start_worker,
@@ -68,15 +69,9 @@ async def demo(args: argparse.Namespace) -> int:
         sandbox, sandbox_url = start_sandbox(args.world)
         started.append(sandbox)
         print(f"Sandbox providers on {sandbox_url}")
-        worker_env = {
-            "TEMPORAL_ADDRESS": server.address,
-            "TEMPORAL_NAMESPACE": server.namespace,
-            "DUNNING_TASK_QUEUE": args.task_queue,
-            "STRIPE_API_KEY": "sk_test_sandbox",
-            "HUBSPOT_ACCESS_TOKEN": "sandbox",
-            "SENDGRID_API_KEY": "sandbox",
-            **{f"{p}_API_BASE": sandbox_url for p in ("STRIPE", "HUBSPOT", "SENDGRID")},
-        }
+        worker_env = sandbox_worker_env(
+            server.address, sandbox_url, args.task_queue, server.namespace
+        )
         started.append(start_worker(worker_env, STATE_DIR / "worker.log"))
         print(f"Worker started (log: {STATE_DIR / 'worker.log'})")
         print(f"Temporal Web UI: {server.ui_url}/namespaces/{server.namespace}/workflows\n")

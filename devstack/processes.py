@@ -71,6 +71,27 @@ def start_sandbox(
     return process, url
 
 
+SANDBOX_CREDENTIALS = {
+    "STRIPE_API_KEY": "sk_test_sandbox",
+    "HUBSPOT_ACCESS_TOKEN": "sandbox",
+    "SENDGRID_API_KEY": "sandbox",
+}
+"""Placeholder credentials: the sandbox accepts any but `invalid`."""
+
+
+def sandbox_worker_env(
+    temporal_address: str, sandbox_url: str, task_queue: str, namespace: str = "default"
+) -> dict[str, str]:
+    """A worker's environment when every provider is the sandbox."""
+    return {
+        "TEMPORAL_ADDRESS": temporal_address,
+        "TEMPORAL_NAMESPACE": namespace,
+        "DUNNING_TASK_QUEUE": task_queue,
+        **SANDBOX_CREDENTIALS,
+        **{f"{p}_API_BASE": sandbox_url for p in ("STRIPE", "HUBSPOT", "SENDGRID")},
+    }
+
+
 def start_worker(env: dict[str, str], log: Path) -> ManagedProcess:
     """The dunning worker, configured by `env`."""
     return spawn("worker", [sys.executable, "worker.py"], env=env, log=log)

@@ -56,15 +56,11 @@ def _decision_rejection(state: CaseState, decision: OperatorDecision) -> str | N
     paused = state.paused_since is not None
     if decision.action is OperatorAction.PAUSE and paused:
         return "the case is already paused"
-    if decision.action is OperatorAction.RESUME and not (paused or _waits_internally(state)):
+    if decision.action is OperatorAction.RESUME and not (paused or state.waits_internally):
         return "the case is neither paused nor waiting on an internal team"
     if state.pending_close is not None:
         return f"the case is already closing ({state.pending_close})"
     return None
-
-
-def _waits_internally(state: CaseState) -> bool:
-    return state.held is not None or state.reason == WorkflowReason.CONTRACT_MISMATCH
 
 
 def apply(state: CaseState, message: Message, now: datetime) -> None:

@@ -4,6 +4,9 @@ from pydantic import BaseModel, ConfigDict
 
 from dunning.enums import CustomerTier
 
+SETTLED_STATUSES = frozenset({"paid", "void", "uncollectible"})
+"""Stripe invoice statuses that leave nothing to collect."""
+
 
 class FactModel(BaseModel):
     """Base of provider facts: immutable, tolerant of fields added later."""
@@ -66,4 +69,4 @@ class InvoiceFacts(FactModel):
     @property
     def is_settled(self) -> bool:
         """Nothing is left to collect."""
-        return self.status in {"paid", "void", "uncollectible"}
+        return self.status in SETTLED_STATUSES

@@ -126,7 +126,7 @@ def plan(state: CaseState, now: datetime) -> Decision:
         return Wait(None, NextAction(kind=NextActionKind.WAIT, at=None, detail="paused"))
     candidates = sorted(_candidates(state, now), key=lambda c: (c.at, c.priority))
     if not candidates:
-        waiting_on = "an internal team" if waits_internally(state) else "the customer"
+        waiting_on = "an internal team" if state.waits_internally else "the customer"
         detail = f"waiting on {waiting_on}"
         return Wait(None, NextAction(kind=NextActionKind.WAIT, at=None, detail=detail))
     first = candidates[0]
@@ -143,7 +143,7 @@ def stage_of(state: CaseState, decision: Decision) -> Stage:
         return Stage.CLASSIFYING
     if state.sent_at(EmailTemplate.FINAL_NOTICE) is not None:
         return Stage.FINAL_NOTICE
-    if waits_internally(state):
+    if state.waits_internally:
         return Stage.AWAITING_INTERNAL
     retry_pending = isinstance(decision, Charge) or (
         isinstance(decision, Wait) and decision.next_action.kind is NextActionKind.RETRY
@@ -161,11 +161,6 @@ def next_retry_at(state: CaseState, now: datetime) -> datetime | None:
     """When the case will next charge by itself, if it will."""
     retry = _next_retry(state, now)
     return retry.at if retry else None
-
-
-def waits_internally(state: CaseState) -> bool:
-    """The next move is an internal team's (a provider refused us, or the contract differs)."""
-    return state.held is not None or state.reason == WorkflowReason.CONTRACT_MISMATCH
 
 
 def _candidates(state: CaseState, now: datetime) -> list[_Candidate]:
@@ -245,7 +240,7 @@ def _email_candidates(
     state: CaseState, now: datetime, retry: _Candidate | None
 ) -> list[_Candidate]:
     to = state.recipient()
-    if to is None or waits_internally(state):
+    if to is None or state.waits_internally:
         return []
     found = []
     request = _request_template(state)
@@ -289,7 +284,7 @@ def _email(state: CaseState, step: EmailStep, at: datetime, to: str, priority: i
 
 def _end_candidates(state: CaseState, now: datetime) -> list[_Candidate]:
     rule = state.end_state
-    if waits_internally(state):
+    if state.waits_internally:
         if INTERNAL_ESCALATION_KEY in state.route_keys:
             return []
         at = state.clock.on_day(rule.final_notice_day)

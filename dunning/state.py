@@ -22,6 +22,7 @@ from dunning.enums import (
     Resolution,
     Stage,
     Team,
+    WorkflowReason,
 )
 from dunning.facts import AccountFacts, InvoiceFacts, Person
 from dunning.policy import DunningPolicy, EndStateRule
@@ -195,6 +196,11 @@ class CaseState(BaseModel):
     def is_closed(self) -> bool:
         """The case has its outcome."""
         return self.outcome is not None
+
+    @property
+    def waits_internally(self) -> bool:
+        """The next move is an internal team's (a provider refused us, or the contract differs)."""
+        return self.held is not None or self.reason == WorkflowReason.CONTRACT_MISMATCH
 
     def step_done(self, step: str) -> bool:
         """An email step was sent, or failed for good."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devstack.processes import ManagedProcess, start_sandbox, start_worker
+from devstack.processes import ManagedProcess, sandbox_worker_env, start_sandbox, start_worker
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         """The environment a worker or the CLI needs to join this stack."""
-        env = stack_env(self.temporal_address, self.sandbox_url, self.task_queue)
+        env = sandbox_worker_env(self.temporal_address, self.sandbox_url, self.task_queue)
         return {**env, **(self.extra_env or {})}
 
     def inject(self, **fault: Any) -> None:
@@ -69,18 +69,6 @@ class Stack:
         urllib.request.urlopen(request, timeout=10).read()
 
 
-def stack_env(temporal_address: str, sandbox_url: str, task_queue: str) -> dict[str, str]:
-    """Worker settings for a stack: every provider is the sandbox."""
-    return {
-        "TEMPORAL_ADDRESS": temporal_address,
-        "DUNNING_TASK_QUEUE": task_queue,
-        "STRIPE_API_KEY": "sk_test_e2e",
-        "HUBSPOT_ACCESS_TOKEN": "e2e",
-        "SENDGRID_API_KEY": "e2e",
-        **{f"{p}_API_BASE": sandbox_url for p in ("STRIPE", "HUBSPOT", "SENDGRID")},
-    }
-
-
 @contextmanager
 def running_stack(
     temporal_address: str, world: Path, log_dir: Path, extra_env: dict[str, str] | None = None
@@ -88,7 +76,7 @@ def running_stack(
     """Start the sandbox and a worker process; stop both afterwards."""
     sandbox, url = start_sandbox(world)
     task_queue = f"dunning-e2e-{uuid.uuid4()}"
-    env = {**stack_env(temporal_address, url, task_queue), **(extra_env or {})}
+    env = {**sandbox_worker_env(temporal_address, url, task_queue), **(extra_env or {})}
     worker = start_worker(env, log_dir / "worker.log")
     stack = Stack(temporal_address, url, task_queue, worker, sandbox, log_dir, extra_env)
     try:

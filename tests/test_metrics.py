@@ -9,9 +9,9 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 
 from cli.cases import cases_from_world
-from devstack.processes import start_worker
+from devstack.processes import sandbox_worker_env, start_worker
 from sandbox.world import load_world
-from tests.stack import Stack, free_port, stack_env
+from tests.stack import Stack, free_port
 from workflows.client import start_case
 
 SAMPLE = re.compile(r"^(\w+)(?:\{(.*)\})? (\S+)$")
@@ -40,7 +40,7 @@ async def test_the_worker_serves_metrics_for_prometheus(
 ) -> None:
     port, queue = free_port(), "dunning-metrics"
     env = {
-        **stack_env(stack.temporal_address, stack.sandbox_url, queue),
+        **sandbox_worker_env(stack.temporal_address, stack.sandbox_url, queue),
         "DUNNING_METRICS_PORT": str(port),
     }
     worker = start_worker(env, tmp_path / "worker.log")

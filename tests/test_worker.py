@@ -5,8 +5,7 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from devstack.processes import start_worker
-from tests.stack import stack_env
+from devstack.processes import SANDBOX_CREDENTIALS, sandbox_worker_env, start_worker
 
 
 def test_the_worker_stops_gracefully_on_sigterm(
@@ -14,7 +13,7 @@ def test_the_worker_stops_gracefully_on_sigterm(
 ) -> None:
     address = dev_env.client.service_client.config.target_host
     log = tmp_path / "worker.log"
-    worker = start_worker(stack_env(address, "http://127.0.0.1:9", "dunning-sigterm"), log)
+    worker = start_worker(sandbox_worker_env(address, "http://127.0.0.1:9", "dunning-sigterm"), log)
     deadline = time.monotonic() + 30
     while "polling task queue" not in log.read_text() and time.monotonic() < deadline:
         assert worker.running(), log.read_text()
@@ -23,4 +22,4 @@ def test_the_worker_stops_gracefully_on_sigterm(
     assert worker.popen.returncode == 0, log.read_text()
     text = log.read_text()
     assert "worker stopped" in text
-    assert "sk_test_e2e" not in text, "no secret is ever printed"
+    assert SANDBOX_CREDENTIALS["STRIPE_API_KEY"] not in text, "no secret is ever printed"

@@ -20,6 +20,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from dunning.errors import InputError
+from dunning.facts import SETTLED_STATUSES
 from dunning.messages import Signals, StripeEvent
 from dunning.policy import DunningPolicy
 from webhooks.events import (
@@ -36,7 +37,6 @@ from workflows.client import start_case
 
 MAX_BODY_BYTES = 512 * 1024
 REMEMBERED_EVENTS = 10_000
-SETTLED = frozenset({"paid", "void", "uncollectible"})
 log = logging.getLogger("dunning.webhooks")
 
 
@@ -107,7 +107,7 @@ class WebhookService:
         return await self._signal(f"dunning-{plan.invoice_id}", plan.signal, plan.payload)
 
     async def _open(self, invoice: dict[str, Any], event: dict[str, Any]) -> str:
-        if invoice.get("status") in SETTLED:
+        if invoice.get("status") in SETTLED_STATUSES:
             return f"ignored: the invoice is already {invoice.get('status')} in Stripe"
         failed_at = datetime.fromtimestamp(event.get("created") or 0, UTC)
         try:

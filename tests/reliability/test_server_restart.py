@@ -14,7 +14,8 @@ from workflows.client import start_case
 from workflows.dunning import DunningWorkflow
 
 CASES = 100
-DAY_SECONDS = 3
+DAY_SECONDS = 10
+"""Long enough that every case is still asleep when the server stops, on a loaded machine."""
 
 
 async def test_every_sleeping_case_resumes_after_a_server_restart(tmp_path: Path) -> None:
