@@ -9,6 +9,7 @@ from sendgrid import SendGridAPIClient
 
 from activities.crm import CrmActivities
 from activities.email import EmailActivities
+from activities.facts import FactActivities
 from activities.payments import PaymentActivities
 from dunning.settings import Settings
 
@@ -47,14 +48,14 @@ def all_activities(settings: Settings) -> list[Callable[..., Any]]:
     payments = PaymentActivities(stripe_client(settings))
     crm = CrmActivities(hubspot_client(settings), settings.http_timeout_seconds)
     email = EmailActivities(sendgrid_client(settings), settings.email_from)
+    facts = FactActivities(crm, payments)
     return [
-        payments.read_invoice,
+        facts.read_case_facts,
         payments.charge_invoice,
         payments.apply_po_number,
         payments.resend_invoice,
         payments.update_customer_email,
         payments.apply_invoice_action,
-        crm.lookup_account,
         crm.create_task,
         crm.update_billing_contact,
         email.send_email,

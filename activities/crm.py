@@ -44,9 +44,9 @@ class CrmActivities:
         self._hubspot = client
         self._timeout = timeout_seconds
 
-    @activity.defn
     def lookup_account(self, customer_id: str) -> AccountFacts:
-        """The account's tier, owner, AP contact, PO rule and contract, by Stripe customer."""
+        """The account's tier, owner, AP contact, PO rule and contract, by Stripe customer.
+        Read within `read_case_facts`, not an activity of its own."""
         search = PublicObjectSearchRequest(
             filter_groups=[
                 FilterGroup(

@@ -35,9 +35,9 @@ class PaymentActivities:
     def __init__(self, client: stripe.StripeClient) -> None:
         self._stripe = client
 
-    @activity.defn
     def read_invoice(self, invoice_id: str) -> InvoiceFacts:
-        """The facts about an invoice that the policy needs."""
+        """The facts about an invoice that the policy needs. Read within `read_case_facts`,
+        not an activity of its own."""
         invoice = _call(lambda: self._stripe.v1.invoices.retrieve(invoice_id))
         return _facts(invoice)
 

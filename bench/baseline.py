@@ -26,3 +26,16 @@ class SleeperWorkflow:
     @workflow.run
     async def run(self) -> None:
         await workflow.sleep(timedelta(days=1))
+
+
+@workflow.defn(name="BenchShape")
+class ShapeWorkflow:
+    """A case's shape and nothing else: as many one-day timers and no-op activities."""
+
+    @workflow.run
+    async def run(self, timers: int, activities: int) -> None:
+        for step in range(max(timers, activities)):
+            if step < activities:
+                await workflow.execute_activity(noop, start_to_close_timeout=timedelta(seconds=30))
+            if step < timers:
+                await workflow.sleep(timedelta(days=1))

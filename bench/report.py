@@ -165,7 +165,9 @@ def write_report(
         "",
         f"A 60-day enterprise case on the time-skipping server: {pace.case_seconds:.2f} s; a "
         f"workflow that sleeps one day: {pace.sleeper_seconds:.2f} s (medians of 3): "
-        f"**{pace.ratio:.2f}x**.",
+        f"**{pace.ratio:.2f}x**. Against a workflow of the same shape ({pace.shape_note}, all "
+        f"no-ops): {pace.shape_seconds:.2f} s, **{pace.shape_ratio:.2f}x**: what the case's own "
+        "code adds to the round trips its timers and activities take.",
     ]
     if pace.suite_seconds is not None:
         lines.append(f"The whole pytest suite: **{pace.suite_seconds:.0f} s**.")

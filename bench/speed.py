@@ -8,10 +8,13 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from bench.baseline import SleeperWorkflow
+from bench.baseline import ShapeWorkflow, SleeperWorkflow, noop
+from bench.cost import cost_of
 from bench.stack import time_skipping_env
 from dunning.enums import CustomerTier
 from dunning.facts import AccountFacts
@@ -27,6 +30,10 @@ class Speed:
 
     case_seconds: float
     sleeper_seconds: float
+    shape_seconds: float
+    """A workflow of the case's timers and activities, all no-ops."""
+    shape: tuple[int, int]
+    """The case's timers and activities."""
     suite_seconds: float | None
 
     @property
@@ -34,12 +41,23 @@ class Speed:
         """The 60-day case's wall time over the one-day sleep's."""
         return self.case_seconds / self.sleeper_seconds
 
+    @property
+    def shape_note(self) -> str:
+        """The case's shape, in words."""
+        return f"{self.shape[0]} timers and {self.shape[1]} activities"
+
+    @property
+    def shape_ratio(self) -> float:
+        """The case's wall time over a workflow of the same timers and no-op activities."""
+        return self.case_seconds / self.shape_seconds
+
 
 async def measure(run_suite: bool) -> Speed:
     """Median of a few runs each, on one time-skipping server."""
     env = await time_skipping_env()
     try:
-        cases, sleeps = [], []
+        cases, sleeps, shapes = [], [], []
+        shape = (0, 0)
         for _ in range(RUNS):
             account = AccountFacts(tier=CustomerTier.ENTERPRISE, owner_id="7")
             fakes = FakeProviders(account=account, outcomes=["insufficient_funds"])
@@ -47,16 +65,26 @@ async def measure(run_suite: bool) -> Speed:
             async with running(env, fakes, make_case()) as handle:
                 await handle.result()
             cases.append(time.perf_counter() - started)
-            queue = f"bench-sleep-{uuid.uuid4()}"
-            started = time.perf_counter()
-            async with Worker(env.client, task_queue=queue, workflows=[SleeperWorkflow]):
-                await env.client.execute_workflow(SleeperWorkflow.run, id=queue, task_queue=queue)
-            sleeps.append(time.perf_counter() - started)
+            breakdown = cost_of("case", await handle.fetch_history()).breakdown
+            shape = (breakdown["timers"], breakdown["activities"])
+            sleeps.append(await _baseline(env, SleeperWorkflow.run))
+            shapes.append(await _baseline(env, ShapeWorkflow.run, *shape))
     finally:
         await env.shutdown()
-    return Speed(
-        statistics.median(cases), statistics.median(sleeps), _suite() if run_suite else None
-    )
+    suite = _suite() if run_suite else None
+    case, sleep, same_shape = (statistics.median(t) for t in (cases, sleeps, shapes))
+    return Speed(case, sleep, same_shape, shape, suite)
+
+
+async def _baseline(env: WorkflowEnvironment, run: Any, *args: int) -> float:
+    """Wall time of one baseline run, its worker included (as the case's is)."""
+    queue = f"bench-speed-{uuid.uuid4()}"
+    started = time.perf_counter()
+    async with Worker(
+        env.client, task_queue=queue, workflows=[SleeperWorkflow, ShapeWorkflow], activities=[noop]
+    ):
+        await env.client.execute_workflow(run, args=args, id=queue, task_queue=queue)
+    return time.perf_counter() - started
 
 
 def _suite() -> float:

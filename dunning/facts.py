@@ -70,3 +70,23 @@ class InvoiceFacts(FactModel):
     def is_settled(self) -> bool:
         """Nothing is left to collect."""
         return self.status in SETTLED_STATUSES
+
+
+class FactsRequest(FactModel):
+    """Which account and invoice to read a case's facts from."""
+
+    customer_id: str
+    """The Stripe customer id; the CRM account is found by it."""
+    invoice_id: str
+    """The Stripe invoice id."""
+
+
+class CaseFacts(FactModel):
+    """The CRM's and Stripe's facts, read together; a provider that refused is named."""
+
+    account: AccountFacts | None = None
+    """The account, or None when the CRM refused the lookup."""
+    invoice: InvoiceFacts | None = None
+    """The invoice, or None when Stripe refused the read."""
+    refusals: list[str] = []
+    """Why a provider refused its read, one line each; the case goes on without that fact."""

@@ -39,8 +39,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.steps import CaseSteps
 
 JsonObject = dict[str, Any]
-ONE_UPSERT_PER_WAIT = "one-upsert-per-wait"
-"""Patch: cases started before it upsert search attributes before every decision."""
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -204,8 +202,7 @@ class DunningWorkflow:
             state.next_action = decision.next_action if isinstance(decision, Wait) else None
         # One upsert per wait (and at the close) instead of one per decision: each upsert is
         # a billed action, and operators only see the case between workflow tasks anyway.
-        settling = decision is None or isinstance(decision, Wait)
-        if settling or not workflow.patched(ONE_UPSERT_PER_WAIT):
+        if decision is None or isinstance(decision, Wait):
             changes = search_attributes.updates(state, workflow.info().typed_search_attributes)
             if changes:
                 workflow.upsert_search_attributes(changes)

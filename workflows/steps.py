@@ -4,7 +4,6 @@ Workflow code (deterministic). The workflow decides nothing here: every result g
 into the case state, and the planner decides what comes next.
 """
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -17,10 +16,11 @@ from workflows import metrics
 with workflow.unsafe.imports_passed_through():
     from activities.crm import CrmActivities
     from activities.email import EmailActivities
+    from activities.facts import FactActivities
     from activities.payments import PaymentActivities
     from dunning.effects import ChargeRequest, ContactUpdate, InvoiceAction, PoUpdate
     from dunning.enums import EndAction, OperatorAction, Outcome, Resolution, Team
-    from dunning.facts import AccountFacts
+    from dunning.facts import AccountFacts, CaseFacts, FactsRequest
     from dunning.notices import render_email, render_task
     from dunning.planner import (
         ApplyContact,
@@ -57,23 +57,20 @@ class CaseSteps:
     async def gather_facts(self) -> None:
         """Read the CRM and the invoice, then classify (workflow checks first)."""
         state, case = self.state, self.state.case
-        account, invoice = await asyncio.gather(
-            self._optional(CrmActivities.lookup_account, case.customer_id, "look up the account"),
-            self._optional(PaymentActivities.read_invoice, case.invoice_id, "read the invoice"),
-        )
+        request = FactsRequest(customer_id=case.customer_id, invoice_id=case.invoice_id)
+        try:
+            facts: CaseFacts = await self._call(
+                FactActivities.read_case_facts, request, "read the account and the invoice"
+            )
+        except ProviderRefused as refused:
+            facts = CaseFacts(refusals=[str(refused)])
+        for refusal in facts.refusals:
+            state.note(workflow.now(), "provider_refused", refusal)
         state.record_facts(
-            account or state.account or AccountFacts(found=False),
-            invoice or state.invoice,
+            facts.account or state.account or AccountFacts(found=False),
+            facts.invoice or state.invoice,
             workflow.now(),
         )
-
-    async def _optional(self, activity: Any, arg: Any, summary: str) -> Any:
-        """A read the case can go on without: a refusal is noted, and None returned."""
-        try:
-            return await self._call(activity, arg, summary)
-        except ProviderRefused as refused:
-            self.state.note(workflow.now(), "provider_refused", str(refused))
-            return None
 
     async def carry_out(self, decision: Decision) -> None:
         state = self.state

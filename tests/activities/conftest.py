@@ -7,6 +7,7 @@ import pytest
 from activities.clients import hubspot_client, sendgrid_client, stripe_client
 from activities.crm import CrmActivities
 from activities.email import EmailActivities
+from activities.facts import FactActivities
 from activities.payments import PaymentActivities
 from sandbox.server import SandboxServer
 from tests.sandbox_world import settings_for
@@ -38,3 +39,8 @@ def inject(sandbox: SandboxServer, provider: str, status: int, **fault: Any) -> 
     from sandbox.state import Fault
 
     sandbox.state.faults.append(Fault(provider=provider, status=status, **fault))
+
+
+@pytest.fixture
+def facts(crm: CrmActivities, payments: PaymentActivities) -> FactActivities:
+    return FactActivities(crm, payments)

@@ -14,16 +14,16 @@ def history(name: str) -> WorkflowHistory:
 
 
 def test_billable_actions_are_counted_from_the_history() -> None:
-    cost = cost_of("soft", history("soft_decline_recovered__one_upsert_per_wait"))
+    cost = cost_of("soft", history("soft_decline_recovered"))
     assert cost.breakdown["start"] == 1
-    assert cost.breakdown["activities"] == 5, "lookup, read, two charges, one email"
+    assert cost.breakdown["activities"] == 4, "the facts, two charges, one email"
     assert cost.breakdown["timers"] == 2, "day 1 and day 3"
-    assert cost.actions == sum(cost.breakdown.values())
-    assert cost.events == len(history("soft_decline_recovered__one_upsert_per_wait").events)
+    assert cost.breakdown["upserts"] == 3, "classified, the second wait, closed"
+    assert cost.actions == sum(cost.breakdown.values()) == 10
+    assert cost.events == len(history("soft_decline_recovered").events)
 
 
-def test_the_patch_cut_the_upserts() -> None:
-    before = cost_of("before", history("soft_decline_exhausted_enterprise"))
-    after = cost_of("after", history("soft_decline_exhausted_enterprise__one_upsert_per_wait"))
-    assert after.breakdown["upserts"] < before.breakdown["upserts"]
-    assert after.breakdown["timers"] == before.breakdown["timers"], "the schedule is the same"
+def test_a_case_upserts_at_most_once_per_wait_and_once_at_the_close() -> None:
+    cost = cost_of("enterprise", history("soft_decline_exhausted_enterprise"))
+    assert cost.breakdown["timers"] == 9, "the enterprise schedule"
+    assert cost.breakdown["upserts"] <= cost.breakdown["timers"] + 1

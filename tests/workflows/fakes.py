@@ -17,7 +17,7 @@ from dunning.effects import (
     TaskReceipt,
     TaskRequest,
 )
-from dunning.facts import AccountFacts, InvoiceFacts
+from dunning.facts import AccountFacts, CaseFacts, FactsRequest, InvoiceFacts
 
 SUCCEEDED = "succeeded"
 
@@ -37,6 +37,8 @@ class FakeProviders:
         )
     )
     outcomes: list[str] = field(default_factory=lambda: [SUCCEEDED])
+    fact_refusals: list[str] = field(default_factory=list)
+    """Providers' refusals of the fact reads (the refused fact then comes back as None)."""
     calls: list[tuple[str, Any]] = field(default_factory=list)
 
     def named(self, name: str) -> list[Any]:
@@ -46,8 +48,7 @@ class FakeProviders:
     def activities(self) -> list[Any]:
         """The fakes, to register on a worker."""
         return [
-            self.lookup_account,
-            self.read_invoice,
+            self.read_case_facts,
             self.charge_invoice,
             self.apply_po_number,
             self.resend_invoice,
@@ -58,15 +59,15 @@ class FakeProviders:
             self.send_email,
         ]
 
-    @activity.defn(name="lookup_account")
-    async def lookup_account(self, customer_id: str) -> AccountFacts:
-        self.calls.append(("lookup_account", customer_id))
-        return self.account
-
-    @activity.defn(name="read_invoice")
-    async def read_invoice(self, invoice_id: str) -> InvoiceFacts:
-        self.calls.append(("read_invoice", invoice_id))
-        return self.invoice
+    @activity.defn(name="read_case_facts")
+    async def read_case_facts(self, request: FactsRequest) -> CaseFacts:
+        self.calls.append(("read_case_facts", request))
+        refused = " ".join(self.fact_refusals)
+        return CaseFacts(
+            account=None if "hubspot" in refused else self.account,
+            invoice=None if "stripe" in refused else self.invoice,
+            refusals=self.fact_refusals,
+        )
 
     @activity.defn(name="charge_invoice")
     async def charge_invoice(self, request: ChargeRequest) -> ChargeResult:

@@ -311,3 +311,16 @@ async def test_a_permanent_provider_error_is_held_and_routed_not_looped(
     assert calls_while_held == 1, "no endless loop: one refused call, then a person decides"
     assert outcome.outcome is Outcome.RECOVERED
     assert len(fakes.named("charge_invoice")) == 2, "the resume charged again"
+
+
+async def test_a_refused_account_lookup_is_noted_and_the_case_goes_on(
+    time_env: WorkflowEnvironment,
+) -> None:
+    refusal = "look up the account: hubspot refused the request (403): scope missing"
+    fakes = FakeProviders(outcomes=[SUCCEEDED], fact_refusals=[refusal])
+    async with running(time_env, fakes, make_case()) as handle:
+        outcome = await handle.result()
+        status = await status_of(handle)
+    assert [e.detail for e in status.timeline if e.event == "provider_refused"] == [refusal]
+    assert status.customer_tier is CustomerTier.SELF_SERVE, "self-serve defaults without the CRM"
+    assert outcome.outcome is Outcome.RECOVERED
