@@ -14,6 +14,7 @@ from activities.clients import all_activities
 from dunning.settings import Settings
 from workflows.client import connect, exit_process
 from workflows.dunning import DunningWorkflow
+from workflows.runner import workflow_runner
 
 ACTIVITY_THREADS = 32
 """The provider clients are synchronous: activities run on this many threads, never on the
@@ -29,6 +30,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         client,
         task_queue=settings.task_queue,
         workflows=[DunningWorkflow],
+        workflow_runner=workflow_runner(),
         activities=all_activities(settings),
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,

@@ -5,6 +5,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from statistics import quantiles
+from typing import Any
 
 from bench.stack import BenchStack, until_count
 from cli.cases import cases_from_world
@@ -12,6 +13,9 @@ from workflows.client import start_case
 from workflows.names import Signals
 
 CONCURRENCY = 100
+SIGNALS_PER_SECOND = 20
+"""The pace the signals are sent at: a steady load the worker keeps up with, so the figure is
+the latency of one signal, not the length of a queue (a burst beyond capacity waits in line)."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,8 @@ class Latency:
 
 
 async def measure(stack: BenchStack, count: int) -> Latency:
-    """Open `count` missing-PO cases, then send each its PO and time the invoice update."""
+    """Open `count` missing-PO cases, then send each its PO at a steady pace and time the
+    invoice update it causes."""
     client = stack.env.client
     cases = cases_from_world(stack.sandbox.state.world, datetime.now(UTC), 86_400)[:count]
     gate = asyncio.Semaphore(CONCURRENCY)
@@ -37,10 +42,17 @@ async def measure(stack: BenchStack, count: int) -> Latency:
     query = f"DunningStage = 'awaiting_customer' AND TaskQueue = '{stack.task_queue}'"
     await until_count(client, query, count)
     sent: dict[str, float] = {}
-    for case in cases:
+
+    async def provide_po(case: Any, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - time.monotonic()))
         sent[case.invoice_id] = time.time()
         handle = client.get_workflow_handle(case.workflow_id)
         await handle.signal(Signals.PO_NUMBER_PROVIDED, {"po_number": f"PO-{case.invoice_id}"})
+
+    first = time.monotonic()
+    await asyncio.gather(
+        *(provide_po(c, first + i / SIGNALS_PER_SECOND) for i, c in enumerate(cases))
+    )
     seen: dict[str, float] = {}
     while len(seen) < count:
         await asyncio.sleep(0.2)

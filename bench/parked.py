@@ -69,6 +69,7 @@ async def measure(stack: BenchStack, count: int, log_dir: Path) -> Parked:
             await asyncio.gather(*(start(c) for c in batch))
             await until_count(client, query, step * count // 4)
             readings.append((step * count // 4, rss_mb(worker.pid)))
+            print(f"  {step * count // 4} parked, {readings[-1][1]:.0f} MiB", flush=True)
 
         async def wake(case: object) -> None:
             async with gate:
@@ -80,6 +81,7 @@ async def measure(stack: BenchStack, count: int, log_dir: Path) -> Parked:
         closed = f"DunningOutcome = 'recovered' AND TaskQueue = '{queue}'"
         await until_count(client, closed, count)
         storm = time.perf_counter() - started
+        print(f"  woken and closed in {storm:.0f} s", flush=True)
     finally:
         worker.stop()
 

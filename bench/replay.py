@@ -10,6 +10,7 @@ from temporalio.worker import Replayer
 
 from bench.baseline import BaselineWorkflow
 from workflows.dunning import DunningWorkflow
+from workflows.runner import workflow_runner
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,11 @@ async def measure(client: Client, case_ids: list[str], baseline_ids: list[str]) 
 
 
 async def _replay(workflow: Any, histories: list[WorkflowHistory]) -> float:
-    replayer = Replayer(workflows=[workflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[workflow],
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
     started = time.perf_counter()
     for history in histories:
         await replayer.replay_workflow(history)

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from bench.cost import Cost
-from bench.latency import Latency
+from bench.latency import SIGNALS_PER_SECOND, Latency
 from bench.parked import Parked
 from bench.replay import ReplaySpeed
 from bench.speed import Speed
@@ -156,8 +156,10 @@ def write_report(
         "",
         "## 4. Signal latency",
         "",
-        f"{lag.count} missing-PO cases; `po_number_provided` sent to each in turn, timed to the "
-        "moment the sandbox received the PO update on the invoice.",
+        f"{lag.count} missing-PO cases; `po_number_provided` sent to each in turn, "
+        f"{SIGNALS_PER_SECOND} a second, timed to the moment the sandbox received the PO update "
+        "on the invoice. One in-process worker runs the cases and the sandbox answers in the "
+        "same process.",
         "",
         f"p50 **{lag.p50_ms:.0f} ms**, p99 **{lag.p99_ms:.0f} ms**.",
         "",

@@ -20,6 +20,7 @@ from dunning.enums import CustomerTier
 from dunning.facts import AccountFacts
 from tests.workflows.fakes import FakeProviders
 from tests.workflows.harness import make_case, running
+from workflows.runner import workflow_runner
 
 RUNS = 3
 
@@ -81,7 +82,11 @@ async def _baseline(env: WorkflowEnvironment, run: Any, *args: int) -> float:
     queue = f"bench-speed-{uuid.uuid4()}"
     started = time.perf_counter()
     async with Worker(
-        env.client, task_queue=queue, workflows=[SleeperWorkflow, ShapeWorkflow], activities=[noop]
+        env.client,
+        task_queue=queue,
+        workflows=[SleeperWorkflow, ShapeWorkflow],
+        activities=[noop],
+        workflow_runner=workflow_runner(),
     ):
         await env.client.execute_workflow(run, args=args, id=queue, task_queue=queue)
     return time.perf_counter() - started

@@ -22,6 +22,7 @@ from sandbox.world import World
 from tests.sandbox_world import settings_for
 from workflows import search_attributes
 from workflows.dunning import DunningWorkflow
+from workflows.runner import workflow_runner
 
 
 @dataclass
@@ -68,6 +69,7 @@ async def bench_stack(world: World) -> AsyncIterator[BenchStack]:
                 env.client,
                 task_queue=queue,
                 workflows=[DunningWorkflow, BaselineWorkflow, SleeperWorkflow],
+                workflow_runner=workflow_runner(),
                 activities=[*all_activities(settings_for(sandbox.base_url)), noop],
                 activity_executor=executor,
                 max_concurrent_activities=64,
@@ -79,7 +81,7 @@ async def bench_stack(world: World) -> AsyncIterator[BenchStack]:
         await env.shutdown()
 
 
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.5
 WAIT_SECONDS = 600
 
 

@@ -20,6 +20,7 @@ from tests.stack import Stack
 from tests.workflows.harness import wait_for
 from workflows.client import start_case
 from workflows.dunning import DunningWorkflow
+from workflows.runner import workflow_runner
 
 ROOT = Path(__file__).parent.parent.parent
 CASE = {
@@ -166,7 +167,11 @@ async def test_start_from_a_stripe_invoice_then_list_report_and_export(
     exported = starter(stack, "export", "in_cli_invoice", "--out", str(out))
     assert exported.returncode == 0, exported.stderr
     history = WorkflowHistory.from_json("dunning-in_cli_invoice", out.read_text())
-    replayer = Replayer(workflows=[DunningWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[DunningWorkflow],
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
     await replayer.replay_workflow(history)
     await handle.terminate("test over")
 

@@ -22,6 +22,7 @@ from workflows import search_attributes as sa
 from workflows.client import start_case
 from workflows.dunning import DunningWorkflow
 from workflows.names import Signals
+from workflows.runner import workflow_runner
 
 SECRETS = ("@customer.example", "Dana Owner", "50.00 USD", '"amount_due"', "PO-SECRET")
 
@@ -69,7 +70,11 @@ async def test_the_raw_history_holds_no_personal_or_financial_data(
     fakes = RefusingCrm(account=account)
     queue = f"dunning-encrypted-{uuid.uuid4()}"
     async with Worker(
-        encrypted, task_queue=queue, workflows=[DunningWorkflow], activities=fakes.activities()
+        encrypted,
+        task_queue=queue,
+        workflows=[DunningWorkflow],
+        activities=fakes.activities(),
+        workflow_runner=workflow_runner(),
     ):
         handle = await start_case(encrypted, make_case(), queue)
         await wait_for(handle, lambda s: bool(s.emails), "the PO request")

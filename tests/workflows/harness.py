@@ -20,6 +20,7 @@ from dunning.status import DunningOutcome, DunningStatus
 from tests.workflows.fakes import FakeProviders
 from workflows.client import start_case
 from workflows.dunning import DunningWorkflow
+from workflows.runner import workflow_runner
 
 HISTORIES = Path(__file__).parent.parent / "histories"
 RECORD = os.environ.get("DUNNING_RECORD_HISTORIES") == "1"
@@ -50,7 +51,11 @@ async def running(
     """A worker with the fakes, and the case started on it."""
     queue = f"dunning-test-{uuid.uuid4()}"
     async with Worker(
-        env.client, task_queue=queue, workflows=[DunningWorkflow], activities=fakes.activities()
+        env.client,
+        task_queue=queue,
+        workflows=[DunningWorkflow],
+        activities=fakes.activities(),
+        workflow_runner=workflow_runner(),
     ):
         yield await start_case(env.client, case, queue)
 

@@ -14,6 +14,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
+from workflows.runner import workflow_runner
+
 with workflow.unsafe.imports_passed_through():
     from dunning.case import DunningCase
     from dunning.status import DunningOutcome
@@ -51,7 +53,11 @@ def test_every_path_has_a_committed_history() -> None:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays(path: Path) -> None:
-    replayer = Replayer(workflows=[DunningWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[DunningWorkflow],
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
     result = await replayer.replay_workflow(load(path), raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.stem}: {result.replay_failure}"
 
@@ -67,7 +73,11 @@ class SleepsBeforeClassifying(DunningWorkflow):
 
 
 async def test_an_unpatched_change_fails_replay() -> None:
-    replayer = Replayer(workflows=[SleepsBeforeClassifying], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[SleepsBeforeClassifying],
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
     history = next(p for p in HISTORIES if p.stem == "soft_decline_recovered")
     with pytest.raises(NondeterminismError):
         await replayer.replay_workflow(load(history))
