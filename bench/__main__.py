@@ -1,6 +1,6 @@
 """`python -m bench` (`make bench`): run every measurement, write BENCHMARKS.md.
 
-Sizes come from the environment: BENCH_CASES (1000), BENCH_PARKED (10000),
+Sizes come from the environment: BENCH_CASES (1000), BENCH_PARKED (4000),
 BENCH_SIGNALS (500), BENCH_SUITE (1: also time the whole test suite).
 """
 
@@ -29,7 +29,7 @@ async def main() -> None:
     """Every measurement, in order, with progress on the way."""
     started = time.perf_counter()
     cases = size("BENCH_CASES", 1000)
-    parked_n = size("BENCH_PARKED", 10000)
+    parked_n = size("BENCH_PARKED", 4000)
     signals = size("BENCH_SIGNALS", 500)
     print("cost per case …", flush=True)
     env = await time_skipping_env()
