@@ -14,6 +14,10 @@ from workflows.client import start_case
 from workflows.names import Signals
 
 CONCURRENCY = 100
+STEPS = 8
+"""Memory is read after each eighth of the cases is parked."""
+STICKY_CACHE = 1000
+"""The worker's `max_cached_workflows` (the SDK's default): the most cases it keeps in memory."""
 
 
 @dataclass(frozen=True)
@@ -27,8 +31,9 @@ class Parked:
 
     @property
     def mb_per_thousand(self) -> float:
-        """Resident memory added per 1,000 parked cases (after the first quarter)."""
-        (first_n, first_mb), (last_n, last_mb) = self.rss_mb[1], self.rss_mb[-1]
+        """Resident memory added per 1,000 parked cases over the second half, once the
+        worker's sticky cache (`STICKY_CACHE` cases) has long been full."""
+        (first_n, first_mb), (last_n, last_mb) = self.rss_mb[STEPS // 2], self.rss_mb[-1]
         return (last_mb - first_mb) / max(last_n - first_n, 1) * 1000
 
     @property
@@ -64,12 +69,12 @@ async def measure(stack: BenchStack, count: int, log_dir: Path) -> Parked:
 
         readings = [(0, rss_mb(worker.pid))]
         query = f"DunningStage = 'retrying' AND TaskQueue = '{queue}'"
-        for step in range(1, 5):
-            batch = cases[(step - 1) * count // 4 : step * count // 4]
-            await asyncio.gather(*(start(c) for c in batch))
-            await until_count(client, query, step * count // 4)
-            readings.append((step * count // 4, rss_mb(worker.pid)))
-            print(f"  {step * count // 4} parked, {readings[-1][1]:.0f} MiB", flush=True)
+        for step in range(1, STEPS + 1):
+            parked = step * count // STEPS
+            await asyncio.gather(*(start(c) for c in cases[readings[-1][0] : parked]))
+            await until_count(client, query, parked)
+            readings.append((parked, rss_mb(worker.pid)))
+            print(f"  {parked} parked, {readings[-1][1]:.0f} MiB", flush=True)
 
         async def wake(case: object) -> None:
             async with gate:

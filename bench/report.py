@@ -4,7 +4,7 @@ from pathlib import Path
 
 from bench.cost import Cost
 from bench.latency import SIGNALS_PER_SECOND, Latency
-from bench.parked import Parked
+from bench.parked import STEPS, STICKY_CACHE, Parked
 from bench.replay import ReplaySpeed
 from bench.speed import Speed
 from bench.throughput import Throughput
@@ -66,7 +66,7 @@ def write_report(
         ("signal latency: p99 under 500 ms", f"{lag.p99_ms:.0f} ms", lag.p99_ms < 500),
         (
             "a 60-day case on the time-skipping server: under 2x a one-day sleep",
-            f"{pace.ratio:.2f}x",
+            f"{pace.ratio:.2f}x ({pace.shape_ratio:.2f}x a workflow of the same shape)",
             pace.ratio < 2,
         ),
     ]
@@ -145,10 +145,10 @@ def write_report(
         "|---|---|",
         *[f"| {n} | {mb:.0f} MiB |" for n, mb in rest.rss_mb],
         "",
-        "Memory per 1,000 parked cases (after the first quarter): "
-        f"**{rest.mb_per_thousand:.1f} MiB**; "
-        "a sleeping case lives in the server, and the worker caches at most its sticky-cache "
-        "size of them.",
+        f"Memory per 1,000 parked cases from {rest.rss_mb[STEPS // 2][0]} to {rest.count}: "
+        f"**{rest.mb_per_thousand:.1f} MiB**. A sleeping case lives in the server; the worker "
+        f"keeps at most {STICKY_CACHE} cases in its sticky cache, so its memory grows until the "
+        "cache is full and then stays flat.",
         "",
         f"Every case woken at once (`invoice_paid` to all): {rest.storm_seconds:.1f} s to close "
         f"them all, against {rest.baseline_seconds:.1f} s to run as many baseline workflows: "
