@@ -66,10 +66,12 @@ class EndStateRule(PolicyModel):
     """Team that receives the case when the end action is applied."""
 
 
+# The reminder (day 5-7) and service-impact (day 10-14) emails fall on card retry days 7 and
+# 14: a case wakes once for both, and the email goes out only if that day's retry failed.
 _DECLINE_CADENCE = (
     EmailStep(template=EmailTemplate.PAYMENT_FAILED, day=0),
-    EmailStep(template=EmailTemplate.REMINDER, day=6),
-    EmailStep(template=EmailTemplate.SERVICE_IMPACT, day=12),
+    EmailStep(template=EmailTemplate.REMINDER, day=7),
+    EmailStep(template=EmailTemplate.SERVICE_IMPACT, day=14),
 )
 
 

@@ -25,5 +25,5 @@ def test_billable_actions_are_counted_from_the_history() -> None:
 
 def test_a_case_upserts_at_most_once_per_wait_and_once_at_the_close() -> None:
     cost = cost_of("enterprise", history("soft_decline_exhausted_enterprise"))
-    assert cost.breakdown["timers"] == 9, "the enterprise schedule"
+    assert cost.breakdown["timers"] == 7, "days 1, 3, 5, 7, 14, 50 and 60"
     assert cost.breakdown["upserts"] <= cost.breakdown["timers"] + 1

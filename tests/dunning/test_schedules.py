@@ -57,19 +57,19 @@ def test_net_terms_and_wire_are_never_charged(method: str) -> None:
     [
         (
             CustomerTier.SELF_SERVE,
-            [("payment_failed", 1), ("reminder", 6), ("final_notice", 10)],
+            [("payment_failed", 1), ("reminder", 7), ("final_notice", 10)],
             14,
             EndAction.CANCEL_SUBSCRIPTION,
         ),
         (
             CustomerTier.MID_MARKET,
-            [("payment_failed", 1), ("reminder", 6), ("service_impact", 12), ("final_notice", 21)],
+            [("payment_failed", 1), ("reminder", 7), ("service_impact", 14), ("final_notice", 21)],
             28,
             EndAction.PAUSE_SUBSCRIPTION,
         ),
         (
             CustomerTier.ENTERPRISE,
-            [("payment_failed", 1), ("reminder", 6), ("service_impact", 12), ("final_notice", 50)],
+            [("payment_failed", 1), ("reminder", 7), ("service_impact", 14), ("final_notice", 50)],
             60,
             EndAction.MARK_UNCOLLECTIBLE,
         ),
@@ -83,6 +83,14 @@ def test_email_cadence_and_end_states(
     assert sent == emails
     assert state.outcome is not None
     assert (state.outcome.end_action, round(state.outcome.days_open)) == (action, end_day)
+
+
+def test_an_email_due_on_a_retry_day_goes_out_only_after_that_retry_failed() -> None:
+    failed = run(outcomes=["insufficient_funds"] * 3 + [SUCCEEDED])
+    assert "reminder" not in [e.template.value for e in failed.emails], "paid by the day-7 retry"
+    declined = run()
+    on_day_7 = [e.event for e in declined.timeline if round(declined.clock.day_of(e.at), 2) == 7]
+    assert on_day_7 == ["charge_failed", "email_sent"], "one wake-up: the retry, then the reminder"
 
 
 def test_hard_declines_and_customer_action_are_told_at_once() -> None:
@@ -109,7 +117,7 @@ def test_enterprise_emails_name_the_contract() -> None:
     from dunning.notices import render_email
 
     state = run(AccountFacts(tier=CustomerTier.ENTERPRISE, contract_amount=5000), po_number="PO-9")
-    body = render_email(state, EmailTemplate.REMINDER, "x@y.example", "reminder@6").body
+    body = render_email(state, EmailTemplate.REMINDER, "x@y.example", "reminder@7").body
     assert "PO: PO-9" in body and "Contracted amount: 50.00 USD" in body
 
 

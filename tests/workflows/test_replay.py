@@ -21,7 +21,8 @@ with workflow.unsafe.imports_passed_through():
     from dunning.status import DunningOutcome
     from workflows.dunning import DunningWorkflow
 
-HISTORIES = sorted((Path(__file__).parent.parent / "histories").glob("*.json"))
+HISTORIES_DIR = Path(__file__).parent.parent / "histories"
+HISTORIES = sorted(HISTORIES_DIR.glob("*.json"))
 EVERY_PATH = {
     "soft_decline_recovered",
     "soft_decline_exhausted_self_serve",
@@ -49,6 +50,18 @@ def load(path: Path) -> WorkflowHistory:
 
 def test_every_path_has_a_committed_history() -> None:
     assert {p.stem for p in HISTORIES} >= EVERY_PATH
+
+
+def test_a_running_case_keeps_the_policy_it_started_with() -> None:
+    """Recorded when reminders went out on day 6 (today's default: day 7); its input carries
+    that policy, so it replays (in `test_history_replays`) on today's code."""
+    history = load(HISTORIES_DIR / "policy_captured_at_start_reminder_day_6.json")
+    timers = [
+        e.timer_started_event_attributes.start_to_fire_timeout.ToSeconds()
+        for e in history.events
+        if e.HasField("timer_started_event_attributes")
+    ]
+    assert any(abs(seconds - 86_400) < 60 for seconds in timers[3:5]), "a day-5 to day-6 sleep"
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
