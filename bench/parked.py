@@ -37,6 +37,21 @@ class Parked:
         return (last_mb - first_mb) / max(last_n - first_n, 1) * 1000
 
     @property
+    def cached_mb_per_thousand(self) -> float:
+        """Resident memory per 1,000 cases while the sticky cache fills: what a case costs
+        the worker while it is kept in memory."""
+        (zero_n, zero_mb) = self.rss_mb[0]
+        full_n, full_mb = next(
+            ((n, mb) for n, mb in self.rss_mb if n >= STICKY_CACHE), self.rss_mb[-1]
+        )
+        return (full_mb - zero_mb) / max(full_n - zero_n, 1) * 1000
+
+    @property
+    def parked_share(self) -> float:
+        """What a parked case costs the worker, as a share of what a cached case costs."""
+        return self.mb_per_thousand / self.cached_mb_per_thousand
+
+    @property
     def storm_ratio(self) -> float:
         """Time to wake and close every case over the time to run as many baselines."""
         return self.storm_seconds / self.baseline_seconds
