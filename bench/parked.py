@@ -1,10 +1,13 @@
 """Parked cases: the worker's memory as sleeping cases grow, then every case woken at once."""
 
 import asyncio
+import inspect
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from temporalio.worker import Worker
 
 from bench.baseline import BaselineWorkflow
 from bench.stack import BenchStack, until_count
@@ -16,7 +19,7 @@ from workflows.names import Signals
 CONCURRENCY = 100
 STEPS = 8
 """Memory is read after each eighth of the cases is parked."""
-STICKY_CACHE = 1000
+STICKY_CACHE: int = inspect.signature(Worker).parameters["max_cached_workflows"].default
 """The worker's `max_cached_workflows` (the SDK's default): the most cases it keeps in memory."""
 
 

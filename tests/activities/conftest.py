@@ -1,8 +1,10 @@
 """The activities bound to a fresh in-process sandbox (the `sandbox` fixture)."""
 
+import dataclasses
 from typing import Any
 
 import pytest
+from temporalio.testing import ActivityEnvironment
 
 from activities.clients import hubspot_client, sendgrid_client, stripe_client
 from activities.crm import CrmActivities
@@ -27,6 +29,13 @@ def crm(sandbox: SandboxServer) -> CrmActivities:
 def email(sandbox: SandboxServer) -> EmailActivities:
     settings = settings_for(sandbox.base_url)
     return EmailActivities(sendgrid_client(settings), settings.email_from)
+
+
+def retry_attempt(attempt: int = 2) -> ActivityEnvironment:
+    """An activity environment for a retry: attempt number `attempt` of the same activity."""
+    environment = ActivityEnvironment()
+    environment.info = dataclasses.replace(environment.info, attempt=attempt)
+    return environment
 
 
 def calls(sandbox: SandboxServer, provider: str) -> list[dict[str, Any]]:

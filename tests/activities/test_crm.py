@@ -1,7 +1,5 @@
 """HubSpot activities through hubspot-api-client against the sandbox."""
 
-import dataclasses
-
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -11,7 +9,7 @@ from activities.errors import PERMANENT_TYPE, TRANSIENT_TYPE
 from dunning.effects import ContactUpdate, TaskRequest
 from dunning.enums import CustomerTier, Team
 from sandbox.server import SandboxServer
-from tests.activities.conftest import calls, inject
+from tests.activities.conftest import calls, inject, retry_attempt
 
 run = ActivityEnvironment().run
 TASK = TaskRequest(
@@ -109,8 +107,7 @@ def test_a_retry_after_hubspot_created_the_task_creates_nothing_twice(
 ) -> None:
     request = TASK
     first = run(crm.create_task, request)
-    retry = ActivityEnvironment()
-    retry.info = dataclasses.replace(retry.info, attempt=3)
+    retry = retry_attempt(3)
     assert retry.run(crm.create_task, request) == first
     assert len(sandbox.state.tasks) == 1
     task = sandbox.state.tasks[first.task_id]

@@ -1,7 +1,5 @@
 """SendGrid activity through the sendgrid client against the sandbox."""
 
-import dataclasses
-
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -11,7 +9,7 @@ from activities.errors import PERMANENT_TYPE, TRANSIENT_TYPE
 from dunning.effects import EmailRequest
 from dunning.enums import EmailTemplate
 from sandbox.server import SandboxServer
-from tests.activities.conftest import calls, inject
+from tests.activities.conftest import calls, inject, retry_attempt
 
 run = ActivityEnvironment().run
 REQUEST = EmailRequest(
@@ -71,28 +69,22 @@ def test_error_classes(
         assert raised.value.next_retry_delay.total_seconds() == 2
 
 
-def second_attempt() -> ActivityEnvironment:
-    environment = ActivityEnvironment()
-    environment.info = dataclasses.replace(environment.info, attempt=2)
-    return environment
-
-
 def test_a_retry_after_sendgrid_accepted_sends_nothing_twice(
     email: EmailActivities, sandbox: SandboxServer
 ) -> None:
     first = run(email.send_email, REQUEST)
-    again = second_attempt().run(email.send_email, REQUEST)
+    again = retry_attempt().run(email.send_email, REQUEST)
     assert again == first
     assert len(sandbox.state.mails) == 1
     lookups = [c for c in calls(sandbox, "sendgrid") if c["method"] == "GET"]
     assert lookups[0]["path"] == "/v3/messages"
     other_step = REQUEST.model_copy(update={"step": "po_request@7"})
-    second_attempt().run(email.send_email, other_step)
+    retry_attempt().run(email.send_email, other_step)
     assert len(sandbox.state.mails) == 2, "another step is another email"
 
 
 def test_a_retry_of_an_email_that_never_left_sends_it(
     email: EmailActivities, sandbox: SandboxServer
 ) -> None:
-    receipt = second_attempt().run(email.send_email, REQUEST)
+    receipt = retry_attempt().run(email.send_email, REQUEST)
     assert receipt.message_id and len(sandbox.state.mails) == 1

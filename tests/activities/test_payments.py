@@ -1,7 +1,5 @@
 """Stripe activities through stripe-python against the sandbox."""
 
-import dataclasses
-
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
@@ -11,7 +9,7 @@ from activities.payments import PaymentActivities
 from dunning.effects import ChargeRequest, ContactUpdate, InvoiceAction, PoUpdate
 from dunning.enums import EndAction
 from sandbox.server import SandboxServer
-from tests.activities.conftest import calls, inject
+from tests.activities.conftest import calls, inject, retry_attempt
 
 run = ActivityEnvironment().run
 
@@ -182,19 +180,13 @@ def test_timeout_is_transient(sandbox: SandboxServer) -> None:
     assert not raised.value.non_retryable
 
 
-def retry_run() -> ActivityEnvironment:
-    environment = ActivityEnvironment()
-    environment.info = dataclasses.replace(environment.info, attempt=2)
-    return environment
-
-
 def test_a_retry_finds_its_own_earlier_charge(
     payments: PaymentActivities, sandbox: SandboxServer
 ) -> None:
     sandbox.state.invoices["in_acme"].spec.attempt_outcomes[:] = ["succeeded"]
     request = ChargeRequest(invoice_id="in_acme", attempt=1)
     assert run(payments.charge_invoice, request).status == "succeeded"
-    again = retry_run().run(payments.charge_invoice, request)
+    again = retry_attempt().run(payments.charge_invoice, request)
     assert again.status == "succeeded", "credited to the case's own retry"
     assert sandbox.state.invoices["in_acme"].charges == 1
 
@@ -203,7 +195,7 @@ def test_a_retry_finds_the_invoice_paid_elsewhere(
     payments: PaymentActivities, sandbox: SandboxServer
 ) -> None:
     sandbox.state.invoices["in_acme"].status = "paid"
-    result = retry_run().run(
+    result = retry_attempt().run(
         payments.charge_invoice, ChargeRequest(invoice_id="in_acme", attempt=1)
     )
     assert result.status == "already_paid"

@@ -47,6 +47,14 @@ def starter(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def started_twice(stack: Stack, *args: str) -> str:
+    """Run the same `start` twice; both succeed, and the output is that of the second."""
+    first, again = starter(stack, "start", *args), starter(stack, "start", *args)
+    assert first.returncode == 0 and again.returncode == 0, first.stderr or again.stderr
+    assert first.stdout == again.stdout, "a second start starts nothing new"
+    return again.stdout
+
+
 async def test_nothing_is_started_for_bad_input(
     stack: Stack, tmp_path: Path, dev_env: WorkflowEnvironment
 ) -> None:
@@ -64,10 +72,7 @@ async def test_start_signal_update_and_status(
 ) -> None:
     path = tmp_path / "case.json"
     path.write_text(json.dumps(CASE))
-    first = starter(stack, "start", "--case", str(path), "--day-seconds", "30")
-    again = starter(stack, "start", "--case", str(path), "--day-seconds", "30")
-    assert first.returncode == 0 and again.returncode == 0, first.stderr
-    assert first.stdout == again.stdout, "starting an open case returns the open run"
+    started_twice(stack, "--case", str(path), "--day-seconds", "30")
     handle = dev_env.client.get_workflow_handle_for(DunningWorkflow.run, "dunning-in_e2e_cli")
     await wait_for(handle, lambda s: s.stage == "retrying", "classification")
 
@@ -117,11 +122,10 @@ def test_world_start_is_idempotent(stack: Stack, tmp_path: Path, e2e_world: Path
     ]
     path = tmp_path / "world.json"
     path.write_text(json.dumps(world))
-    first = starter(stack, "start", "--world", str(path), "--day-seconds", "60")
-    again = starter(stack, "start", "--world", str(path), "--day-seconds", "60")
-    assert first.returncode == 0 and again.returncode == 0, first.stderr
-    assert first.stdout == again.stdout, "a second run starts nothing new"
-    assert first.stdout.count("dunning-in_cliw") == 2
+    assert (
+        started_twice(stack, "--world", str(path), "--day-seconds", "60").count("dunning-in_cliw")
+        == 2
+    )
 
 
 def test_a_bad_world_names_the_entry(stack: Stack, tmp_path: Path) -> None:

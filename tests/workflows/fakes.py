@@ -37,8 +37,8 @@ class FakeProviders:
         )
     )
     outcomes: list[str] = field(default_factory=lambda: [SUCCEEDED])
-    fact_refusals: list[str] = field(default_factory=list)
-    """Providers' refusals of the fact reads (the refused fact then comes back as None)."""
+    account_refusal: str | None = None
+    """The CRM's refusal of the account lookup: the account then comes back as None."""
     calls: list[tuple[str, Any]] = field(default_factory=list)
 
     def named(self, name: str) -> list[Any]:
@@ -62,12 +62,9 @@ class FakeProviders:
     @activity.defn(name="read_case_facts")
     async def read_case_facts(self, request: FactsRequest) -> CaseFacts:
         self.calls.append(("read_case_facts", request))
-        refused = " ".join(self.fact_refusals)
-        return CaseFacts(
-            account=None if "hubspot" in refused else self.account,
-            invoice=None if "stripe" in refused else self.invoice,
-            refusals=self.fact_refusals,
-        )
+        if self.account_refusal is not None:
+            return CaseFacts(invoice=self.invoice, refusals=[self.account_refusal])
+        return CaseFacts(account=self.account, invoice=self.invoice)
 
     @activity.defn(name="charge_invoice")
     async def charge_invoice(self, request: ChargeRequest) -> ChargeResult:

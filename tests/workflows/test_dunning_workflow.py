@@ -317,7 +317,7 @@ async def test_a_refused_account_lookup_is_noted_and_the_case_goes_on(
     time_env: WorkflowEnvironment,
 ) -> None:
     refusal = "look up the account: hubspot refused the request (403): scope missing"
-    fakes = FakeProviders(outcomes=[SUCCEEDED], fact_refusals=[refusal])
+    fakes = FakeProviders(outcomes=[SUCCEEDED], account_refusal=refusal)
     async with running(time_env, fakes, make_case()) as handle:
         outcome = await handle.result()
         status = await status_of(handle)
