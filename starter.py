@@ -1,7 +1,7 @@
 """The command line: `python starter.py start|signal|update|status …` (see `--help`)."""
 
 from cli.main import main
-from workflows.client import exit_process
+from client.connection import exit_process
 
 if __name__ == "__main__":
     exit_process(main())

@@ -12,7 +12,7 @@ from temporalio.worker import Worker
 
 from activities.clients import all_activities
 from dunning.settings import Settings
-from workflows.client import connect, exit_process
+from client.connection import connect, exit_process
 from workflows.dunning import DunningWorkflow
 from workflows.runner import workflow_runner
 

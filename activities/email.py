@@ -10,7 +10,7 @@ from sendgrid.helpers.mail import Category, CustomArg, Mail
 from temporalio import activity
 
 from activities.errors import provider_error
-from dunning.effects import EmailReceipt, EmailRequest
+from dunning.providers.requests import EmailReceipt, EmailRequest
 
 
 class EmailActivities:

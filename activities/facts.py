@@ -9,7 +9,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.crm import CrmActivities
 from activities.payments import PaymentActivities
-from dunning.facts import CaseFacts, FactsRequest
+from dunning.providers.facts import CaseFacts, FactsRequest
 
 T = TypeVar("T")
 

@@ -7,8 +7,8 @@ import stripe
 from temporalio import activity
 
 from activities.errors import provider_error
-from dunning.case import FailureDetails
-from dunning.effects import (
+from dunning.contract.case import FailureDetails
+from dunning.providers.requests import (
     ChargeRequest,
     ChargeResult,
     ChargeStatus,
@@ -16,8 +16,8 @@ from dunning.effects import (
     InvoiceAction,
     PoUpdate,
 )
-from dunning.enums import EndAction
-from dunning.facts import SETTLED_STATUSES, InvoiceFacts
+from dunning.contract.enums import EndAction
+from dunning.providers.facts import SETTLED_STATUSES, InvoiceFacts
 
 PO_FIELD_NAME = "PO Number"
 

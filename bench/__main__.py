@@ -17,7 +17,7 @@ import temporalio
 from bench import cost, latency, parked, replay, speed, throughput
 from bench.report import write_report
 from bench.stack import bench_stack, time_skipping_env, world_of
-from workflows.client import exit_process
+from client.connection import exit_process
 
 
 def size(name: str, default: int) -> int:

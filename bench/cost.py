@@ -9,10 +9,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
-from dunning.enums import CustomerTier
-from dunning.facts import AccountFacts, Person
-from tests.workflows.fakes import SUCCEEDED, FakeProviders
-from tests.workflows.harness import make_case, running
+from dunning.contract.enums import CustomerTier
+from dunning.providers.facts import AccountFacts, Person
+from harness.fakes import SUCCEEDED, FakeProviders
+from harness.temporal import make_case, running
 from workflows.names import Signals
 
 BILLABLE = {

@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.stack import BenchStack, until_count
 from cli.cases import cases_from_world
-from workflows.client import start_case
+from client.connection import start_case
 from workflows.names import Signals
 
 CONCURRENCY = 100

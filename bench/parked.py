@@ -13,7 +13,7 @@ from bench.baseline import BaselineWorkflow
 from bench.stack import BenchStack, until_count
 from cli.cases import cases_from_world
 from devstack.processes import sandbox_worker_env, start_worker
-from workflows.client import start_case
+from client.connection import start_case
 from workflows.names import Signals
 
 CONCURRENCY = 100

@@ -16,10 +16,10 @@ from temporalio.worker import Worker
 from bench.baseline import ShapeWorkflow, SleeperWorkflow, noop
 from bench.cost import cost_of
 from bench.stack import time_skipping_env
-from dunning.enums import CustomerTier
-from dunning.facts import AccountFacts
-from tests.workflows.fakes import FakeProviders
-from tests.workflows.harness import make_case, running
+from dunning.contract.enums import CustomerTier
+from dunning.providers.facts import AccountFacts
+from harness.fakes import FakeProviders
+from harness.temporal import make_case, running
 from workflows.runner import workflow_runner
 
 RUNS = 3

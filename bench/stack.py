@@ -18,8 +18,8 @@ from activities.clients import all_activities
 from bench.baseline import BaselineWorkflow, SleeperWorkflow, noop
 from devstack.temporal_server import register_search_attributes
 from sandbox.server import SandboxServer
-from sandbox.world import World
-from tests.sandbox_world import settings_for
+from worlds.model import World
+from harness.sandbox_world import settings_for
 from workflows import search_attributes
 from workflows.dunning import DunningWorkflow
 from workflows.runner import workflow_runner

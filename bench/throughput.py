@@ -11,7 +11,7 @@ from temporalio.client import Client, WorkflowHandle
 from bench.baseline import BaselineWorkflow
 from bench.stack import BenchStack
 from cli.cases import cases_from_world
-from workflows.client import start_case
+from client.connection import start_case
 
 CONCURRENCY = 100
 SAMPLE = 50

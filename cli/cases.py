@@ -5,9 +5,9 @@ __all__ = ["InputError", "cases_from_world", "load_case"]
 from datetime import datetime
 from pathlib import Path
 
-from dunning.case import DunningCase
+from dunning.contract.case import DunningCase
 from dunning.errors import InputError, load_json, parse
-from sandbox.world import World
+from worlds.model import World
 
 
 def load_case(path: Path) -> DunningCase:

@@ -7,7 +7,7 @@ from codec.encryption import EncryptionCodec, EncryptionKeys
 from codec.server import CodecServer
 from dunning.settings import Settings
 from serving import serve_until_stopped
-from workflows.client import exit_process
+from client.connection import exit_process
 
 log = logging.getLogger("dunning.codec")
 

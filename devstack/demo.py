@@ -22,10 +22,10 @@ from devstack.processes import (
 from devstack.progress import report_text
 from devstack.temporal_server import STATE_DIR, connect, ensure_dev_server
 from devstack.world_run import CaseUnreadable, run_world
-from dunning.kpis import recovery_report
+from dunning.views.kpis import recovery_report
 from dunning.settings import Settings
-from sandbox.world import WorldError, load_world
-from workflows.client import exit_process
+from worlds.model import WorldError, load_world
+from client.connection import exit_process
 
 CODEC_PORT = 8789
 

@@ -21,7 +21,7 @@ from temporalio.service import RPCError
 from devstack.processes import ManagedProcess, spawn
 from dunning.settings import Settings
 from workflows import search_attributes
-from workflows.client import converter_for
+from client.connection import converter_for
 
 STATE_DIR = Path(".dunning")
 SA_TYPES = {

@@ -14,13 +14,13 @@ from temporalio.service import RPCError
 
 from cli.cases import cases_from_world
 from devstack.progress import progress_table
-from dunning.case import DunningCase
-from dunning.enums import Stage
-from dunning.messages import Signals
-from dunning.policy import DunningPolicy
-from dunning.status import DunningStatus
-from sandbox.world import DemoAction, World
-from workflows.client import start_case
+from dunning.contract.case import DunningCase
+from dunning.contract.enums import Stage
+from dunning.contract.messages import Signals
+from dunning.rules.policy import DunningPolicy
+from dunning.contract.status import DunningStatus
+from worlds.model import DemoAction, World
+from client.connection import start_case
 from workflows.names import STATUS_QUERY
 
 REFRESH_SECONDS = 1.0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from dunning.policy import DunningPolicy
+from dunning.rules.policy import DunningPolicy
 
 STRIPE_DEFAULT_BASE = "https://api.stripe.com"
 HUBSPOT_DEFAULT_BASE = "https://api.hubapi.com"

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from sandbox.server import SandboxServer
-from sandbox.world import WorldError, load_world
+from worlds.model import WorldError, load_world
 
 
 def main() -> int:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 from sandbox import hubspot_api, sendgrid_api, stripe_api
 from sandbox.forms import decode_form
 from sandbox.state import Fault, SandboxState
-from sandbox.world import World
+from worlds.model import World
 
 Reply = tuple[int, Any, dict[str, str]]
 REJECTED_TOKEN = "invalid"

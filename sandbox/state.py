@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.world import Customer, Invoice, World
+from worlds.model import Customer, Invoice, World
 
 
 @dataclass

@@ -11,7 +11,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from sandbox.server import SandboxServer
-from tests import sandbox_world
+from harness import sandbox_world
 from tests.stack import Stack, running_stack
 from workflows import search_attributes
 

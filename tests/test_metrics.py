@@ -10,9 +10,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from cli.cases import cases_from_world
 from devstack.processes import sandbox_worker_env, start_worker
-from sandbox.world import load_world
+from worlds.model import load_world
 from tests.stack import Stack, free_port
-from workflows.client import start_case
+from client.connection import start_case
 
 SAMPLE = re.compile(r"^(\w+)(?:\{(.*)\})? (\S+)$")
 LABEL = re.compile(r'(\w+)="([^"]*)"')

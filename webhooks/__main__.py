@@ -7,7 +7,7 @@ from activities.clients import stripe_client
 from dunning.settings import Settings
 from serving import serve_until_stopped
 from webhooks.service import WebhookService
-from workflows.client import connect, exit_process
+from client.connection import connect, exit_process
 
 log = logging.getLogger("dunning.webhooks")
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dunning.messages import Signals
+from dunning.contract.messages import Signals
 
 CUSTOMER_ID = re.compile(r"^cus_[A-Za-z0-9]+$")
 

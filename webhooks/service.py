@@ -20,9 +20,9 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from dunning.errors import InputError
-from dunning.facts import SETTLED_STATUSES
-from dunning.messages import Signals, StripeEvent
-from dunning.policy import DunningPolicy
+from dunning.providers.facts import SETTLED_STATUSES
+from dunning.contract.messages import Signals, StripeEvent
+from dunning.rules.policy import DunningPolicy
 from webhooks.events import (
     Ignore,
     MalformedEvent,
@@ -33,7 +33,7 @@ from webhooks.events import (
 )
 from webhooks.signature import BadSignature, verify
 from webhooks.stripe_invoices import case_from_invoice, read_invoice
-from workflows.client import start_case
+from client.connection import start_case
 
 MAX_BODY_BYTES = 512 * 1024
 REMEMBERED_EVENTS = 10_000

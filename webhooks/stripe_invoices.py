@@ -8,9 +8,9 @@ from typing import Any
 import stripe
 
 from activities.payments import PO_FIELD_NAME
-from dunning.case import DunningCase, FailureDetails
-from dunning.codes import STRIPE_PAYMENT_METHOD_TYPES
-from dunning.enums import CollectionMethod, PaymentMethodType
+from dunning.contract.case import DunningCase, FailureDetails
+from dunning.rules.codes import STRIPE_PAYMENT_METHOD_TYPES
+from dunning.contract.enums import CollectionMethod, PaymentMethodType
 from dunning.errors import parse
 
 FAILURE_FIELDS = tuple(FailureDetails.model_fields)

@@ -1,6 +1,6 @@
 """`DunningWorkflow`: one durable case per failed invoice. It only orchestrates.
 
-Each turn of the loop asks the policy (`dunning.planner.plan`) what to do, does it through
+Each turn of the loop asks the policy (`dunning.machine.planner.plan`) what to do, does it through
 an activity, records the result in the case state, and sleeps durably until the next
 decision is due or a signal or update changes the case.
 """
@@ -18,22 +18,22 @@ from workflows import metrics
 
 with workflow.unsafe.imports_passed_through():
     from dunning import commands
-    from dunning.case import DunningCase
+    from dunning.contract.case import DunningCase
     from dunning.errors import describe
-    from dunning.messages import (
+    from dunning.contract.messages import (
         BillingContactCorrected,
         OperatorDecision,
         PoNumberProvided,
     )
-    from dunning.notices import current_details
-    from dunning.planner import (
+    from dunning.views.notices import current_details
+    from dunning.machine.planner import (
         Decision,
         Wait,
         plan,
         stage_of,
     )
-    from dunning.state import CaseState
-    from dunning.status import DunningOutcome, DunningStatus
+    from dunning.machine.state import CaseState
+    from dunning.contract.status import DunningOutcome, DunningStatus
     from workflows import search_attributes
     from workflows.names import SIGNAL_PAYLOADS, STATUS_QUERY, WORKFLOW_TYPE, Updates
     from workflows.steps import CaseSteps

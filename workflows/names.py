@@ -2,7 +2,7 @@
 
 from typing import Final
 
-from dunning.messages import SIGNAL_PAYLOADS, UPDATE_PAYLOADS, Signals, Updates
+from dunning.contract.messages import SIGNAL_PAYLOADS, UPDATE_PAYLOADS, Signals, Updates
 
 __all__ = [
     "DEFAULT_TASK_QUEUE",

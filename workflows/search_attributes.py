@@ -14,9 +14,9 @@ from temporalio.common import (
     TypedSearchAttributes,
 )
 
-from dunning.case import DunningCase
-from dunning.enums import Stage
-from dunning.state import CaseState
+from dunning.contract.case import DunningCase
+from dunning.contract.enums import Stage
+from dunning.machine.state import CaseState
 
 DUNNING_STAGE = SearchAttributeKey.for_keyword("DunningStage")
 FAILURE_CATEGORY = SearchAttributeKey.for_keyword("FailureCategory")

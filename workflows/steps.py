@@ -18,11 +18,11 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
     from activities.facts import FactActivities
     from activities.payments import PaymentActivities
-    from dunning.effects import ChargeRequest, ContactUpdate, InvoiceAction, PoUpdate
-    from dunning.enums import EndAction, OperatorAction, Outcome, Resolution, Team
-    from dunning.facts import AccountFacts, CaseFacts, FactsRequest
-    from dunning.notices import render_email, render_task
-    from dunning.planner import (
+    from dunning.providers.requests import ChargeRequest, ContactUpdate, InvoiceAction, PoUpdate
+    from dunning.contract.enums import EndAction, OperatorAction, Outcome, Resolution, Team
+    from dunning.providers.facts import AccountFacts, CaseFacts, FactsRequest
+    from dunning.views.notices import render_email, render_task
+    from dunning.machine.planner import (
         ApplyContact,
         ApplyEndState,
         ApplyPo,
@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
         Route,
         SendEmail,
     )
-    from dunning.state import CaseState
+    from dunning.machine.state import CaseState
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 PROVIDER_RETRY = RetryPolicy(

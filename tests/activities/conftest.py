@@ -12,7 +12,7 @@ from activities.email import EmailActivities
 from activities.facts import FactActivities
 from activities.payments import PaymentActivities
 from sandbox.server import SandboxServer
-from tests.sandbox_world import settings_for
+from harness.sandbox_world import settings_for
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.errors import TRANSIENT_TYPE
 from activities.facts import FactActivities
-from dunning.enums import CustomerTier
-from dunning.facts import FactsRequest
+from dunning.contract.enums import CustomerTier
+from dunning.providers.facts import FactsRequest
 from sandbox.server import SandboxServer
 from tests.activities.conftest import calls, inject
 

@@ -13,12 +13,12 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from dunning.case import DunningCase
+from dunning.contract.case import DunningCase
 from dunning.errors import InputError
-from dunning.policy import DunningPolicy, EmailStep
+from dunning.rules.policy import DunningPolicy, EmailStep
 from tests.stack import Stack
-from tests.workflows.harness import wait_for
-from workflows.client import start_case
+from harness.temporal import wait_for
+from client.connection import start_case
 from workflows.dunning import DunningWorkflow
 from workflows.runner import workflow_runner
 

@@ -13,13 +13,13 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from codec.encryption import EncryptionKeys, data_converter
-from dunning.effects import TaskReceipt, TaskRequest
-from dunning.enums import CustomerTier, Resolution
-from dunning.facts import AccountFacts, Person
-from tests.workflows.fakes import FakeProviders
-from tests.workflows.harness import make_case, wait_for
+from dunning.providers.requests import TaskReceipt, TaskRequest
+from dunning.contract.enums import CustomerTier, Resolution
+from dunning.providers.facts import AccountFacts, Person
+from harness.fakes import FakeProviders
+from harness.temporal import make_case, wait_for
 from workflows import search_attributes as sa
-from workflows.client import start_case
+from client.connection import start_case
 from workflows.dunning import DunningWorkflow
 from workflows.names import Signals
 from workflows.runner import workflow_runner

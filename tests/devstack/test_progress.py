@@ -3,10 +3,10 @@
 from datetime import UTC, datetime
 
 from devstack.progress import progress_table, report_text
-from dunning.facts import AccountFacts
-from dunning.kpis import recovery_report
+from dunning.providers.facts import AccountFacts
+from dunning.views.kpis import recovery_report
 from tests.dunning.simulator import SUCCEEDED, Simulation
-from tests.workflows.harness import make_case
+from harness.temporal import make_case
 
 
 def test_table_and_report() -> None:

@@ -5,8 +5,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from devstack.world_run import UNREADABLE_POLLS, CaseUnreadable, _end_leftover, _readable
-from tests.workflows.harness import make_case
-from workflows.client import start_case
+from harness.temporal import make_case
+from client.connection import start_case
 
 
 async def test_an_earlier_runs_open_case_is_ended(dev_env: WorkflowEnvironment) -> None:

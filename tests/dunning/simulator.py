@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from dunning import commands
-from dunning.case import DunningCase, FailureDetails
-from dunning.effects import ChargeResult
-from dunning.enums import EmailTemplate, Outcome
-from dunning.facts import AccountFacts, InvoiceFacts
-from dunning.planner import (
+from dunning.contract.case import DunningCase, FailureDetails
+from dunning.providers.requests import ChargeResult
+from dunning.contract.enums import EmailTemplate, Outcome
+from dunning.providers.facts import AccountFacts, InvoiceFacts
+from dunning.machine.planner import (
     ApplyContact,
     ApplyEndState,
     ApplyPo,
@@ -27,7 +27,7 @@ from dunning.planner import (
     plan,
     stage_of,
 )
-from dunning.state import CaseState
+from dunning.machine.state import CaseState
 
 SUCCEEDED = "succeeded"
 

@@ -8,9 +8,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from devstack.progress import report_text
 from devstack.world_run import run_world
-from dunning.enums import CustomerTier, FailureCategory, PaymentMethodType
-from dunning.kpis import recovery_report
-from sandbox.world import load_world
+from dunning.contract.enums import CustomerTier, FailureCategory, PaymentMethodType
+from dunning.views.kpis import recovery_report
+from worlds.model import load_world
 from tests.stack import running_stack
 
 DEMO_WORLD = Path(__file__).parent.parent.parent / "examples" / "world.json"

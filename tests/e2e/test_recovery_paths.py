@@ -8,12 +8,12 @@ from typing import Any
 from temporalio.testing import WorkflowEnvironment
 
 from cli.cases import cases_from_world
-from dunning.case import DunningCase
-from dunning.enums import Outcome, Resolution, Stage
-from sandbox.world import load_world
+from dunning.contract.case import DunningCase
+from dunning.contract.enums import Outcome, Resolution, Stage
+from worlds.model import load_world
 from tests.stack import Stack
-from tests.workflows.harness import classified, status_of, wait_for
-from workflows.client import start_case
+from harness.temporal import classified, status_of, wait_for
+from client.connection import start_case
 from workflows.names import Signals
 
 DAY_SECONDS = 1

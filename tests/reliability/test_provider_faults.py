@@ -6,13 +6,13 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 
 from cli.cases import cases_from_world
-from dunning.case import DunningCase
-from dunning.enums import Outcome, Resolution
-from sandbox.world import load_world
+from dunning.contract.case import DunningCase
+from dunning.contract.enums import Outcome, Resolution
+from worlds.model import load_world
 from tests.reliability.worlds import invoice, write_world
 from tests.stack import Stack, eventually, running_stack
-from tests.workflows.harness import status_of
-from workflows.client import start_case
+from harness.temporal import status_of
+from client.connection import start_case
 
 DAY_SECONDS = 1
 SUCCEEDED = "succeeded"

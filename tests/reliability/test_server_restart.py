@@ -6,11 +6,11 @@ from pathlib import Path
 
 from cli.cases import cases_from_world
 from devstack.temporal_server import connect, ensure_dev_server
-from dunning.enums import Outcome
-from sandbox.world import load_world
+from dunning.contract.enums import Outcome
+from worlds.model import load_world
 from tests.reliability.worlds import invoice, write_world
 from tests.stack import eventually, free_port, running_stack
-from workflows.client import start_case
+from client.connection import start_case
 from workflows.dunning import DunningWorkflow
 
 CASES = 100

@@ -10,7 +10,7 @@ from typing import Any
 
 from sandbox.forms import decode_form
 from sandbox.server import SandboxServer
-from tests.sandbox_world import WORLD
+from harness.sandbox_world import WORLD
 
 
 def call(

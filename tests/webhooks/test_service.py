@@ -11,12 +11,12 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.clients import stripe_client
-from dunning.enums import Outcome, Resolution
-from dunning.policy import DunningPolicy
-from tests.sandbox_world import settings_for
+from dunning.contract.enums import Outcome, Resolution
+from dunning.rules.policy import DunningPolicy
+from harness.sandbox_world import settings_for
 from tests.stack import Stack
 from tests.webhooks.signing import OLD_SECRET, SECRET, event, stripe_signature
-from tests.workflows.harness import visible, wait_for
+from harness.temporal import visible, wait_for
 from webhooks.service import WebhookService
 from workflows.dunning import DunningWorkflow
 

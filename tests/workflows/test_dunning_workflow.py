@@ -7,8 +7,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from dunning.effects import ChargeRequest, ChargeResult
-from dunning.enums import (
+from dunning.providers.requests import ChargeRequest, ChargeResult
+from dunning.contract.enums import (
     CustomerTier,
     EmailTemplate,
     EndAction,
@@ -17,9 +17,9 @@ from dunning.enums import (
     Stage,
     Team,
 )
-from dunning.facts import AccountFacts, Person
-from tests.workflows.fakes import SUCCEEDED, FakeProviders
-from tests.workflows.harness import events, make_case, record, running, status_of
+from dunning.providers.facts import AccountFacts, Person
+from harness.fakes import SUCCEEDED, FakeProviders
+from harness.temporal import events, make_case, record, running, status_of
 from workflows.names import Signals
 
 

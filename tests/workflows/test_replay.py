@@ -17,8 +17,8 @@ from temporalio.workflow import NondeterminismError
 from workflows.runner import workflow_runner
 
 with workflow.unsafe.imports_passed_through():
-    from dunning.case import DunningCase
-    from dunning.status import DunningOutcome
+    from dunning.contract.case import DunningCase
+    from dunning.contract.status import DunningOutcome
     from workflows.dunning import DunningWorkflow
 
 HISTORIES_DIR = Path(__file__).parent.parent / "histories"

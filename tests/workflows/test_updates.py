@@ -7,12 +7,12 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from dunning.enums import CustomerTier, Outcome, Resolution, Stage
-from dunning.facts import AccountFacts, Person
-from dunning.messages import BillingContactCorrected, OperatorDecision, PoNumberProvided
-from dunning.status import DunningStatus
-from tests.workflows.fakes import FakeProviders
-from tests.workflows.harness import classified, make_case, record, running
+from dunning.contract.enums import CustomerTier, Outcome, Resolution, Stage
+from dunning.providers.facts import AccountFacts, Person
+from dunning.contract.messages import BillingContactCorrected, OperatorDecision, PoNumberProvided
+from dunning.contract.status import DunningStatus
+from harness.fakes import FakeProviders
+from harness.temporal import classified, make_case, record, running
 from workflows.dunning import DunningWorkflow
 from workflows.names import Updates
 

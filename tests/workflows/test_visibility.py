@@ -10,9 +10,9 @@ from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from dunning.facts import AccountFacts
-from tests.workflows.fakes import FakeProviders
-from tests.workflows.harness import make_case, running, wait_for
+from dunning.providers.facts import AccountFacts
+from harness.fakes import FakeProviders
+from harness.temporal import make_case, running, wait_for
 from workflows import search_attributes as sa
 from workflows.names import Signals
 

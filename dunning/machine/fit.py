@@ -1,0 +1,60 @@
+"""When a signal or update does not fit a case.
+
+`rejection(state, message)` says why a message cannot apply (None when it can) without
+changing anything, so update validators, signal handlers and `transitions.receive`
+share one rule.
+"""
+
+from dunning.contract.enums import OperatorAction, WorkflowReason
+from dunning.contract.messages import (
+    BillingContactCorrected,
+    FromEvent,
+    InvoicePaid,
+    OperatorDecision,
+    PaymentMethodUpdated,
+    PoNumberProvided,
+    StripeEvent,
+)
+from dunning.machine.state import CaseState
+
+Message = (
+    StripeEvent
+    | PaymentMethodUpdated
+    | InvoicePaid
+    | PoNumberProvided
+    | BillingContactCorrected
+    | OperatorDecision
+)
+
+
+def rejection(state: CaseState, message: Message) -> str | None:
+    """Why `message` does not fit the case now, or None when it does."""
+    event = message.source_event_id if isinstance(message, FromEvent) else None
+    if event is not None and event in state.seen_events:
+        return f"event {event} was already handled"
+    if isinstance(message, StripeEvent):
+        return None
+    if state.is_closed:
+        return "the case is closed"
+    if isinstance(message, PaymentMethodUpdated) and state.is_net_terms:
+        return "the invoice is paid by the customer's AP team, not charged"
+    if isinstance(message, PoNumberProvided) and state.reason != WorkflowReason.MISSING_PO:
+        return "the case is not waiting for a PO number"
+    if isinstance(message, BillingContactCorrected) and not (
+        state.reason == WorkflowReason.WRONG_BILLING_CONTACT or state.is_net_terms
+    ):
+        return "the case does not send invoices to a billing contact"
+    if isinstance(message, OperatorDecision):
+        return _decision_rejection(state, message)
+    return None
+
+
+def _decision_rejection(state: CaseState, decision: OperatorDecision) -> str | None:
+    paused = state.is_paused
+    if decision.action is OperatorAction.PAUSE and paused:
+        return "the case is already paused"
+    if decision.action is OperatorAction.RESUME and not (paused or state.waits_internally):
+        return "the case is neither paused nor waiting on an internal team"
+    if state.pending_close is not None:
+        return f"the case is already closing ({state.pending_close})"
+    return None

@@ -1,0 +1,268 @@
+"""Plan the next decision of a case from its state, in the steps of dunning (DOMAIN.md):
+detect and route → retry → remind → escalate → resolve.
+
+`plan(state, now)` is pure: it returns either one thing to do now, or how long to wait
+and what will happen then. The case carries the decision out, records the result
+through `dunning.machine.transitions`, and asks again.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dunning.contract.enums import EmailTemplate, FailureCategory, NextActionKind, Stage, Team
+from dunning.contract.status import NextAction
+from dunning.machine.decisions import (
+    Action,
+    ApplyContact,
+    ApplyEndState,
+    ApplyPo,
+    Charge,
+    CloseByOperator,
+    Decision,
+    Precedence,
+    Recheck,
+    Route,
+    SendEmail,
+    Wait,
+)
+from dunning.machine.state import CaseState
+from dunning.rules.network import retry_verdict
+from dunning.rules.policy import EmailStep
+
+OWNER_ROUTE_KEY = "owner"
+INTERNAL_ESCALATION_KEY = "internal-escalation"
+REVIEW_KEY_PREFIX = "review:"
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """Something the case will do at `at`, unless something earlier changes the case."""
+
+    at: datetime
+    precedence: Precedence
+    action: Action
+    next_action: NextAction
+
+
+def plan(state: CaseState, now: datetime) -> Decision:
+    """The next decision of an open case."""
+    if state.pending_close is not None:
+        return CloseByOperator(state.pending_close)
+    if state.pending_po is not None:
+        return ApplyPo(state.pending_po)
+    if state.pending_contact is not None:
+        return ApplyContact()
+    if state.recheck:
+        return Recheck()
+    candidates = sorted(_candidates(state, now), key=lambda c: (c.at, c.precedence))
+    if not candidates:
+        return Wait(None, NextAction(kind=NextActionKind.WAIT, at=None, detail=_waiting_on(state)))
+    first = candidates[0]
+    if first.at <= now:
+        return first.action
+    review = isinstance(first.action, Route) and first.action.key.startswith(REVIEW_KEY_PREFIX)
+    return Wait(first.at, first.next_action, review=review)
+
+
+def _waiting_on(state: CaseState) -> str:
+    if state.is_paused:
+        return "paused"
+    return f"waiting on {'an internal team' if state.waits_internally else 'the customer'}"
+
+
+def stage_of(state: CaseState, decision: Decision) -> Stage:
+    """The stage an open case is in, given what it will do next."""
+    if state.is_closed:
+        return Stage.CLOSED
+    if state.is_paused:
+        return Stage.PAUSED
+    if state.classification is None:
+        return Stage.CLASSIFYING
+    if state.sent_at(EmailTemplate.FINAL_NOTICE) is not None:
+        return Stage.FINAL_NOTICE
+    if state.waits_internally:
+        return Stage.AWAITING_INTERNAL
+    retry_pending = isinstance(decision, Charge) or (
+        isinstance(decision, Wait) and decision.next_action.kind is NextActionKind.RETRY
+    )
+    if retry_pending or next_retry_at(state, state.day0) is not None:
+        if state.category is FailureCategory.SOFT_DECLINE:
+            return Stage.RETRYING
+    return Stage.AWAITING_CUSTOMER
+
+
+def next_retry_at(state: CaseState, now: datetime) -> datetime | None:
+    """When the case will next charge by itself, if it will."""
+    retry = _retry(state, now)
+    return retry.at if retry else None
+
+
+def _candidates(state: CaseState, now: datetime) -> list[_Candidate]:
+    """Everything the case would do by itself, each at its moment."""
+    if state.is_paused:
+        return _reviews(state)
+    if state.held is not None:
+        return [*_detect(state, now), *_reviews(state)]
+    retry = _retry(state, now)
+    emails = _remind(state, now, retry)
+    retries = [retry] if retry is not None else []
+    return [*_detect(state, now), *retries, *emails, *_escalate(state, emails), *_resolve(state)]
+
+
+# ---- 1. detect: what no retry can fix goes to the team that can ----------------------------
+
+
+def _detect(state: CaseState, now: datetime) -> list[_Candidate]:
+    if state.held is not None:
+        key = f"held:{state.held}"
+        team = state.policy.provider_error_team
+        return [] if key in state.route_keys else [_route(now, key, team, state.held)]
+    reason = state.workflow_reason
+    if reason is None or f"workflow:{reason}" in state.route_keys:
+        return []
+    team = state.policy.routes[reason]
+    return [_route(now, f"workflow:{reason}", team, f"{reason}: no retry can fix it")]
+
+
+# ---- 2. retry: silently, on the method's schedule, within the network rules --------------------
+
+
+def _retry(state: CaseState, now: datetime) -> _Candidate | None:
+    category = state.category
+    requested = state.retry_requested is not None
+    if category is None or category is FailureCategory.WORKFLOW_FAILURE:
+        return None
+    if requested:
+        proposed = now
+    elif category is FailureCategory.SOFT_DECLINE and not state.is_net_terms:
+        method = state.case.payment_method_type
+        schedule = state.policy.retries[method].days_for(state.tier)
+        if state.scheduled_attempts >= len(schedule):
+            return None
+        proposed = state.clock.on_day(schedule[state.scheduled_attempts])
+        if state.attempts:
+            gap = state.clock.hours(state.policy.min_hours_between_retries)
+            proposed = max(proposed, state.attempts[-1].at + gap)
+    else:
+        return None
+    decline, decline_at = state.last_decline
+    verdict = retry_verdict(
+        method=state.case.payment_method_type,
+        last_decline=decline,
+        last_decline_at=decline_at,
+        attempts_on_method=state.attempts_on_card,
+        clock=state.clock,
+        now=now,
+    )
+    if verdict.earliest is None:
+        return None
+    at = max(proposed, verdict.earliest)
+    number = len(state.attempts) + 1
+    detail = f"retry {number}" + (f" ({verdict.reason})" if verdict.reason else "")
+    next_action = NextAction(kind=NextActionKind.RETRY, at=at, detail=detail)
+    return _Candidate(at, Precedence.RETRY, Charge(number, scheduled=not requested), next_action)
+
+
+# ---- 3. remind: ask for what is missing, and the email cadence on its own schedule -------------
+
+
+def _remind(state: CaseState, now: datetime, retry: _Candidate | None) -> list[_Candidate]:
+    to = state.recipient()
+    if to is None or state.waits_internally:
+        return []
+    found = []
+    request = state.policy.requests.get(state.workflow_reason) if state.workflow_reason else None
+    if request is not None:
+        for day in state.policy.request_days:
+            step = EmailStep(template=request, day=day)
+            if not state.step_done(step.key):
+                found.append(_email(state, step, state.clock.on_day(day), to, Precedence.ASK))
+                break
+    final_day = state.end_state.final_notice_day
+    cadence = state.policy.email_cadence.get(state.category) if state.category else None
+    for step in cadence or ():
+        if step.day >= final_day or state.step_done(step.key):
+            continue
+        failed = state.failed_attempts
+        if len(failed) < step.after_failed_retries:
+            break
+        at = state.clock.on_day(step.day)
+        if step.after_failed_retries:
+            at = max(at, failed[step.after_failed_retries - 1].at)
+        window = state.clock.hours(state.policy.silent_retry_window_hours)
+        silent_retry_due = retry is not None and retry.at <= max(at, now) + window
+        if step.template is EmailTemplate.PAYMENT_FAILED and silent_retry_due:
+            break
+        found.append(_email(state, step, at, to, Precedence.REMIND))
+        break
+    return found
+
+
+def _email(
+    state: CaseState, step: EmailStep, at: datetime, to: str, precedence: Precedence
+) -> _Candidate:
+    next_action = NextAction(kind=NextActionKind.EMAIL, at=at, detail=f"email {step.template}")
+    return _Candidate(at, precedence, SendEmail(step.key, step.template, to), next_action)
+
+
+# ---- 4. escalate: people hear of what matters, and no hold is forgotten -------------------------
+
+
+def _escalate(state: CaseState, emails: list[_Candidate]) -> list[_Candidate]:
+    policy = state.policy
+    found = []
+    if state.is_enterprise and OWNER_ROUTE_KEY not in state.route_keys:
+        by_day = state.clock.on_day(policy.enterprise_owner_task_day)
+        before_any_email = min([by_day, *(e.at for e in emails)])
+        why = "enterprise account: relationship at risk"
+        team = policy.enterprise_owner_team
+        found.append(_route(before_any_email, OWNER_ROUTE_KEY, team, why))
+    if state.waits_internally:
+        if INTERNAL_ESCALATION_KEY not in state.route_keys:
+            at = state.clock.on_day(state.end_state.final_notice_day)
+            why = "internal issue unresolved as the dunning window closes"
+            escalation = Route(INTERNAL_ESCALATION_KEY, policy.escalation_team, why, True)
+            found.append(_hand_off(at, escalation))
+        else:
+            found.extend(_reviews(state))
+    return found
+
+
+def _reviews(state: CaseState) -> list[_Candidate]:
+    """A case on hold is put to the escalation team on its review date, and again later."""
+    if state.review_at is None:
+        return []
+    number = sum(1 for key in state.route_keys if key.startswith(REVIEW_KEY_PREFIX)) + 1
+    if state.is_paused:
+        why = f"paused since {state.paused_since:%Y-%m-%d}: due for review"
+    else:
+        why = f"on hold ({state.held or state.reason}): due for review"
+    review = Route(f"{REVIEW_KEY_PREFIX}{number}", state.policy.escalation_team, why, True)
+    return [_hand_off(state.review_at, review)]
+
+
+def _route(at: datetime, key: str, team: Team, reason: str) -> _Candidate:
+    return _hand_off(at, Route(key, team, reason))
+
+
+def _hand_off(at: datetime, route: Route) -> _Candidate:
+    detail = f"route to {route.team}"
+    next_action = NextAction(kind=NextActionKind.ESCALATE, at=at, detail=detail)
+    return _Candidate(at, Precedence.HAND_OFF, route, next_action)
+
+
+# ---- 5. resolve: the final notice, then the tier's end state ------------------------------------
+
+
+def _resolve(state: CaseState) -> list[_Candidate]:
+    if state.waits_internally:
+        return []
+    rule = state.end_state
+    notice = EmailStep(template=EmailTemplate.FINAL_NOTICE, day=rule.final_notice_day)
+    to = state.recipient()
+    if to is not None and not state.step_done(notice.key):
+        at = state.clock.on_day(rule.final_notice_day)
+        return [_email(state, notice, at, to, Precedence.FINAL_NOTICE)]
+    at = state.clock.on_day(rule.end_day)
+    next_action = NextAction(kind=NextActionKind.END_STATE, at=at, detail=f"{rule.action}")
+    return [_Candidate(at, Precedence.END_STATE, ApplyEndState(rule), next_action)]

@@ -1,0 +1,252 @@
+"""`CaseState`: everything a case knows, and the facts derived from it.
+
+The state is data. Every change to it is made in `dunning.machine.transitions`, and
+nowhere else; what is read here never changes anything.
+"""
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+
+from dunning.contract.case import DunningCase, FailureDetails
+from dunning.contract.enums import (
+    SUBSCRIPTION_END_ACTIONS,
+    AttemptOutcome,
+    CollectionMethod,
+    CustomerTier,
+    EmailTemplate,
+    EndAction,
+    FailureCategory,
+    OperatorAction,
+    Resolution,
+    Stage,
+    WorkflowReason,
+)
+from dunning.contract.status import (
+    Attempt,
+    DunningOutcome,
+    EmailRecord,
+    NextAction,
+    RoutedTask,
+    TimelineEntry,
+)
+from dunning.providers.facts import AccountFacts, InvoiceFacts, Person
+from dunning.rules.classify import Classification
+from dunning.rules.clock import CaseClock
+from dunning.rules.policy import DunningPolicy, EndStateRule
+
+
+class CaseState(BaseModel):
+    """The whole state of one case. Changed only by `dunning.machine.transitions`."""
+
+    case: DunningCase
+    """The start input."""
+    policy: DunningPolicy
+    """The policy captured at start."""
+    day0: datetime
+    """Day 0 of the schedule: when the case opened."""
+    account: AccountFacts | None = None
+    """The CRM's facts, once read."""
+    invoice: InvoiceFacts | None = None
+    """Stripe's facts, once read."""
+    classification: Classification | None = None
+    """The current category and reason."""
+    opened_as: Classification | None = None
+    """The first classification: what the case set out to recover from."""
+    po_number: str | None = None
+    """The PO now on the invoice (from the case, Stripe or a fix)."""
+    stage: Stage = Stage.CLASSIFYING
+    """Where the case stands."""
+    attempts: list[Attempt] = []
+    """Charge attempts made."""
+    emails: list[EmailRecord] = []
+    """Emails sent."""
+    failed_steps: list[str] = []
+    """Email steps that failed permanently and are not tried again."""
+    routed: list[RoutedTask] = []
+    """Hand-offs made."""
+    route_keys: list[str] = []
+    """De-duplication keys of the hand-offs made."""
+    timeline: list[TimelineEntry] = []
+    """Every decision and event, in order (the oldest summarized on a long life)."""
+    next_action: NextAction | None = None
+    """What happens next."""
+    outcome: DunningOutcome | None = None
+    """Set when the case closes."""
+    card: int = 0
+    """Generation of the payment method: +1 for each update."""
+    card_fingerprints: dict[int, str] = {}
+    """The card behind each payment method generation, where a provider named it."""
+    payment_method_id: str | None = None
+    """The payment method to charge, after an update that named one."""
+    retry_requested: Resolution | None = None
+    """A retry asked for outside the schedule, and what would be credited for it."""
+    fixed_by: Resolution | None = None
+    """The fix (PO, contact, an internal team) credited if the case is paid after it."""
+    pending_po: str | None = None
+    """A PO number received, not yet put on the invoice."""
+    pending_contact: Person | None = None
+    """A billing contact received, not yet written to Stripe and the CRM."""
+    pending_close: OperatorAction | None = None
+    """An operator's closing decision, not yet carried out."""
+    recheck: bool = False
+    """Re-read the facts and classify again (after an internal fix)."""
+    held: str | None = None
+    """Why the case waits on an internal team after a provider refused a request."""
+    paused_since: datetime | None = None
+    """When an operator paused the case."""
+    review_at: datetime | None = None
+    """When a case on hold is next put to a person for review."""
+    shift: timedelta = timedelta()
+    """How far pauses and extensions pushed the remaining schedule."""
+    revision: int = 0
+    """Bumped whenever an outside event changes the state; wakes a sleeping case."""
+    seen_events: list[str] = []
+    """Provider events already acted on (the newest few)."""
+    generation: int = 0
+    """How many times the case carried its state into a fresh history."""
+
+    # ---- the case and its account ----------------------------------------------------
+
+    @property
+    def clock(self) -> CaseClock:
+        """The case's clock, shifted by pauses and extensions."""
+        return CaseClock(self.day0, self.case.options.day_seconds, self.shift)
+
+    @property
+    def category(self) -> FailureCategory | None:
+        """The current failure category."""
+        return self.classification.category if self.classification else None
+
+    @property
+    def reason(self) -> str | None:
+        """The current failure reason."""
+        return self.classification.reason if self.classification else None
+
+    @property
+    def workflow_reason(self) -> WorkflowReason | None:
+        """The reason no retry can fix the invoice, for a workflow failure."""
+        if self.category is not FailureCategory.WORKFLOW_FAILURE or self.reason is None:
+            return None
+        return WorkflowReason(self.reason)
+
+    @property
+    def tier(self) -> CustomerTier:
+        """The account's tier (self-serve until the CRM says otherwise)."""
+        return self.account.tier if self.account else CustomerTier.SELF_SERVE
+
+    @property
+    def is_enterprise(self) -> bool:
+        """Enterprise tier, or a contract worth at least the high-value threshold a year."""
+        value = self.account.annual_contract_value if self.account else None
+        high_value = value is not None and value >= self.policy.high_value_annual_contract
+        return self.tier is CustomerTier.ENTERPRISE or high_value
+
+    @property
+    def is_net_terms(self) -> bool:
+        """The customer's AP team pays the invoice (no automatic charge)."""
+        return self.case.collection_method is CollectionMethod.SEND_INVOICE
+
+    @property
+    def end_state(self) -> EndStateRule:
+        """How this case ends if nothing recovers it."""
+        if self.is_net_terms:
+            return self.policy.net_terms_end_state
+        tier = CustomerTier.ENTERPRISE if self.is_enterprise else self.tier
+        return self.policy.end_states[tier]
+
+    @property
+    def end_action(self) -> EndAction:
+        """The end action to apply: a subscription action needs a subscription, so an
+        invoice without one is marked uncollectible instead."""
+        action = self.end_state.action
+        if action in SUBSCRIPTION_END_ACTIONS and self.case.subscription_id is None:
+            return EndAction.MARK_UNCOLLECTIBLE
+        return action
+
+    # ---- charges ---------------------------------------------------------------------
+
+    def same_card(self, generation: int) -> bool:
+        """Whether a payment method generation is the card charged now: the same
+        generation, or a later update that turned out to be the same card."""
+        if generation == self.card:
+            return True
+        mine, theirs = self.card_fingerprints.get(self.card), self.card_fingerprints.get(generation)
+        return mine is not None and mine == theirs
+
+    @property
+    def attempts_on_card(self) -> list[Attempt]:
+        """Attempts made on the card charged now (the network rules count per card)."""
+        return [a for a in self.attempts if self.same_card(a.card)]
+
+    @property
+    def last_decline(self) -> tuple[FailureDetails | None, datetime]:
+        """The newest decline on the current card, and when it happened."""
+        for attempt in reversed(self.attempts_on_card):
+            if attempt.outcome is AttemptOutcome.FAILED:
+                return attempt.decline(), attempt.at
+        original = self.case.failure if self.same_card(0) else None
+        return original, self.day0
+
+    @property
+    def scheduled_attempts(self) -> int:
+        """Retries of the schedule made so far."""
+        return sum(1 for a in self.attempts if a.scheduled)
+
+    @property
+    def failed_attempts(self) -> list[Attempt]:
+        """Attempts that were declined."""
+        return [a for a in self.attempts if a.outcome is AttemptOutcome.FAILED]
+
+    # ---- where the case stands -------------------------------------------------------
+
+    @property
+    def is_closed(self) -> bool:
+        """The case has its outcome."""
+        return self.outcome is not None
+
+    @property
+    def is_paused(self) -> bool:
+        """An operator paused the case."""
+        return self.paused_since is not None
+
+    @property
+    def waits_internally(self) -> bool:
+        """The next move is an internal team's (a provider refused us, or the contract differs)."""
+        return self.held is not None or self.reason == WorkflowReason.CONTRACT_MISMATCH
+
+    @property
+    def is_blocked(self) -> bool:
+        """No charge can recover the invoice until someone fixes something."""
+        return self.held is not None or self.category is FailureCategory.WORKFLOW_FAILURE
+
+    @property
+    def has_pending_work(self) -> bool:
+        """A message was taken that the case has not carried out yet."""
+        return (
+            self.pending_po is not None
+            or self.pending_contact is not None
+            or self.pending_close is not None
+            or self.recheck
+        )
+
+    # ---- emails ----------------------------------------------------------------------
+
+    def step_done(self, step: str) -> bool:
+        """An email step was sent, or failed for good."""
+        return step in self.failed_steps or any(e.step == step for e in self.emails)
+
+    def sent_at(self, template: EmailTemplate) -> datetime | None:
+        """When an email of this template was last sent."""
+        times = [e.at for e in self.emails if e.template is template]
+        return times[-1] if times else None
+
+    def recipient(self) -> str | None:
+        """Who customer emails go to: the AP contact on net terms or workflow issues."""
+        billing = self.invoice.customer_email if self.invoice else None
+        ap = self.account.ap_contact if self.account else None
+        bounced = self.account.ap_contact_bounced if self.account else False
+        prefers_ap = self.is_net_terms or self.category is FailureCategory.WORKFLOW_FAILURE
+        if ap and not bounced and (prefers_ap or billing is None):
+            return ap.email
+        return billing

@@ -1,0 +1,356 @@
+"""Every change to a case, in one place.
+
+Messages taken, effects' results recorded, holds, resumes, closes and what the case
+shows next: each is a function here, and nothing else assigns to a `CaseState`. The
+workflow, the property tests and the backtest all change cases through this module.
+"""
+
+from datetime import datetime
+
+from dunning.contract.case import DunningCase, FailureDetails
+from dunning.contract.enums import (
+    AttemptOutcome,
+    EmailTemplate,
+    EndAction,
+    FailureCategory,
+    OperatorAction,
+    Outcome,
+    Resolution,
+    Stage,
+    Team,
+)
+from dunning.contract.messages import (
+    BillingContactCorrected,
+    FromEvent,
+    InvoicePaid,
+    OperatorDecision,
+    PaymentMethodUpdated,
+    PoNumberProvided,
+    StripeEvent,
+)
+from dunning.contract.status import (
+    Attempt,
+    DunningOutcome,
+    EmailRecord,
+    NextAction,
+    RoutedTask,
+    TimelineEntry,
+)
+from dunning.machine.fit import Message, rejection
+from dunning.machine.state import CaseState
+from dunning.providers.facts import AccountFacts, CaseFacts, InvoiceFacts, InvoiceStatus, Person
+from dunning.providers.requests import ChargeResult, ChargeStatus
+from dunning.rules.classify import Classification, classify, classify_decline
+
+SEEN_EVENTS_KEPT = 100
+"""Stripe retries an event for up to three days; a case sees far fewer events than this."""
+TIMELINE_KEPT_ON_CARRY = 50
+"""The newest timeline entries a case keeps whole when it carries into a fresh history."""
+
+
+def open_case(case: DunningCase, started_at: datetime) -> CaseState:
+    """A new case, captured at its start."""
+    # Policy days count from the moment the case opens, normally seconds after the
+    # failure: a failure reported late still gets its whole schedule, never an
+    # instant end state.
+    state = CaseState(
+        case=case, policy=case.effective_policy, day0=started_at, po_number=case.po_number
+    )
+    note(state, started_at, "opened", f"case opened for invoice {case.invoice_id}")
+    return state
+
+
+def note(state: CaseState, at: datetime, event: str, detail: str = "") -> None:
+    """Add a timeline entry."""
+    state.timeline.append(TimelineEntry(at=at, event=event, detail=detail))
+
+
+# ---- messages -----------------------------------------------------------------------
+
+
+def receive(state: CaseState, message: Message, now: datetime) -> str | None:
+    """Take a message that fits the case, or say why it does not and change nothing.
+
+    A signal that does not fit is then recorded with `ignore`; an update is refused.
+    """
+    why = rejection(state, message)
+    if why is not None:
+        return why
+    state.revision += 1
+    if isinstance(message, FromEvent) and message.source_event_id is not None:
+        state.seen_events = [*state.seen_events, message.source_event_id][-SEEN_EVENTS_KEPT:]
+    match message:
+        case StripeEvent():
+            note(state, now, "stripe_event", f"{message.type} ({message.source_event_id})")
+        case PaymentMethodUpdated():
+            _new_payment_method(state, message, now)
+        case InvoicePaid():
+            via = f" via {message.via}" if message.via else ""
+            note(state, now, "invoice_paid", f"paid outside the workflow{via}")
+            close(state, Outcome.RECOVERED, now, resolution=_credit(state))
+        case PoNumberProvided():
+            state.pending_po = message.po_number
+            note(state, now, "po_number_provided", f"by {message.provided_by or 'unknown'}")
+        case BillingContactCorrected():
+            state.pending_contact = Person(name=message.name, email=message.email)
+            note(state, now, "billing_contact_corrected", f"by {message.provided_by or 'unknown'}")
+        case OperatorDecision():
+            _decide(state, message, now)
+    return None
+
+
+def ignore(state: CaseState, now: datetime, signal: str, why: str) -> None:
+    """A signal that changed nothing: the timeline says why it was ignored."""
+    note(state, now, "signal_ignored", f"{signal}: {why}" if signal else why)
+
+
+def _new_payment_method(state: CaseState, message: PaymentMethodUpdated, now: datetime) -> None:
+    state.card += 1
+    state.payment_method_id = message.payment_method_id
+    if message.card_fingerprint is not None:
+        state.card_fingerprints = {**state.card_fingerprints, state.card: message.card_fingerprint}
+    note(state, now, "payment_method_updated", "the customer gave a new payment method")
+    if state.category is not FailureCategory.WORKFLOW_FAILURE:
+        state.retry_requested = Resolution.PAYMENT_METHOD_UPDATE
+
+
+def _decide(state: CaseState, decision: OperatorDecision, now: datetime) -> None:
+    remark = f" ({decision.note})" if decision.note else ""
+    note(state, now, "operator_decision", f"{decision.action} by {decision.actor}{remark}")
+    match decision.action:
+        case OperatorAction.PAUSE:
+            state.paused_since = now
+            state.review_at = now + state.clock.days(state.policy.hold_review_days)
+        case OperatorAction.RESUME:
+            if state.paused_since is not None:
+                state.shift += now - state.paused_since
+                state.paused_since = None
+            else:
+                state.held, state.recheck = None, True
+            state.review_at = None
+        case OperatorAction.EXTEND:
+            state.shift += state.clock.days(decision.days or 0)
+        case OperatorAction.CANCEL_DUNNING:
+            close(state, Outcome.STOPPED, now)
+        case OperatorAction.WRITE_OFF | OperatorAction.MARK_PAID_OFFLINE:
+            state.pending_close = decision.action
+
+
+# ---- effects' results -----------------------------------------------------------------
+
+
+def record_facts(state: CaseState, facts: CaseFacts, now: datetime) -> None:
+    """Take the CRM's and Stripe's facts (keeping what a refusing provider did not say),
+    classify the case, and take back a fix an internal team made."""
+    for refusal in facts.refusals:
+        note(state, now, "provider_refused", refusal)
+    account = facts.account or state.account or AccountFacts(found=False)
+    invoice = facts.invoice or state.invoice
+    rechecked, blocked = state.recheck, state.is_blocked
+    state.account, state.invoice, state.recheck = account, invoice, False
+    if invoice and invoice.po_number:
+        state.po_number = invoice.po_number
+    if not account.found:
+        note(state, now, "crm_record_missing", "no CRM record: self-serve defaults apply")
+    _reclassify(state, now)
+    if rechecked:
+        _take_fix(state, blocked, Resolution.OPERATOR)
+    if invoice and invoice.is_settled:
+        _settled_outside(state, invoice.status, now)
+
+
+def _reclassify(state: CaseState, now: datetime) -> None:
+    """Classify again from what the case knows now."""
+    case = state.case.model_copy(update={"po_number": state.po_number})
+    _adopt(state, classify(case, state.account or AccountFacts(found=False), state.invoice), now)
+
+
+def _adopt(state: CaseState, classification: Classification, now: datetime) -> None:
+    if classification != state.classification:
+        state.classification = classification
+        state.opened_as = state.opened_as or classification
+        note(state, now, "classified", f"{classification.category}: {classification.reason}")
+
+
+def _settled_outside(state: CaseState, invoice_status: InvoiceStatus, now: datetime) -> None:
+    """Stripe says the invoice no longer needs collecting."""
+    if invoice_status is InvoiceStatus.PAID:
+        close(state, Outcome.RECOVERED, now, resolution=_credit(state))
+    else:
+        note(state, now, "invoice_settled", f"invoice is {invoice_status}: nothing to collect")
+        close(state, Outcome.STOPPED, now)
+
+
+def record_charge(state: CaseState, result: ChargeResult, scheduled: bool, now: datetime) -> None:
+    """Take the result of a charge attempt."""
+    credited = state.retry_requested or state.fixed_by or Resolution.RETRY
+    state.retry_requested = None
+    if result.status in (ChargeStatus.ALREADY_PAID, ChargeStatus.NOT_PAYABLE):
+        _settled_outside(state, result.invoice_status, now)
+        return
+    if result.card_fingerprint is not None:
+        state.card_fingerprints = {**state.card_fingerprints, state.card: result.card_fingerprint}
+    number = len(state.attempts) + 1
+    succeeded = result.status is ChargeStatus.SUCCEEDED
+    decline = FailureDetails() if succeeded else result.decline or FailureDetails()
+    state.attempts.append(
+        Attempt(
+            number=number,
+            at=now,
+            outcome=AttemptOutcome.SUCCEEDED if succeeded else AttemptOutcome.FAILED,
+            decline_code=decline.decline_code or decline.code,
+            advice_code=decline.advice_code,
+            network_decline_code=decline.network_decline_code,
+            network_advice_code=decline.network_advice_code,
+            card=state.card,
+            scheduled=scheduled,
+        )
+    )
+    if succeeded:
+        note(state, now, "charge_succeeded", f"attempt {number} paid the invoice")
+        close(state, Outcome.RECOVERED, now, resolution=credited)
+        return
+    note(state, now, "charge_failed", f"attempt {number}: {decline.decline_code or decline.code}")
+    _adopt(state, classify_decline(decline), now)
+
+
+def record_email(
+    state: CaseState,
+    step: str,
+    template: EmailTemplate,
+    to: str,
+    message_id: str | None,
+    now: datetime,
+) -> None:
+    """An email went out."""
+    state.emails.append(
+        EmailRecord(at=now, template=template, to=to, step=step, message_id=message_id)
+    )
+    note(state, now, "email_sent", f"{template}")
+
+
+def record_email_failed(state: CaseState, step: str, error: str, now: datetime) -> None:
+    """An email could not be sent; the step is not tried again."""
+    state.failed_steps.append(step)
+    note(state, now, "email_failed", f"{step}: {error}")
+
+
+def record_route(
+    state: CaseState,
+    key: str,
+    team: Team,
+    reason: str,
+    task_id: str | None,
+    now: datetime,
+    *,
+    reviewed_again: bool = False,
+) -> None:
+    """The case was handed to a team (`task_id` None: the CRM refused the task). A hand-off
+    of a case on hold is `reviewed_again` after the policy's review period."""
+    state.route_keys.append(key)
+    state.routed.append(RoutedTask(at=now, team=team, reason=reason, task_id=task_id))
+    if reviewed_again:
+        state.review_at = now + state.clock.days(state.policy.hold_review_days)
+    note(state, now, "routed", f"{team}: {reason}")
+
+
+def record_po_applied(state: CaseState, po_number: str, now: datetime) -> None:
+    """The PO is on the invoice: the missing-PO failure is fixed."""
+    state.pending_po, state.po_number = None, po_number
+    note(state, now, "po_applied", "PO number put on the invoice")
+    _fixed(state, Resolution.PO_FIX, now)
+
+
+def record_contact_applied(state: CaseState, contact: Person, now: datetime) -> None:
+    """The billing contact is corrected: the wrong-contact failure is fixed."""
+    state.pending_contact = None
+    if state.account is not None:
+        state.account = state.account.model_copy(
+            update={"ap_contact": contact, "ap_contact_bounced": False}
+        )
+    note(state, now, "contact_applied", "billing contact corrected in Stripe and the CRM")
+    _fixed(state, Resolution.CONTACT_FIX, now)
+
+
+def _fixed(state: CaseState, resolution: Resolution, now: datetime) -> None:
+    blocked = state.is_blocked
+    _reclassify(state, now)
+    _take_fix(state, blocked, resolution)
+
+
+def _take_fix(state: CaseState, was_blocked: bool, resolution: Resolution) -> None:
+    """A fix that made a blocked invoice collectable is credited if the case is paid after
+    it, and an invoice that is charged asks for a retry now."""
+    if was_blocked and not state.is_blocked and not state.is_closed:
+        state.fixed_by = resolution
+        if not state.is_net_terms:
+            state.retry_requested = resolution
+
+
+def _credit(state: CaseState) -> Resolution:
+    """What a payment made outside the case is credited to."""
+    return state.fixed_by or Resolution.EXTERNAL_PAYMENT
+
+
+def hold(state: CaseState, reason: str, now: datetime) -> None:
+    """A provider refused a request for good: drop what was pending and wait for an
+    internal team, with a review date."""
+    state.pending_close = state.pending_po = None
+    state.pending_contact = None
+    state.held = reason
+    state.review_at = now + state.clock.days(state.policy.hold_review_days)
+    note(state, now, "held", reason)
+
+
+def close(
+    state: CaseState,
+    outcome: Outcome,
+    now: datetime,
+    *,
+    resolution: Resolution | None = None,
+    end_action: EndAction | None = None,
+) -> None:
+    """Close the case with its outcome (a closed case stays as it closed)."""
+    if state.outcome is not None:
+        return
+    state.outcome = DunningOutcome(
+        outcome=outcome,
+        resolution=resolution,
+        end_action=end_action,
+        amount_recovered=state.case.amount_due if outcome is Outcome.RECOVERED else 0,
+        attempts=len(state.attempts),
+        emails_sent=len(state.emails),
+        closed_at=now,
+        days_open=round(max(state.clock.day_of(now), 0.0), 3),
+    )
+    state.stage, state.next_action, state.review_at = Stage.CLOSED, None, None
+    state.pending_close = state.pending_po = None
+    state.pending_contact = None
+    detail = f"{outcome}" + (f" ({resolution})" if resolution else "")
+    note(state, now, "closed", detail)
+
+
+# ---- what the case shows, and its long life ---------------------------------------------
+
+
+def show(state: CaseState, stage: Stage, next_action: NextAction | None) -> None:
+    """Where an open case stands and what it will do next, as operators see it."""
+    if not state.is_closed:
+        state.stage, state.next_action = stage, next_action
+
+
+def carry_over(state: CaseState, now: datetime) -> None:
+    """Prepare the state for a fresh history: the oldest timeline entries are summarized
+    in one entry, the newest kept whole."""
+    older = state.timeline[:-TIMELINE_KEPT_ON_CARRY]
+    if older:
+        counts: dict[str, int] = {}
+        for entry in older:
+            counts[entry.event] = counts.get(entry.event, 0) + 1
+        tally = ", ".join(f"{event} x{n}" for event, n in sorted(counts.items()))
+        summary = TimelineEntry(
+            at=older[-1].at, event="summarized", detail=f"{len(older)} earlier entries: {tally}"
+        )
+        state.timeline = [summary, *state.timeline[-TIMELINE_KEPT_ON_CARRY:]]
+    state.generation += 1
+    note(state, now, "carried_over", f"history {state.generation + 1} of the case begins")

@@ -1,0 +1,105 @@
+"""What the providers tell the policy: small, typed facts, never whole provider objects."""
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from dunning.contract.enums import CustomerTier
+
+
+class InvoiceStatus(StrEnum):
+    """Stripe's invoice statuses."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    PAID = "paid"
+    VOID = "void"
+    UNCOLLECTIBLE = "uncollectible"
+
+
+SETTLED_STATUSES = frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.UNCOLLECTIBLE})
+"""Stripe invoice statuses that leave nothing to collect."""
+
+
+class FactModel(BaseModel):
+    """Base of provider facts: immutable, tolerant of fields added later."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class Person(FactModel):
+    """A named person with an email address."""
+
+    name: str | None = None
+    """Display name."""
+    email: str
+    """Email address."""
+
+
+class AccountFacts(FactModel):
+    """The CRM's view of the customer account, found by the Stripe customer id."""
+
+    found: bool = True
+    """False when the CRM has no record for the customer (the defaults below apply)."""
+    company_id: str | None = None
+    """The CRM's id of the company record."""
+    tier: CustomerTier = CustomerTier.SELF_SERVE
+    """The account's segment."""
+    owner_id: str | None = None
+    """CRM owner id of the account owner; tasks are assigned to them."""
+    owner: Person | None = None
+    """The account owner."""
+    ap_contact: Person | None = None
+    """The customer's accounts-payable contact, who receives invoices on net terms."""
+    ap_contact_bounced: bool = False
+    """True when mail to the AP contact has bounced."""
+    po_required: bool = False
+    """The customer's AP team pays only invoices that carry a PO number."""
+    contract_amount: int | None = None
+    """The contracted amount of each invoice, in minor units."""
+    annual_contract_value: int | None = None
+    """The contract's value per year, in minor units."""
+    approval_pending: bool = False
+    """The invoice is waiting on the customer's internal approval."""
+
+
+class InvoiceFacts(FactModel):
+    """Stripe's view of the invoice."""
+
+    status: InvoiceStatus
+    """Stripe's status of the invoice."""
+    number: str | None = None
+    """The invoice number printed on the invoice."""
+    amount_due: int
+    """Amount due in minor units."""
+    hosted_invoice_url: str | None = None
+    """The payment link the customer can pay at."""
+    customer_email: str | None = None
+    """The billing email Stripe holds for the customer."""
+    po_number: str | None = None
+    """The PO number on the invoice, if any."""
+
+    @property
+    def is_settled(self) -> bool:
+        """Nothing is left to collect."""
+        return self.status in SETTLED_STATUSES
+
+
+class FactsRequest(FactModel):
+    """Which account and invoice to read a case's facts from."""
+
+    customer_id: str
+    """The Stripe customer id; the CRM account is found by it."""
+    invoice_id: str
+    """The Stripe invoice id."""
+
+
+class CaseFacts(FactModel):
+    """The CRM's and Stripe's facts, read together; a provider that refused is named."""
+
+    account: AccountFacts | None = None
+    """The account, or None when the CRM refused the lookup."""
+    invoice: InvoiceFacts | None = None
+    """The invoice, or None when Stripe refused the read."""
+    refusals: list[str] = []
+    """Why a provider refused its read, one line each; the case goes on without that fact."""

@@ -1,0 +1,85 @@
+"""Classify a failure before acting (DOMAIN.md §1). Workflow checks run first."""
+
+from pydantic import BaseModel, ConfigDict
+
+from dunning.contract.case import DunningCase, FailureDetails
+from dunning.rules.codes import (
+    ADVICE_CATEGORIES,
+    MASTERCARD_NEVER_RETRY,
+    MASTERCARD_NEW_ACCOUNT_INFO,
+    MASTERCARD_RETRY_AFTER_HOURS,
+    VISA_CATEGORY_1,
+    category_of_code,
+)
+from dunning.contract.enums import CollectionMethod, FailureCategory, WorkflowReason
+from dunning.providers.facts import AccountFacts, InvoiceFacts
+
+OVERDUE_REASON = "overdue"
+UNKNOWN_REASON = "unknown"
+
+
+class Classification(BaseModel):
+    """The category of a failure and its most specific reason."""
+
+    model_config = ConfigDict(frozen=True)
+
+    category: FailureCategory
+    """What kind of failure it is."""
+    reason: str
+    """A decline code, a workflow reason or `overdue`."""
+
+
+def classify(
+    case: DunningCase, account: AccountFacts, invoice: InvoiceFacts | None
+) -> Classification:
+    """Classify a case from the invoice, the CRM and the provider's answer."""
+    reason = workflow_failure_reason(case, account, invoice)
+    if reason is not None:
+        return Classification(category=FailureCategory.WORKFLOW_FAILURE, reason=reason)
+    if case.failure is None:
+        return Classification(category=FailureCategory.OVERDUE, reason=OVERDUE_REASON)
+    return classify_decline(case.failure)
+
+
+def workflow_failure_reason(
+    case: DunningCase, account: AccountFacts, invoice: InvoiceFacts | None
+) -> WorkflowReason | None:
+    """The reason no retry can fix this invoice, if there is one."""
+    po_number = (invoice.po_number if invoice else None) or case.po_number
+    if account.po_required and not po_number:
+        return WorkflowReason.MISSING_PO
+    sent_to_ap = case.collection_method is CollectionMethod.SEND_INVOICE
+    if sent_to_ap and (account.ap_contact is None or account.ap_contact_bounced):
+        return WorkflowReason.WRONG_BILLING_CONTACT
+    amount = invoice.amount_due if invoice else case.amount_due
+    if account.contract_amount is not None and amount != account.contract_amount:
+        return WorkflowReason.CONTRACT_MISMATCH
+    if account.approval_pending:
+        return WorkflowReason.APPROVAL_PENDING
+    return None
+
+
+def classify_decline(failure: FailureDetails) -> Classification:
+    """Classify a decline. Network codes win, then the advice code, then the decline code."""
+    reason = failure.decline_code or failure.code or UNKNOWN_REASON
+    category = (
+        _network_category(failure)
+        or ADVICE_CATEGORIES.get(failure.advice_code or "")
+        or category_of_code(failure.decline_code)
+        or category_of_code(failure.code)
+        or FailureCategory.SOFT_DECLINE
+    )
+    return Classification(category=category, reason=reason)
+
+
+def _network_category(failure: FailureDetails) -> FailureCategory | None:
+    if failure.network_decline_code in VISA_CATEGORY_1:
+        return FailureCategory.HARD_DECLINE
+    advice = failure.network_advice_code
+    if advice in MASTERCARD_NEVER_RETRY:
+        return FailureCategory.HARD_DECLINE
+    if advice == MASTERCARD_NEW_ACCOUNT_INFO:
+        return FailureCategory.CUSTOMER_ACTION_REQUIRED
+    if advice in MASTERCARD_RETRY_AFTER_HOURS:
+        return FailureCategory.SOFT_DECLINE
+    return None

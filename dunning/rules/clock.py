@@ -1,0 +1,34 @@
+"""The case's clock: policy days mapped onto real time, compressed by `day_seconds`."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from dunning.contract.case import REAL_DAY_SECONDS
+
+
+@dataclass(frozen=True)
+class CaseClock:
+    """Converts policy days and hours into datetimes for one case."""
+
+    day0: datetime
+    """Day 0 of the schedule."""
+    day_seconds: int = REAL_DAY_SECONDS
+    """Length of a policy day in seconds."""
+    shift: timedelta = timedelta()
+    """How far pauses and extensions have pushed every remaining step."""
+
+    def days(self, n: float) -> timedelta:
+        """A span of `n` policy days."""
+        return timedelta(seconds=n * self.day_seconds)
+
+    def hours(self, n: float) -> timedelta:
+        """A span of `n` policy hours."""
+        return self.days(n / 24)
+
+    def on_day(self, n: float) -> datetime:
+        """The moment of policy day `n` of this case."""
+        return self.day0 + self.shift + self.days(n)
+
+    def day_of(self, moment: datetime) -> float:
+        """The policy day a moment falls on, counted from day 0 without the shift."""
+        return (moment - self.day0) / timedelta(seconds=self.day_seconds)

@@ -1,0 +1,179 @@
+"""What the case says to people: customer emails, owner tasks, and the Web UI's text.
+
+Rendered here, from the state, so activities only deliver what they are given.
+"""
+
+from dunning.contract.case import DunningCase
+from dunning.providers.requests import EmailRequest, TaskRequest
+from dunning.contract.enums import EmailTemplate, Team
+from dunning.machine.state import CaseState
+
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv"}
+)
+TIMELINE_IN_TASK = 15
+
+SUBJECTS = {
+    EmailTemplate.PAYMENT_FAILED: "We couldn't process the payment for invoice {number}",
+    EmailTemplate.REMINDER: "Reminder: invoice {number} is still open",
+    EmailTemplate.SERVICE_IMPACT: "Action needed to keep your service: invoice {number}",
+    EmailTemplate.FINAL_NOTICE: "Final notice for invoice {number}",
+    EmailTemplate.PO_REQUEST: "A PO number is needed for invoice {number}",
+    EmailTemplate.CONTACT_CONFIRM: "Please confirm who should receive invoice {number}",
+}
+OPENINGS = {
+    EmailTemplate.PAYMENT_FAILED: (
+        "Your latest payment didn't go through. This is usually a temporary glitch; "
+        "you can update your payment method in a minute with the link below."
+    ),
+    EmailTemplate.REMINDER: (
+        "A friendly reminder that this invoice is still open. To settle it, open the link "
+        "below, check the payment details, and pay or update your payment method."
+    ),
+    EmailTemplate.SERVICE_IMPACT: (
+        "This invoice is still unpaid, and your service may be affected soon. If anything "
+        "is in the way, reply to this email and we'll help."
+    ),
+    EmailTemplate.FINAL_NOTICE: "This is the final notice for this invoice.",
+    EmailTemplate.PO_REQUEST: (
+        "Your team's process requires a purchase order number on this invoice, and it "
+        "doesn't have one yet. Please reply with the PO number and we'll re-issue it."
+    ),
+    EmailTemplate.CONTACT_CONFIRM: (
+        "We want to make sure this invoice reaches the right accounts-payable contact. "
+        "Please reply with the name and email address that should receive it."
+    ),
+}
+
+
+def format_amount(minor_units: int, currency: str) -> str:
+    """`1200000, "usd"` → `12,000.00 USD`."""
+    if currency in ZERO_DECIMAL_CURRENCIES:
+        return f"{minor_units:,} {currency.upper()}"
+    return f"{minor_units / 100:,.2f} {currency.upper()}"
+
+
+def invoice_label(state: CaseState) -> str:
+    """The invoice number customers know, or the Stripe id."""
+    return (state.invoice.number if state.invoice else None) or state.case.invoice_id
+
+
+def render_email(state: CaseState, template: EmailTemplate, to: str, step: str) -> EmailRequest:
+    """One customer email, naming the invoice, amount, PO, contract and payment link."""
+    number = invoice_label(state)
+    lines = [OPENINGS[template], ""]
+    if template is EmailTemplate.FINAL_NOTICE:
+        rule = state.end_state
+        when = state.clock.on_day(rule.end_day).date().isoformat()
+        action = rule.action.replace("_", " ")
+        lines += [f"Unless it is paid, on {when} we will {action}.", ""]
+    lines += _invoice_facts(state)
+    link = state.invoice.hosted_invoice_url if state.invoice else None
+    if link and template not in (EmailTemplate.PO_REQUEST, EmailTemplate.CONTACT_CONFIRM):
+        lines += ["", f"Pay or update your payment method: {link}"]
+    return EmailRequest(
+        to=to,
+        template=template,
+        subject=SUBJECTS[template].format(number=number),
+        body="\n".join(lines),
+        case_ref=state.case.workflow_id,
+        step=step,
+    )
+
+
+def _invoice_facts(state: CaseState) -> list[str]:
+    case = state.case
+    facts = [
+        f"Invoice: {invoice_label(state)}",
+        f"Amount due: {format_amount(case.amount_due, case.currency)}",
+    ]
+    if state.po_number:
+        facts.append(f"PO: {state.po_number}")
+    contract = state.account.contract_amount if state.account else None
+    if state.is_enterprise and contract is not None:
+        facts.append(f"Contracted amount: {format_amount(contract, case.currency)}")
+    return facts
+
+
+def render_task(state: CaseState, route_key: str, team: Team, reason: str) -> TaskRequest:
+    """A CRM task for the account owner, with the case's context."""
+    case, account = state.case, state.account
+    lines = [
+        f"Team: {team}",
+        f"Why: {reason}",
+        *_invoice_facts(state),
+        f"Failure: {state.category or 'unclassified'} ({state.reason or 'unknown'})",
+        f"Customer: {case.customer_id} ({state.tier})",
+    ]
+    if account and account.annual_contract_value is not None:
+        value = format_amount(account.annual_contract_value, case.currency)
+        lines.append(f"Annual contract value: {value}")
+    lines += ["", "Timeline:"]
+    lines += [
+        f"- {entry.at:%Y-%m-%d %H:%M} {entry.event}: {entry.detail}"
+        for entry in state.timeline[-TIMELINE_IN_TASK:]
+    ]
+    return TaskRequest(
+        owner_id=account.owner_id if account else None,
+        company_id=account.company_id if account else None,
+        team=team,
+        subject=f"[{team}] Invoice {invoice_label(state)}: {reason}"[:250],
+        body="\n".join(lines),
+        case_ref=case.workflow_id,
+        route_key=route_key,
+    )
+
+
+def static_summary(case: DunningCase) -> str:
+    """One line for the Web UI's list: invoice, amount, failure."""
+    failure = case.failure
+    why = (failure.decline_code or failure.code or "declined") if failure else "overdue"
+    amount = format_amount(case.amount_due, case.currency)
+    return f"Dunning {case.invoice_id}: {amount}, {why}"
+
+
+def static_details(case: DunningCase) -> str:
+    """The case's fixed facts as markdown, for the Web UI."""
+    failure = case.failure
+    rows = [
+        ("Invoice", case.invoice_id),
+        ("Customer", case.customer_id),
+        ("Amount", format_amount(case.amount_due, case.currency)),
+        ("Collection", f"{case.collection_method} / {case.payment_method_type}"),
+        ("Failed at", case.failed_at.isoformat()),
+        ("Failure", _failure_text(case) if failure else "overdue (no charge attempted)"),
+    ]
+    return "\n".join(f"**{label}:** {value}  " for label, value in rows)
+
+
+def _failure_text(case: DunningCase) -> str:
+    failure = case.failure
+    assert failure is not None
+    parts = [
+        failure.code,
+        failure.decline_code,
+        failure.advice_code and f"advice {failure.advice_code}",
+    ]
+    return ", ".join(p for p in parts if p) or "unknown"
+
+
+def current_details(state: CaseState) -> str:
+    """A short markdown block of where the case stands, kept current in the Web UI."""
+    lines = [f"**Stage:** {state.stage}  "]
+    if state.classification:
+        lines.append(f"**Failure:** {state.category} ({state.reason})  ")
+    if state.next_action:
+        when = state.next_action.at.isoformat(timespec="seconds") if state.next_action.at else ""
+        lines.append(f"**Next:** {state.next_action.detail} {when}".rstrip() + "  ")
+    if state.attempts:
+        last = state.attempts[-1]
+        lines.append(f"**Last attempt:** #{last.number} {last.outcome} {last.decline_code or ''}  ")
+    if state.routed:
+        lines.append(f"**Routed to:** {state.routed[-1].team}  ")
+    link = state.invoice.hosted_invoice_url if state.invoice else None
+    if link:
+        lines.append(f"**Payment link:** {link}  ")
+    if state.outcome:
+        outcome = state.outcome
+        lines.append(f"**Outcome:** {outcome.outcome} {outcome.resolution or ''}".rstrip())
+    return "\n".join(lines)

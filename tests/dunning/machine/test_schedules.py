@@ -1,0 +1,156 @@
+"""The default policy tables of DOMAIN.md §3, run through the pure simulator."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from dunning.contract.enums import CustomerTier, EmailTemplate, EndAction, Outcome, Team
+from dunning.providers.facts import AccountFacts, Person
+from dunning.rules.policy import DunningPolicy, RetrySchedule
+from tests.dunning.simulator import SUCCEEDED, Simulation
+from harness.temporal import make_case
+
+AP = Person(email="ap@customer.example")
+
+
+def run(account: AccountFacts | None = None, outcomes: list[str] | None = None, **case: Any):
+    sim = Simulation(
+        make_case(**case), account or AccountFacts(), outcomes or ["insufficient_funds"]
+    )
+    return sim.run()
+
+
+def days(state, moments) -> list[float]:
+    return [round(state.clock.day_of(m), 2) for m in moments]
+
+
+@pytest.mark.parametrize(
+    ("method", "tier", "retry_days"),
+    [
+        ("card", CustomerTier.SELF_SERVE, [1, 3, 5, 7]),
+        ("card", CustomerTier.MID_MARKET, [1, 3, 5, 7]),
+        ("card", CustomerTier.ENTERPRISE, [1, 3, 5, 7, 14]),
+        ("ach_debit", CustomerTier.MID_MARKET, [3, 7]),
+        ("sepa_debit", CustomerTier.SELF_SERVE, [3, 7]),
+    ],
+)
+def test_retry_schedules(method: str, tier: CustomerTier, retry_days: list[int]) -> None:
+    state = run(AccountFacts(tier=tier), payment_method_type=method)
+    assert days(state, [a.at for a in state.attempts]) == retry_days
+
+
+@pytest.mark.parametrize("method", ["invoice", "wire"])
+def test_net_terms_and_wire_are_never_charged(method: str) -> None:
+    state = run(
+        AccountFacts(ap_contact=AP),
+        collection_method="send_invoice",
+        payment_method_type=method,
+        failure=None,
+    )
+    assert state.attempts == []
+    assert state.outcome is not None and state.outcome.end_action is EndAction.MARK_UNCOLLECTIBLE
+
+
+@pytest.mark.parametrize(
+    ("tier", "emails", "end_day", "action"),
+    [
+        (
+            CustomerTier.SELF_SERVE,
+            [("payment_failed", 1), ("reminder", 7), ("final_notice", 10)],
+            14,
+            EndAction.CANCEL_SUBSCRIPTION,
+        ),
+        (
+            CustomerTier.MID_MARKET,
+            [("payment_failed", 1), ("reminder", 7), ("service_impact", 14), ("final_notice", 21)],
+            28,
+            EndAction.PAUSE_SUBSCRIPTION,
+        ),
+        (
+            CustomerTier.ENTERPRISE,
+            [("payment_failed", 1), ("reminder", 7), ("service_impact", 14), ("final_notice", 50)],
+            60,
+            EndAction.MARK_UNCOLLECTIBLE,
+        ),
+    ],
+)
+def test_email_cadence_and_end_states(
+    tier: CustomerTier, emails: list[tuple[str, int]], end_day: int, action: EndAction
+) -> None:
+    state = run(AccountFacts(tier=tier, owner_id="7"))
+    sent = [(e.template.value, round(state.clock.day_of(e.at))) for e in state.emails]
+    assert sent == emails
+    assert state.outcome is not None
+    assert (state.outcome.end_action, round(state.outcome.days_open)) == (action, end_day)
+
+
+def test_an_email_due_on_a_retry_day_goes_out_only_after_that_retry_failed() -> None:
+    failed = run(outcomes=["insufficient_funds"] * 3 + [SUCCEEDED])
+    assert "reminder" not in [e.template.value for e in failed.emails], "paid by the day-7 retry"
+    declined = run()
+    on_day_7 = [e.event for e in declined.timeline if round(declined.clock.day_of(e.at), 2) == 7]
+    assert on_day_7 == ["charge_failed", "email_sent"], "one wake-up: the retry, then the reminder"
+
+
+def test_hard_declines_and_customer_action_are_told_at_once() -> None:
+    for code in ("stolen_card", "expired_card"):
+        state = run(failure={"decline_code": code})
+        assert state.emails[0].template is EmailTemplate.PAYMENT_FAILED
+        assert state.clock.day_of(state.emails[0].at) < 0.01
+
+
+def test_enterprise_owner_task_comes_before_any_email() -> None:
+    state = run(AccountFacts(tier=CustomerTier.ENTERPRISE, owner_id="7"))
+    owner_task = state.routed[0]
+    assert owner_task.team is Team.CUSTOMER_SUCCESS
+    assert owner_task.at <= state.emails[0].at
+
+
+def test_a_high_value_contract_is_handled_as_enterprise() -> None:
+    state = run(AccountFacts(tier=CustomerTier.MID_MARKET, annual_contract_value=6_000_000))
+    assert state.routed[0].team is Team.CUSTOMER_SUCCESS
+    assert state.outcome is not None and state.outcome.end_action is EndAction.MARK_UNCOLLECTIBLE
+
+
+def test_enterprise_emails_name_the_contract() -> None:
+    from dunning.views.notices import render_email
+
+    state = run(AccountFacts(tier=CustomerTier.ENTERPRISE, contract_amount=5000), po_number="PO-9")
+    body = render_email(state, EmailTemplate.REMINDER, "x@y.example", "reminder@7").body
+    assert "PO: PO-9" in body and "Contracted amount: 50.00 USD" in body
+
+
+def test_a_missing_po_asks_the_ap_contact_and_routes_finance() -> None:
+    state = run(AccountFacts(po_required=True, ap_contact=AP), outcomes=[SUCCEEDED])
+    assert [r.team for r in state.routed] == [Team.FINANCE]
+    assert [(e.template, e.to) for e in state.emails[:2]] == [
+        (EmailTemplate.PO_REQUEST, AP.email),
+        (EmailTemplate.PO_REQUEST, AP.email),
+    ]
+    assert days(state, [e.at for e in state.emails[:2]]) == [0.0, 7.0]
+
+
+def test_the_subscription_end_action_needs_a_subscription() -> None:
+    state = run(subscription_id=None)
+    assert state.outcome is not None
+    assert state.outcome.end_action is EndAction.MARK_UNCOLLECTIBLE
+
+
+def test_every_number_is_configurable() -> None:
+    policy = DunningPolicy(retries={**DunningPolicy().retries, "card": RetrySchedule(days=(2,))})
+    state = run(policy=policy.model_dump())
+    assert days(state, [a.at for a in state.attempts]) == [2]
+
+
+def test_a_compressed_clock_runs_the_same_schedule() -> None:
+    state = run(options={"day_seconds": 2})
+    assert state.outcome is not None and state.outcome.outcome is Outcome.END_STATE_APPLIED
+    assert round(state.outcome.days_open) == 14
+    assert timedelta(seconds=27) < state.outcome.closed_at - state.day0 < timedelta(seconds=30)
+
+
+def test_a_retry_pushed_late_by_the_network_keeps_the_next_one_apart() -> None:
+    failure = {"decline_code": "do_not_honor", "network_advice_code": "02"}
+    state = run(failure=failure, outcomes=["do_not_honor", "do_not_honor", SUCCEEDED])
+    assert days(state, [a.at for a in state.attempts]) == [3, 4, 5]

@@ -1,0 +1,172 @@
+"""The world file: customers and invoices the sandbox serves (CONTRACT.md, "Sandbox world")."""
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dunning.contract.case import INVOICE_ID_PATTERN, FailureDetails
+from dunning.contract.enums import CollectionMethod, CustomerTier, PaymentMethodType
+from dunning.errors import InputError, load_json
+from dunning.contract.messages import SIGNAL_PAYLOADS
+
+SUCCEEDED = "succeeded"
+ChargeOutcome = Literal[
+    "succeeded",
+    "insufficient_funds",
+    "generic_decline",
+    "do_not_honor",
+    "card_velocity_exceeded",
+    "processing_error",
+    "try_again_later",
+    "expired_card",
+    "incorrect_cvc",
+    "authentication_required",
+    "lost_card",
+    "stolen_card",
+    "pickup_card",
+    "fraudulent",
+    "do_not_try_again",
+]
+
+
+def _succeeds() -> "list[ChargeOutcome]":
+    return ["succeeded"]
+
+
+class WorldModel(BaseModel):
+    """Base of world entries: unknown fields are refused, naming the entry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Contact(WorldModel):
+    """A person with an email address."""
+
+    name: str | None = None
+    """Display name."""
+    email: str
+    """Email address."""
+
+
+class Owner(Contact):
+    """The account owner in the CRM."""
+
+    id: str
+    """CRM owner id."""
+
+
+class Customer(WorldModel):
+    """A customer: a Stripe customer and its CRM company."""
+
+    id: str = Field(min_length=1)
+    """Stripe customer id."""
+    name: str
+    """Company name."""
+    email: str | None = None
+    """Billing email in Stripe."""
+    tier: CustomerTier = CustomerTier.SELF_SERVE
+    """CRM tier."""
+    po_required: bool = False
+    """The AP team pays only invoices with a PO."""
+    contract_amount: int | None = None
+    """Contracted amount per invoice, minor units."""
+    annual_contract_value: int | None = None
+    """Contract value per year, minor units."""
+    owner: Owner | None = None
+    """Account owner."""
+    ap_contact: Contact | None = None
+    """Accounts-payable contact."""
+    ap_contact_bounced: bool = False
+    """Mail to the AP contact bounced."""
+    approval_pending: bool = False
+    """The invoice awaits the customer's internal approval."""
+
+
+class DemoAction(WorldModel):
+    """Something a customer or operator does to a case during the demo."""
+
+    day: float = Field(ge=0)
+    """Policy day on which it happens."""
+    signal: str
+    """The contract signal sent (`payment_method_updated` also updates the card first)."""
+    payload: dict[str, Any] = Field(default_factory=dict)
+    """The signal's payload."""
+
+    @model_validator(mode="after")
+    def _valid_signal(self) -> "DemoAction":
+        model = SIGNAL_PAYLOADS.get(self.signal)
+        if model is None:
+            raise ValueError(f"unknown signal {self.signal!r}")
+        model.model_validate(self.payload)
+        return self
+
+
+class Invoice(WorldModel):
+    """A failed or overdue invoice, and what each charge of it will return."""
+
+    id: str = Field(pattern=INVOICE_ID_PATTERN)
+    """Stripe invoice id."""
+    customer: str
+    """Customer id."""
+    amount_due: int = Field(gt=0)
+    """Minor units."""
+    currency: str = Field(pattern=r"^[a-z]{3}$")
+    """ISO 4217, lower case."""
+    collection_method: CollectionMethod
+    """How Stripe collects it."""
+    payment_method_type: PaymentMethodType
+    """How the customer pays."""
+    number: str | None = None
+    """Invoice number; derived from the id when absent."""
+    po_number: str | None = None
+    """PO on the invoice."""
+    subscription_id: str | None = None
+    """Subscription it belongs to."""
+    failure: FailureDetails | None = None
+    """The failure that opened the case; null for an overdue net-terms invoice."""
+    attempt_outcomes: list[ChargeOutcome] = Field(default_factory=_succeeds)
+    """What each successive charge returns; past the end, the last entry repeats."""
+    outcomes_after_update: list[ChargeOutcome] = Field(default_factory=_succeeds)
+    """What charges return after the customer updates the payment method."""
+    demo: list[DemoAction] = Field(default_factory=list)
+    """What customers and operators do to this invoice's case in the demo."""
+
+
+class World(WorldModel):
+    """Customers and invoices."""
+
+    customers: list[Customer]
+    """Every customer."""
+    invoices: list[Invoice]
+    """Every invoice."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "World":
+        customers = {c.id for c in self.customers}
+        if len(customers) != len(self.customers):
+            raise ValueError("customer ids must be unique")
+        if len({i.id for i in self.invoices}) != len(self.invoices):
+            raise ValueError("invoice ids must be unique")
+        for index, invoice in enumerate(self.invoices):
+            if invoice.customer not in customers:
+                raise ValueError(
+                    f"invoices.{index} ({invoice.id}): unknown customer {invoice.customer!r}"
+                )
+        return self
+
+    def customer(self, customer_id: str) -> Customer:
+        """The customer with this id."""
+        return next(c for c in self.customers if c.id == customer_id)
+
+
+class WorldError(InputError):
+    """A world file that cannot be used, with a message naming the bad entry."""
+
+
+def load_world(path: Path) -> World:
+    """Read and validate a world file."""
+    try:
+        return load_json(World, path)
+    except InputError as err:
+        raise WorldError(str(err)) from err
