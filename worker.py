@@ -11,8 +11,8 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.clients import all_activities
-from dunning.settings import Settings
 from client.connection import connect, exit_process
+from dunning.settings import Settings
 from workflows.dunning import DunningWorkflow
 from workflows.runner import workflow_runner
 

@@ -15,9 +15,9 @@ from temporalio import activity
 from urllib3.exceptions import HTTPError as TransportError
 
 from activities.errors import provider_error
-from dunning.providers.requests import ContactUpdate, TaskReceipt, TaskRequest
 from dunning.contract.enums import CustomerTier
 from dunning.providers.facts import AccountFacts, Person
+from dunning.providers.requests import ContactUpdate, TaskReceipt, TaskRequest
 
 COMPANY_PROPERTIES = [
     "name",

@@ -8,22 +8,18 @@ from temporalio import activity
 
 from activities.errors import provider_error
 from dunning.contract.case import FailureDetails
+from dunning.providers.facts import SETTLED_STATUSES, InvoiceFacts, InvoiceStatus
 from dunning.providers.requests import (
     ChargeRequest,
     ChargeResult,
     ChargeStatus,
     ContactUpdate,
     InvoiceAction,
+    InvoiceActionKind,
     PoUpdate,
 )
-from dunning.contract.enums import EndAction
-from dunning.providers.facts import SETTLED_STATUSES, InvoiceFacts
 
 PO_FIELD_NAME = "PO Number"
-
-
-def _settled_status(invoice_status: str) -> ChargeStatus:
-    return "already_paid" if invoice_status == "paid" else "not_payable"
 
 
 T = TypeVar("T")
@@ -51,11 +47,9 @@ class PaymentActivities:
         activity paid it, Stripe answers with that charge, credited to the case's retry.
         """
         invoice = _call(lambda: self._stripe.v1.invoices.retrieve(request.invoice_id))
-        settled = ChargeResult(
-            status=_settled_status(invoice.status or "paid"),
-            invoice_status=invoice.status or "paid",
-        )
-        if invoice.status in SETTLED_STATUSES and activity.info().attempt == 1:
+        status = InvoiceStatus(invoice.status or InvoiceStatus.PAID)
+        settled = ChargeResult(status=ChargeStatus.settled(status), invoice_status=status)
+        if status in SETTLED_STATUSES and activity.info().attempt == 1:
             return settled
         params: dict[str, Any] = {}
         if request.payment_method_id:
@@ -64,14 +58,17 @@ class PaymentActivities:
         try:
             paid = self._stripe.v1.invoices.pay(request.invoice_id, params, options)  # type: ignore[arg-type]
         except stripe.CardError as err:
-            return ChargeResult(status="declined", decline=_decline(err), invoice_status="open")
+            return _declined(err)
         except stripe.InvalidRequestError as err:
-            if invoice.status in SETTLED_STATUSES:
+            if status in SETTLED_STATUSES:
                 return settled  # settled by something else, not by an earlier attempt
             raise _as_temporal(err) from err
         except stripe.StripeError as err:
             raise _as_temporal(err) from err
-        return ChargeResult(status="succeeded", invoice_status=paid.status or "paid")
+        return ChargeResult(
+            status=ChargeStatus.SUCCEEDED,
+            invoice_status=InvoiceStatus(paid.status or InvoiceStatus.PAID),
+        )
 
     @activity.defn
     def apply_po_number(self, request: PoUpdate) -> None:
@@ -100,12 +97,12 @@ class PaymentActivities:
         """Apply an end action, or record an invoice as paid outside Stripe."""
         key: Any = {"idempotency_key": f"dunning-{request.invoice_id}-{request.action}"}
         invoices, action = self._stripe.v1.invoices, request.action
-        if action == "paid_out_of_band":
+        if action is InvoiceActionKind.PAID_OUT_OF_BAND:
             params: Any = {"paid_out_of_band": True}
             _call(lambda: invoices.pay(request.invoice_id, params, key))
-        elif action is EndAction.MARK_UNCOLLECTIBLE:
+        elif action is InvoiceActionKind.MARK_UNCOLLECTIBLE:
             _call(lambda: invoices.mark_uncollectible(request.invoice_id, None, key))
-        elif action is EndAction.RESTRICT_ACCESS:
+        elif action is InvoiceActionKind.RESTRICT_ACCESS:
             params = {"metadata": {"dunning_access": "restricted"}}
             _call(lambda: self._stripe.v1.customers.update(request.customer_id, params, key))
         else:
@@ -116,7 +113,7 @@ class PaymentActivities:
         if subscription is None:
             raise provider_error("stripe", 400, f"{request.action} needs a subscription_id")
         subscriptions = self._stripe.v1.subscriptions
-        if request.action is EndAction.CANCEL_SUBSCRIPTION:
+        if request.action is InvoiceActionKind.CANCEL_SUBSCRIPTION:
             _call(lambda: subscriptions.cancel(subscription, None, key))
         else:
             params: Any = {"pause_collection": {"behavior": "void"}}
@@ -138,16 +135,23 @@ def _as_temporal(err: stripe.StripeError) -> Exception:
     return provider_error("stripe", status, err.user_message or str(err), headers)
 
 
-def _decline(err: stripe.CardError) -> FailureDetails:
+def _declined(err: stripe.CardError) -> ChargeResult:
     json_body: Any = err.json_body or {}
     body: dict[str, Any] = json_body.get("error", {})
-    return FailureDetails(
+    decline = FailureDetails(
         code=body.get("code") or err.code,
         decline_code=body.get("decline_code"),
         advice_code=body.get("advice_code"),
         network_decline_code=body.get("network_decline_code"),
         network_advice_code=body.get("network_advice_code"),
         message=body.get("message"),
+    )
+    card = (body.get("payment_method") or {}).get("card") or {}
+    return ChargeResult(
+        status=ChargeStatus.DECLINED,
+        decline=decline,
+        invoice_status=InvoiceStatus.OPEN,
+        card_fingerprint=card.get("fingerprint"),
     )
 
 
@@ -157,7 +161,7 @@ def _facts(invoice: stripe.Invoice) -> InvoiceFacts:
     po = next((f["value"] for f in fields if f.get("name") == PO_FIELD_NAME), None)
     metadata = data.get("metadata") or {}
     return InvoiceFacts(
-        status=data.get("status") or "open",
+        status=InvoiceStatus(data.get("status") or InvoiceStatus.OPEN),
         number=data.get("number"),
         amount_due=data["amount_due"],
         hosted_invoice_url=data.get("hosted_invoice_url"),

@@ -12,8 +12,8 @@ from temporalio.worker import Worker
 from bench.baseline import BaselineWorkflow
 from bench.stack import BenchStack, until_count
 from cli.cases import cases_from_world
-from devstack.processes import sandbox_worker_env, start_worker
 from client.connection import start_case
+from devstack.processes import sandbox_worker_env, start_worker
 from workflows.names import Signals
 
 CONCURRENCY = 100

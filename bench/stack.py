@@ -17,12 +17,12 @@ from temporalio.worker import Worker
 from activities.clients import all_activities
 from bench.baseline import BaselineWorkflow, SleeperWorkflow, noop
 from devstack.temporal_server import register_search_attributes
-from sandbox.server import SandboxServer
-from worlds.model import World
 from harness.sandbox_world import settings_for
+from sandbox.server import SandboxServer
 from workflows import search_attributes
 from workflows.dunning import DunningWorkflow
 from workflows.runner import workflow_runner
+from worlds.model import World
 
 
 @dataclass

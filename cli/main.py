@@ -19,14 +19,14 @@ from cli.cases import InputError, cases_from_world, load_case
 from cli.listing import FILTERS, list_cases, list_query, render_rows
 from cli.render import render_status
 from cli.report import gather_statuses, render_report
+from client.connection import connect, start_case
 from dunning.contract.case import DunningCase, workflow_id_for
+from dunning.contract.status import DunningStatus
 from dunning.errors import parse
 from dunning.settings import Settings
-from dunning.contract.status import DunningStatus
-from worlds.model import load_world
 from webhooks.stripe_invoices import case_from_invoice, read_invoice
-from client.connection import connect, start_case
 from workflows.names import SIGNAL_PAYLOADS, STATUS_QUERY, UPDATE_PAYLOADS, WORKFLOW_TYPE
+from worlds.model import load_world
 
 HISTORIES = Path("tests/histories")
 MAX_PAYLOAD_BYTES = 64 * 1024

@@ -9,9 +9,9 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from devstack.progress import report_text
+from dunning.contract.status import DunningStatus
 from dunning.views.kpis import aging, recovery_report
 from dunning.views.notices import format_amount
-from dunning.contract.status import DunningStatus
 from workflows.names import STATUS_QUERY
 
 CONCURRENT_QUERIES = 20

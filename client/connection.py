@@ -13,11 +13,11 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from codec.encryption import EncryptionKeys, data_converter
 from dunning.contract.case import DunningCase
+from dunning.contract.status import DunningOutcome
 from dunning.errors import InputError
-from dunning.views.notices import static_details, static_summary
 from dunning.rules.policy import DunningPolicy
 from dunning.settings import Settings
-from dunning.contract.status import DunningOutcome
+from dunning.views.ui import static_details, static_summary
 from workflows import search_attributes
 from workflows.dunning import DunningWorkflow
 

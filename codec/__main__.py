@@ -3,11 +3,11 @@
 import asyncio
 import logging
 
+from client.connection import exit_process
 from codec.encryption import EncryptionCodec, EncryptionKeys
 from codec.server import CodecServer
 from dunning.settings import Settings
 from serving import serve_until_stopped
-from client.connection import exit_process
 
 log = logging.getLogger("dunning.codec")
 

@@ -12,6 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
+from client.connection import exit_process
 from devstack.processes import (
     ManagedProcess,
     sandbox_worker_env,
@@ -22,10 +23,9 @@ from devstack.processes import (
 from devstack.progress import report_text
 from devstack.temporal_server import STATE_DIR, connect, ensure_dev_server
 from devstack.world_run import CaseUnreadable, run_world
-from dunning.views.kpis import recovery_report
 from dunning.settings import Settings
+from dunning.views.kpis import recovery_report
 from worlds.model import WorldError, load_world
-from client.connection import exit_process
 
 CODEC_PORT = 8789
 

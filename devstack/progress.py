@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
+from dunning.contract.status import DunningStatus
 from dunning.views.kpis import Rate, RecoveryReport
 from dunning.views.notices import format_amount
-from dunning.contract.status import DunningStatus
 
 COLUMNS = ("invoice", "tier", "failure", "stage", "tries", "next action", "team", "outcome")
 

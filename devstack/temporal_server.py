@@ -18,10 +18,10 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.service import RPCError
 
+from client.connection import converter_for
 from devstack.processes import ManagedProcess, spawn
 from dunning.settings import Settings
 from workflows import search_attributes
-from client.connection import converter_for
 
 STATE_DIR = Path(".dunning")
 SA_TYPES = {

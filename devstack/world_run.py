@@ -13,15 +13,15 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 
 from cli.cases import cases_from_world
+from client.connection import start_case
 from devstack.progress import progress_table
 from dunning.contract.case import DunningCase
 from dunning.contract.enums import Stage
 from dunning.contract.messages import Signals
-from dunning.rules.policy import DunningPolicy
 from dunning.contract.status import DunningStatus
-from worlds.model import DemoAction, World
-from client.connection import start_case
+from dunning.rules.policy import DunningPolicy
 from workflows.names import STATUS_QUERY
+from worlds.model import DemoAction, World
 
 REFRESH_SECONDS = 1.0
 UNREADABLE_POLLS = 15

@@ -14,15 +14,15 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from client.connection import start_case
 from dunning.contract.case import DunningCase
 from dunning.contract.enums import Stage
 from dunning.contract.status import DunningOutcome, DunningStatus
 from harness.fakes import FakeProviders
-from client.connection import start_case
 from workflows.dunning import DunningWorkflow
 from workflows.runner import workflow_runner
 
-HISTORIES = Path(__file__).parent.parent / "histories"
+HISTORIES = Path(__file__).parent.parent / "tests" / "histories"
 RECORD = os.environ.get("DUNNING_RECORD_HISTORIES") == "1"
 WAIT_SECONDS = 10.0
 

@@ -3,8 +3,8 @@
 import re
 from typing import Any
 
-from dunning.rules.codes import STRIPE_PAYMENT_METHOD_TYPES, category_of_code
 from dunning.contract.enums import FailureCategory
+from dunning.rules.codes import STRIPE_PAYMENT_METHOD_TYPES, category_of_code
 from sandbox.state import InvoiceRecord, SandboxState
 
 Reply = tuple[int, dict[str, Any], dict[str, str]]

@@ -10,8 +10,8 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from sandbox.server import SandboxServer
 from harness import sandbox_world
+from sandbox.server import SandboxServer
 from tests.stack import Stack, running_stack
 from workflows import search_attributes
 

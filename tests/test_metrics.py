@@ -9,10 +9,10 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 
 from cli.cases import cases_from_world
-from devstack.processes import sandbox_worker_env, start_worker
-from worlds.model import load_world
-from tests.stack import Stack, free_port
 from client.connection import start_case
+from devstack.processes import sandbox_worker_env, start_worker
+from tests.stack import Stack, free_port
+from worlds.model import load_world
 
 SAMPLE = re.compile(r"^(\w+)(?:\{(.*)\})? (\S+)$")
 LABEL = re.compile(r'(\w+)="([^"]*)"')

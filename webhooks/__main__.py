@@ -4,10 +4,10 @@ import asyncio
 import logging
 
 from activities.clients import stripe_client
+from client.connection import connect, exit_process
 from dunning.settings import Settings
 from serving import serve_until_stopped
 from webhooks.service import WebhookService
-from client.connection import connect, exit_process
 
 log = logging.getLogger("dunning.webhooks")
 

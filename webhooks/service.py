@@ -19,9 +19,10 @@ from aiohttp import web
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.connection import start_case
+from dunning.contract.messages import Signals, StripeEvent
 from dunning.errors import InputError
 from dunning.providers.facts import SETTLED_STATUSES
-from dunning.contract.messages import Signals, StripeEvent
 from dunning.rules.policy import DunningPolicy
 from webhooks.events import (
     Ignore,
@@ -33,7 +34,6 @@ from webhooks.events import (
 )
 from webhooks.signature import BadSignature, verify
 from webhooks.stripe_invoices import case_from_invoice, read_invoice
-from client.connection import start_case
 
 MAX_BODY_BYTES = 512 * 1024
 REMEMBERED_EVENTS = 10_000

@@ -9,9 +9,9 @@ import stripe
 
 from activities.payments import PO_FIELD_NAME
 from dunning.contract.case import DunningCase, FailureDetails
-from dunning.rules.codes import STRIPE_PAYMENT_METHOD_TYPES
 from dunning.contract.enums import CollectionMethod, PaymentMethodType
 from dunning.errors import parse
+from dunning.rules.codes import STRIPE_PAYMENT_METHOD_TYPES
 
 FAILURE_FIELDS = tuple(FailureDetails.model_fields)
 

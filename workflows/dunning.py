@@ -1,12 +1,13 @@
 """`DunningWorkflow`: one durable case per failed invoice. It only orchestrates.
 
-Each turn of the loop asks the policy (`dunning.machine.planner.plan`) what to do, does it through
-an activity, records the result in the case state, and sleeps durably until the next
-decision is due or a signal or update changes the case.
+The case machine (`dunning.machine.run`) plans, acts and records; this class gives it
+Temporal's effects (activities), time (`workflow.now`, durable timers), messages
+(signals, updates, the query) and visibility (search attributes, the Web UI's details).
 """
 
 import contextlib
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -17,28 +18,27 @@ from temporalio.exceptions import ApplicationError
 from workflows import metrics
 
 with workflow.unsafe.imports_passed_through():
-    from dunning import commands
     from dunning.contract.case import DunningCase
-    from dunning.errors import describe
     from dunning.contract.messages import (
         BillingContactCorrected,
         OperatorDecision,
         PoNumberProvided,
     )
-    from dunning.views.notices import current_details
-    from dunning.machine.planner import (
-        Decision,
-        Wait,
-        plan,
-        stage_of,
-    )
-    from dunning.machine.state import CaseState
     from dunning.contract.status import DunningOutcome, DunningStatus
+    from dunning.errors import describe
+    from dunning.machine import fit, transitions
+    from dunning.machine.decisions import Decision, Wait
+    from dunning.machine.run import outgrew_history, run_case
+    from dunning.machine.state import CarriedCase, CaseState
+    from dunning.views.status import case_status
+    from dunning.views.ui import current_details
     from workflows import search_attributes
+    from workflows.effects import TemporalEffects
     from workflows.names import SIGNAL_PAYLOADS, STATUS_QUERY, WORKFLOW_TYPE, Updates
-    from workflows.steps import CaseSteps
 
 JsonObject = dict[str, Any]
+HOLD_REVIEWS_PATCH = "hold-reviews"
+"""Cases on hold sleep until their review date; cases that began before slept untimed."""
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -46,60 +46,94 @@ class DunningWorkflow:
     """Recovers one failed or overdue invoice, from classification to a defined end."""
 
     @workflow.init
-    def __init__(self, case: DunningCase) -> None:
-        self._state = CaseState.open(case, workflow.now())
-        self._steps = CaseSteps(self._state)
+    def __init__(self, case: DunningCase | CarriedCase) -> None:
+        if isinstance(case, CarriedCase):
+            self._state = case.carried
+        else:
+            self._state = transitions.open_case(case, workflow.now())
         self._published = -1
-        """The state revision the loop last planned and published."""
+        """The state revision the case last planned and published."""
 
     @workflow.run
-    async def run(self, case: DunningCase) -> DunningOutcome:
-        """Run the case to its outcome."""
-        state = self._state
-        metrics.case_started()
-        await self._steps.gather_facts()
-        while not state.is_closed:
-            decision = plan(state, workflow.now())
-            self._publish(decision)
-            if isinstance(decision, Wait):
-                await self._sleep(decision)
-            else:
-                await self._steps.carry_out(decision)
-        self._publish(None)
+    async def run(self, case: DunningCase | CarriedCase) -> DunningOutcome:
+        """Run the case to its outcome; a long life carries its state into a fresh history."""
+        if isinstance(case, DunningCase):
+            metrics.case_started()
+        outcome = await run_case(self._state, TemporalEffects(), self)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        assert state.outcome is not None
-        category = state.opened_as.category if state.opened_as else "unclassified"
-        metrics.case_closed(state.outcome.outcome, category)
-        return state.outcome
+        category = self._state.opened_as.category if self._state.opened_as else "unclassified"
+        metrics.case_closed(outcome.outcome, category)
+        return outcome
+
+    # ---- the runtime of the case machine --------------------------------------------
+
+    def now(self) -> datetime:
+        """The workflow's deterministic clock."""
+        return workflow.now()
+
+    async def sleep(self, state: CaseState, wait: Wait) -> None:
+        """Sleep durably until the decision is due or a message changes the case."""
+        self._carry_over_if_due()
+        until = wait.until
+        if wait.review and not workflow.patched(HOLD_REVIEWS_PATCH):
+            until = None
+        revision = state.revision
+        timeout = until - workflow.now() if until else None
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: state.revision != revision,
+                timeout=timeout,
+                timeout_summary=wait.next_action.detail,
+            )
+
+    def _carry_over_if_due(self) -> None:
+        """Continue as new with the state, when the history grew long; never while a
+        message is still being handled."""
+        state = self._state
+        due = outgrew_history(state) or workflow.info().is_continue_as_new_suggested()
+        if due and workflow.all_handlers_finished():
+            transitions.carry_over(state, workflow.now())
+            workflow.continue_as_new(CarriedCase(carried=state))
+
+    def published(self, state: CaseState, decision: Decision | None) -> None:
+        """Keep the search attributes and the Web UI's details current."""
+        # One upsert per wait (and at the close) instead of one per decision: each upsert is
+        # a billed action, and operators only see the case between workflow tasks anyway.
+        if decision is None or isinstance(decision, Wait):
+            changes = search_attributes.updates(state, workflow.info().typed_search_attributes)
+            if changes:
+                workflow.upsert_search_attributes(changes)
+        workflow.set_current_details(current_details(state))
+        self._published = state.revision
 
     # ---- messages ----------------------------------------------------------------
 
     @workflow.query(name=STATUS_QUERY)
     def status(self) -> DunningStatus:
         """Everything about the case, for operators and services."""
-        return self._state.status()
+        return case_status(self._state)
 
     @workflow.signal(dynamic=True)
     async def on_signal(self, name: str, args: Sequence[RawValue]) -> None:
         """Every contract signal. Payloads are validated here, so a bad one is not lost
         silently: it changes nothing but a timeline entry saying why it was ignored.
         A signal that arrives while the case is still classifying waits for it."""
-        now = workflow.now()
+        state = self._state
         model = SIGNAL_PAYLOADS.get(name)
         if model is None:
-            self._state.note(now, "signal_ignored", f"unknown signal {name!r}")
+            transitions.ignore(state, workflow.now(), "", f"unknown signal {name!r}")
             return
         try:
             raw: Any = workflow.payload_converter().from_payload(args[0].payload) if args else {}
             message: Any = model.model_validate(raw if raw is not None else {})
         except (ValidationError, ValueError, TypeError) as err:
-            self._state.note(now, "signal_ignored", f"{name}: {describe(err)}")
+            transitions.ignore(state, workflow.now(), name, describe(err))
             return
-        if self._state.classification is None:
+        if state.classification is None:
             await self._classified()
-        why = self._receive(message)
+        why = transitions.receive(state, message, workflow.now())
         if why:
-            self._state.note(workflow.now(), "signal_ignored", f"{name}: {why}")
+            transitions.ignore(state, workflow.now(), name, why)
 
     # Updates take the model, or plain JSON that the validator checks, so a caller
     # without the models (CLI, Web UI) is told which field is wrong.
@@ -108,7 +142,7 @@ class DunningWorkflow:
     async def provide_po_number(self, message: PoNumberProvided | JsonObject) -> DunningStatus:
         """Put a PO on the invoice and re-send it; answers once it is on the invoice."""
         await self._accept(PoNumberProvided.model_validate(message))
-        return self._state.status()
+        return case_status(self._state)
 
     @provide_po_number.validator
     def _check_po_number(self, message: PoNumberProvided | JsonObject) -> None:
@@ -120,7 +154,7 @@ class DunningWorkflow:
     ) -> DunningStatus:
         """Correct the billing contact; answers once Stripe and the CRM have it."""
         await self._accept(BillingContactCorrected.model_validate(message))
-        return self._state.status()
+        return case_status(self._state)
 
     @correct_billing_contact.validator
     def _check_billing_contact(self, message: BillingContactCorrected | JsonObject) -> None:
@@ -130,7 +164,7 @@ class DunningWorkflow:
     async def decide(self, message: OperatorDecision | JsonObject) -> DunningStatus:
         """An operator's decision; answers once it is carried out."""
         await self._accept(OperatorDecision.model_validate(message))
-        return self._state.status()
+        return case_status(self._state)
 
     @decide.validator
     def _check_decision(self, message: OperatorDecision | JsonObject) -> None:
@@ -143,68 +177,23 @@ class DunningWorkflow:
             message: Any = model.model_validate(payload)
         except ValidationError as err:
             raise ValueError(describe(err)) from None
-        why = commands.rejection(self._state, message)
+        why = fit.rejection(self._state, message)
         if why and self._state.classification is not None:
             raise ValueError(why)
 
-    async def _accept(self, message: commands.Message) -> None:
+    async def _accept(self, message: fit.Message) -> None:
         """Apply an update and answer once the case has acted on it."""
         await self._classified()
-        why = self._receive(message)
+        state = self._state
+        why = transitions.receive(state, message, workflow.now())
         if why:
             raise ApplicationError(why, type="UpdateDoesNotFit", non_retryable=True)
-        target, state = self._state.revision, self._state
+        target = state.revision
         await workflow.wait_condition(
-            lambda: (
-                state.is_closed
-                or (
-                    self._published >= target
-                    and state.pending_po is None
-                    and state.pending_contact is None
-                    and state.pending_close is None
-                    and not state.recheck
-                )
-            )
+            lambda: state.is_closed or (self._published >= target and not state.has_pending_work)
         )
 
     async def _classified(self) -> None:
         await workflow.wait_condition(
             lambda: self._state.classification is not None or self._state.is_closed
         )
-
-    def _receive(self, message: commands.Message) -> str | None:
-        """Apply a message that fits; otherwise say why not (and change nothing)."""
-        why = commands.rejection(self._state, message)
-        if why is None:
-            commands.apply(self._state, message, workflow.now())
-        return why
-
-    # ---- the loop -----------------------------------------------------------------
-
-    async def _sleep(self, decision: Wait) -> None:
-        state = self._state
-        revision = state.revision
-        timeout = decision.until - workflow.now() if decision.until else None
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(
-                lambda: state.revision != revision,
-                timeout=timeout,
-                timeout_summary=decision.next_action.detail,
-            )
-
-    # ---- what operators see --------------------------------------------------------
-
-    def _publish(self, decision: Decision | None) -> None:
-        """Keep the stage, next action, search attributes and UI details current."""
-        state = self._state
-        if decision is not None:
-            state.stage = stage_of(state, decision)
-            state.next_action = decision.next_action if isinstance(decision, Wait) else None
-        # One upsert per wait (and at the close) instead of one per decision: each upsert is
-        # a billed action, and operators only see the case between workflow tasks anyway.
-        if decision is None or isinstance(decision, Wait):
-            changes = search_attributes.updates(state, workflow.info().typed_search_attributes)
-            if changes:
-                workflow.upsert_search_attributes(changes)
-        workflow.set_current_details(current_details(state))
-        self._published = state.revision

@@ -7,8 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dunning.contract.case import INVOICE_ID_PATTERN, FailureDetails
 from dunning.contract.enums import CollectionMethod, CustomerTier, PaymentMethodType
-from dunning.errors import InputError, load_json
 from dunning.contract.messages import SIGNAL_PAYLOADS
+from dunning.errors import InputError, load_json
 
 SUCCEEDED = "succeeded"
 ChargeOutcome = Literal[

@@ -127,3 +127,8 @@ UPDATE_PAYLOADS: dict[str, type[ContractModel]] = {
     Updates.DECIDE: OperatorDecision,
 }
 """The payload model of each update."""
+
+
+def signal_name(message: ContractModel) -> str:
+    """The signal that carries a message."""
+    return next(name for name, model in SIGNAL_PAYLOADS.items() if type(message) is model)

@@ -90,6 +90,8 @@ class Wait:
     """`until` is the review date of a case on hold."""
 
 
-Action = Charge | SendEmail | Route | ApplyPo | ApplyContact | Recheck | ApplyEndState | CloseByOperator
+Action = (
+    Charge | SendEmail | Route | ApplyPo | ApplyContact | Recheck | ApplyEndState | CloseByOperator
+)
 """A decision that does something now."""
 Decision = Action | Wait

@@ -85,9 +85,9 @@ def stage_of(state: CaseState, decision: Decision) -> Stage:
     retry_pending = isinstance(decision, Charge) or (
         isinstance(decision, Wait) and decision.next_action.kind is NextActionKind.RETRY
     )
-    if retry_pending or next_retry_at(state, state.day0) is not None:
-        if state.category is FailureCategory.SOFT_DECLINE:
-            return Stage.RETRYING
+    retries = retry_pending or next_retry_at(state, state.day0) is not None
+    if retries and state.category is FailureCategory.SOFT_DECLINE:
+        return Stage.RETRYING
     return Stage.AWAITING_CUSTOMER
 
 

@@ -6,7 +6,7 @@ nowhere else; what is read here never changes anything.
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from dunning.contract.case import DunningCase, FailureDetails
 from dunning.contract.enums import (
@@ -250,3 +250,12 @@ class CaseState(BaseModel):
         if ap and not bounced and (prefers_ap or billing is None):
             return ap.email
         return billing
+
+
+class CarriedCase(BaseModel):
+    """A running case carried into a fresh history (continue-as-new): its whole state."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    carried: CaseState
+    """The state as it stood, its oldest timeline entries summarized."""

@@ -38,7 +38,7 @@ from dunning.contract.status import (
 )
 from dunning.machine.fit import Message, rejection
 from dunning.machine.state import CaseState
-from dunning.providers.facts import AccountFacts, CaseFacts, InvoiceFacts, InvoiceStatus, Person
+from dunning.providers.facts import AccountFacts, CaseFacts, InvoiceStatus, Person
 from dunning.providers.requests import ChargeResult, ChargeStatus
 from dunning.rules.classify import Classification, classify, classify_decline
 

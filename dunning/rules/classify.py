@@ -3,6 +3,8 @@
 from pydantic import BaseModel, ConfigDict
 
 from dunning.contract.case import DunningCase, FailureDetails
+from dunning.contract.enums import CollectionMethod, FailureCategory, WorkflowReason
+from dunning.providers.facts import AccountFacts, InvoiceFacts
 from dunning.rules.codes import (
     ADVICE_CATEGORIES,
     MASTERCARD_NEVER_RETRY,
@@ -11,8 +13,6 @@ from dunning.rules.codes import (
     VISA_CATEGORY_1,
     category_of_code,
 )
-from dunning.contract.enums import CollectionMethod, FailureCategory, WorkflowReason
-from dunning.providers.facts import AccountFacts, InvoiceFacts
 
 OVERDUE_REASON = "overdue"
 UNKNOWN_REASON = "unknown"

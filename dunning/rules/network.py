@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dunning.contract.case import FailureDetails
+from dunning.contract.enums import AttemptOutcome, FailureCategory, PaymentMethodType
+from dunning.contract.status import Attempt
 from dunning.rules.classify import classify_decline
 from dunning.rules.clock import CaseClock
 from dunning.rules.codes import ACH_REPRESENTABLE_RETURNS, MASTERCARD_RETRY_AFTER_HOURS
-from dunning.contract.enums import AttemptOutcome, FailureCategory, PaymentMethodType
-from dunning.contract.status import Attempt
 
 VISA_RETRIES_PER_30_DAYS = 20
 VISA_RETRIES_PER_30_DAYS_BEFORE_MAY_2025 = 15

@@ -11,8 +11,8 @@ from activities.crm import CrmActivities
 from activities.email import EmailActivities
 from activities.facts import FactActivities
 from activities.payments import PaymentActivities
-from sandbox.server import SandboxServer
 from harness.sandbox_world import settings_for
+from sandbox.server import SandboxServer
 
 
 @pytest.fixture

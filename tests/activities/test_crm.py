@@ -6,8 +6,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.crm import CrmActivities
 from activities.errors import PERMANENT_TYPE, TRANSIENT_TYPE
-from dunning.providers.requests import ContactUpdate, TaskRequest
 from dunning.contract.enums import CustomerTier, Team
+from dunning.providers.requests import ContactUpdate, TaskRequest
 from sandbox.server import SandboxServer
 from tests.activities.conftest import calls, inject, retry_attempt
 

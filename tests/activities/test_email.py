@@ -6,8 +6,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.email import EmailActivities
 from activities.errors import PERMANENT_TYPE, TRANSIENT_TYPE
-from dunning.providers.requests import EmailRequest
 from dunning.contract.enums import EmailTemplate
+from dunning.providers.requests import EmailRequest
 from sandbox.server import SandboxServer
 from tests.activities.conftest import calls, inject, retry_attempt
 

@@ -6,8 +6,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.errors import PERMANENT_TYPE, TRANSIENT_TYPE
 from activities.payments import PaymentActivities
-from dunning.providers.requests import ChargeRequest, ContactUpdate, InvoiceAction, PoUpdate
 from dunning.contract.enums import EndAction
+from dunning.providers.requests import ChargeRequest, ContactUpdate, InvoiceAction, PoUpdate
 from sandbox.server import SandboxServer
 from tests.activities.conftest import calls, inject, retry_attempt
 

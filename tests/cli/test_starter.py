@@ -13,12 +13,12 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from client.connection import start_case
 from dunning.contract.case import DunningCase
 from dunning.errors import InputError
 from dunning.rules.policy import DunningPolicy, EmailStep
-from tests.stack import Stack
 from harness.temporal import wait_for
-from client.connection import start_case
+from tests.stack import Stack
 from workflows.dunning import DunningWorkflow
 from workflows.runner import workflow_runner
 

@@ -12,14 +12,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from client.connection import start_case
 from codec.encryption import EncryptionKeys, data_converter
-from dunning.providers.requests import TaskReceipt, TaskRequest
 from dunning.contract.enums import CustomerTier, Resolution
 from dunning.providers.facts import AccountFacts, Person
+from dunning.providers.requests import TaskReceipt, TaskRequest
 from harness.fakes import FakeProviders
 from harness.temporal import make_case, wait_for
 from workflows import search_attributes as sa
-from client.connection import start_case
 from workflows.dunning import DunningWorkflow
 from workflows.names import Signals
 from workflows.runner import workflow_runner

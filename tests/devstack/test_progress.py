@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from devstack.progress import progress_table, report_text
 from dunning.providers.facts import AccountFacts
 from dunning.views.kpis import recovery_report
-from tests.dunning.simulator import SUCCEEDED, Simulation
 from harness.temporal import make_case
+from tests.dunning.simulator import SUCCEEDED, Simulation
 
 
 def test_table_and_report() -> None:

@@ -4,9 +4,9 @@ import pytest
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from client.connection import start_case
 from devstack.world_run import UNREADABLE_POLLS, CaseUnreadable, _end_leftover, _readable
 from harness.temporal import make_case
-from client.connection import start_case
 
 
 async def test_an_earlier_runs_open_case_is_ended(dev_env: WorkflowEnvironment) -> None:

@@ -10,8 +10,8 @@ from devstack.progress import report_text
 from devstack.world_run import run_world
 from dunning.contract.enums import CustomerTier, FailureCategory, PaymentMethodType
 from dunning.views.kpis import recovery_report
-from worlds.model import load_world
 from tests.stack import running_stack
+from worlds.model import load_world
 
 DEMO_WORLD = Path(__file__).parent.parent.parent / "examples" / "world.json"
 

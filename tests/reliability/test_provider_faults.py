@@ -6,13 +6,13 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 
 from cli.cases import cases_from_world
+from client.connection import start_case
 from dunning.contract.case import DunningCase
 from dunning.contract.enums import Outcome, Resolution
-from worlds.model import load_world
+from harness.temporal import status_of
 from tests.reliability.worlds import invoice, write_world
 from tests.stack import Stack, eventually, running_stack
-from harness.temporal import status_of
-from client.connection import start_case
+from worlds.model import load_world
 
 DAY_SECONDS = 1
 SUCCEEDED = "succeeded"

@@ -5,13 +5,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cli.cases import cases_from_world
+from client.connection import start_case
 from devstack.temporal_server import connect, ensure_dev_server
 from dunning.contract.enums import Outcome
-from worlds.model import load_world
 from tests.reliability.worlds import invoice, write_world
 from tests.stack import eventually, free_port, running_stack
-from client.connection import start_case
 from workflows.dunning import DunningWorkflow
+from worlds.model import load_world
 
 CASES = 100
 DAY_SECONDS = 10

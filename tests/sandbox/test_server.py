@@ -8,9 +8,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from harness.sandbox_world import WORLD
 from sandbox.forms import decode_form
 from sandbox.server import SandboxServer
-from harness.sandbox_world import WORLD
 
 
 def call(

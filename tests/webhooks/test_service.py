@@ -14,9 +14,9 @@ from activities.clients import stripe_client
 from dunning.contract.enums import Outcome, Resolution
 from dunning.rules.policy import DunningPolicy
 from harness.sandbox_world import settings_for
+from harness.temporal import visible, wait_for
 from tests.stack import Stack
 from tests.webhooks.signing import OLD_SECRET, SECRET, event, stripe_signature
-from harness.temporal import visible, wait_for
 from webhooks.service import WebhookService
 from workflows.dunning import DunningWorkflow
 

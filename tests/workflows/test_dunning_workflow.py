@@ -7,7 +7,6 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from dunning.providers.requests import ChargeRequest, ChargeResult
 from dunning.contract.enums import (
     CustomerTier,
     EmailTemplate,
@@ -18,6 +17,7 @@ from dunning.contract.enums import (
     Team,
 )
 from dunning.providers.facts import AccountFacts, Person
+from dunning.providers.requests import ChargeRequest, ChargeResult
 from harness.fakes import SUCCEEDED, FakeProviders
 from harness.temporal import events, make_case, record, running, status_of
 from workflows.names import Signals

@@ -19,6 +19,7 @@ from workflows.runner import workflow_runner
 with workflow.unsafe.imports_passed_through():
     from dunning.contract.case import DunningCase
     from dunning.contract.status import DunningOutcome
+    from dunning.machine.state import CarriedCase
     from workflows.dunning import DunningWorkflow
 
 HISTORIES_DIR = Path(__file__).parent.parent / "histories"
@@ -80,7 +81,7 @@ class SleepsBeforeClassifying(DunningWorkflow):
     """An unpatched change: a new timer before the first activity."""
 
     @workflow.run
-    async def run(self, case: DunningCase) -> DunningOutcome:
+    async def run(self, case: DunningCase | CarriedCase) -> DunningOutcome:
         await workflow.sleep(timedelta(minutes=1))
         return await super().run(case)
 

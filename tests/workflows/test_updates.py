@@ -8,9 +8,9 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from dunning.contract.enums import CustomerTier, Outcome, Resolution, Stage
-from dunning.providers.facts import AccountFacts, Person
 from dunning.contract.messages import BillingContactCorrected, OperatorDecision, PoNumberProvided
 from dunning.contract.status import DunningStatus
+from dunning.providers.facts import AccountFacts, Person
 from harness.fakes import FakeProviders
 from harness.temporal import classified, make_case, record, running
 from workflows.dunning import DunningWorkflow

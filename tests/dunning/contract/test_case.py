@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from dunning.contract.case import DunningCase
-from dunning.errors import MAX_INPUT_FILE_BYTES, InputError, describe, load_json
 from dunning.contract.messages import BillingContactCorrected, OperatorDecision, PoNumberProvided
+from dunning.errors import MAX_INPUT_FILE_BYTES, InputError, describe, load_json
 
 GOOD: dict[str, Any] = {
     "invoice_id": "in_001",

@@ -7,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dunning.contract.case import DunningCase, FailureDetails
-from dunning.rules.classify import classify_decline
 from dunning.contract.enums import (
     AttemptOutcome,
     CustomerTier,
@@ -15,8 +14,9 @@ from dunning.contract.enums import (
     FailureCategory,
     Outcome,
 )
-from dunning.providers.facts import AccountFacts, Person
 from dunning.contract.messages import PaymentMethodUpdated
+from dunning.providers.facts import AccountFacts, Person
+from dunning.rules.classify import classify_decline
 from dunning.rules.network import (
     ACH_MAX_REPRESENTMENTS,
     BANK_DEBITS,

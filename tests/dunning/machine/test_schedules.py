@@ -8,8 +8,8 @@ import pytest
 from dunning.contract.enums import CustomerTier, EmailTemplate, EndAction, Outcome, Team
 from dunning.providers.facts import AccountFacts, Person
 from dunning.rules.policy import DunningPolicy, RetrySchedule
-from tests.dunning.simulator import SUCCEEDED, Simulation
 from harness.temporal import make_case
+from tests.dunning.simulator import SUCCEEDED, Simulation
 
 AP = Person(email="ap@customer.example")
 

@@ -5,9 +5,9 @@ from typing import Any
 import pytest
 
 from dunning.contract.case import DunningCase, FailureDetails
-from dunning.rules.classify import classify, classify_decline
 from dunning.contract.enums import FailureCategory
 from dunning.providers.facts import AccountFacts, InvoiceFacts, Person
+from dunning.rules.classify import classify, classify_decline
 from harness.temporal import make_case
 
 SOFT, HARD = FailureCategory.SOFT_DECLINE, FailureCategory.HARD_DECLINE

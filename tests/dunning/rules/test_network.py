@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dunning.contract.case import FailureDetails
-from dunning.rules.clock import CaseClock
 from dunning.contract.enums import AttemptOutcome, PaymentMethodType
-from dunning.rules.network import retry_verdict, visa_retry_cap
 from dunning.contract.status import Attempt
+from dunning.rules.clock import CaseClock
+from dunning.rules.network import retry_verdict, visa_retry_cap
 
 DAY0 = datetime(2026, 3, 1, tzinfo=UTC)
 CLOCK = CaseClock(DAY0)

@@ -1,12 +1,12 @@
 """The recovery report over simulated cases."""
 
 from dunning.contract.enums import CustomerTier, EndAction, FailureCategory, Outcome
-from dunning.providers.facts import AccountFacts, Person
-from dunning.views.kpis import recovery_report
 from dunning.contract.messages import BillingContactCorrected, InvoicePaid
 from dunning.contract.status import DunningStatus
-from tests.dunning.simulator import SUCCEEDED, Simulation
+from dunning.providers.facts import AccountFacts, Person
+from dunning.views.kpis import recovery_report
 from harness.temporal import make_case
+from tests.dunning.simulator import SUCCEEDED, Simulation
 
 
 def simulate(
