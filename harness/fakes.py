@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
+from dunning.machine.effects import ProviderRefused
 from lab.scripted import SUCCEEDED, Card, Clock, ScriptedProviders
 
 __all__ = ["SUCCEEDED", "Card", "FakeProviders"]
@@ -34,7 +36,11 @@ class FakeProviders(ScriptedProviders):
 
 def _as_activity(name: str, effect: Callable[..., Any]) -> Callable[..., Any]:
     async def run(request: Any) -> Any:
-        return await effect(request, summary=name)
+        try:
+            return await effect(request, summary=name)
+        except ProviderRefused as refused:
+            # As the real activities report a provider's permanent refusal.
+            raise ApplicationError(str(refused), non_retryable=True) from None
 
     # The activity's parameter type comes from the effect, so payloads decode to models.
     run.__annotations__ = {

@@ -30,6 +30,8 @@ from dunning.providers.requests import (
 )
 
 SUCCEEDED = "succeeded"
+ORIGINAL_CARD = "card_original"
+"""The fingerprint of the card whose payment failed."""
 Outcome = str | FailureDetails
 """What one charge returns: `succeeded`, a decline code, or the whole decline."""
 
@@ -62,6 +64,7 @@ def _default_invoice() -> InvoiceFacts:
         amount_due=5000,
         hosted_invoice_url="https://pay.example/in_1",
         customer_email="billing@customer.example",
+        card_fingerprint=ORIGINAL_CARD,
     )
 
 
@@ -79,6 +82,8 @@ class ScriptedProviders:
     """The CRM's refusal of the account lookup: the account then comes back as None."""
     refusals: dict[str, set[int]] = field(default_factory=dict)
     """Calls refused for good: activity name → which calls of it (1 = the first)."""
+    refusal: str = "refused by the provider (400)"
+    """What a refusing provider says."""
     settled: tuple[datetime, Status] | None = None
     """From that moment someone else settled the invoice (paid, void, uncollectible)."""
     latency: timedelta = timedelta()
@@ -92,6 +97,9 @@ class ScriptedProviders:
     """Charges made on the newest card."""
     paid: bool = False
     """A charge paid the invoice."""
+    charges: list[tuple[datetime | None, str, Outcome]] = field(default_factory=list)
+    """Every charge that reached a card: when, which card (fingerprint), and what it
+    returned."""
 
     def named(self, name: str) -> list[Any]:
         """The requests of every call to one activity, in order."""
@@ -106,7 +114,7 @@ class ScriptedProviders:
     def card(self, generation: int) -> Card:
         """The card of a payment method generation (0: the original)."""
         if generation == 0:
-            return Card(fingerprint="card_original", outcomes=self.outcomes)
+            return Card(fingerprint=ORIGINAL_CARD, outcomes=self.outcomes)
         if generation <= len(self.new_cards):
             return self.new_cards[generation - 1]
         return Card(fingerprint=f"card_new_{generation}")
@@ -115,7 +123,7 @@ class ScriptedProviders:
         self.calls.append((name, request))
         await self.clock.elapse(self.latency)
         if len(self.named(name)) in self.refusals.get(name, ()):
-            raise ProviderRefused(f"{name}: refused by the provider (400)")
+            raise ProviderRefused(f"{name}: {self.refusal}")
 
     def _settled_status(self) -> Status | None:
         if self.paid:
@@ -143,6 +151,7 @@ class ScriptedProviders:
         card = self.card(self.attached)
         self.charges_on_card += 1
         outcome = card.outcomes[min(self.charges_on_card, len(card.outcomes)) - 1]
+        self.charges.append((self.clock.now(), card.fingerprint, outcome))
         if outcome == SUCCEEDED:
             self.paid = True
             return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=Status.PAID)

@@ -6,6 +6,7 @@ runs in well under a millisecond. The case machine is the production code; only 
 messages and the providers are stand-ins.
 """
 
+import contextlib
 import heapq
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -136,10 +137,8 @@ def simulate(
                 deliver(state, message, clock.now())
 
         clock.at(state.clock.on_day(day), arrive)
-    try:
+    with contextlib.suppress(Idle):
         drive(run_case(state, effects, runtime))
-    except Idle:
-        pass
     return state
 
 

@@ -237,16 +237,17 @@ def _reviews(state: CaseState) -> list[_Candidate]:
         why = f"paused since {state.paused_since:%Y-%m-%d}: due for review"
     else:
         why = f"on hold ({state.held or state.reason}): due for review"
-    review = Route(f"{REVIEW_KEY_PREFIX}{number}", state.policy.escalation_team, why, True)
-    return [_hand_off(state.review_at, review)]
+    team = state.policy.escalation_team
+    review = Route(f"{REVIEW_KEY_PREFIX}{number}", team, why, reviewed_again=True)
+    return [_hand_off(state.review_at, review, f"review by {team}")]
 
 
 def _route(at: datetime, key: str, team: Team, reason: str) -> _Candidate:
     return _hand_off(at, Route(key, team, reason))
 
 
-def _hand_off(at: datetime, route: Route) -> _Candidate:
-    detail = f"route to {route.team}"
+def _hand_off(at: datetime, route: Route, detail: str = "") -> _Candidate:
+    detail = detail or f"route to {route.team}"
     next_action = NextAction(kind=NextActionKind.ESCALATE, at=at, detail=detail)
     return _Candidate(at, Precedence.HAND_OFF, route, next_action)
 

@@ -121,13 +121,16 @@ def _decide(state: CaseState, decision: OperatorDecision, now: datetime) -> None
         case OperatorAction.PAUSE:
             state.paused_since = now
             state.review_at = now + state.clock.days(state.policy.hold_review_days)
+        case OperatorAction.RESUME if state.paused_since is not None:
+            state.shift += now - state.paused_since
+            state.paused_since = None
+            # Back to where it was: a case still waiting on a team keeps being reviewed.
+            review = now + state.clock.days(state.policy.hold_review_days)
+            state.review_at = review if state.waits_internally else None
         case OperatorAction.RESUME:
-            if state.paused_since is not None:
-                state.shift += now - state.paused_since
-                state.paused_since = None
-            else:
-                state.held, state.recheck = None, True
-            state.review_at = None
+            # The team says it is fixed: read the facts again. Should the case still wait
+            # on a team, its reviews go on.
+            state.held, state.recheck = None, True
         case OperatorAction.EXTEND:
             state.shift += state.clock.days(decision.days or 0)
         case OperatorAction.CANCEL_DUNNING:
@@ -150,6 +153,8 @@ def record_facts(state: CaseState, facts: CaseFacts, now: datetime) -> None:
     state.account, state.invoice, state.recheck = account, invoice, False
     if invoice and invoice.po_number:
         state.po_number = invoice.po_number
+    if invoice and invoice.card_fingerprint and 0 not in state.card_fingerprints:
+        state.card_fingerprints = {**state.card_fingerprints, 0: invoice.card_fingerprint}
     if not account.found:
         note(state, now, "crm_record_missing", "no CRM record: self-serve defaults apply")
     _reclassify(state, now)

@@ -78,6 +78,9 @@ class InvoiceFacts(FactModel):
     """The billing email Stripe holds for the customer."""
     po_number: str | None = None
     """The PO number on the invoice, if any."""
+    card_fingerprint: str | None = None
+    """The card whose payment failed, when Stripe names it: the network rules count per
+    card, and a customer may attach that same card again."""
 
     @property
     def is_settled(self) -> bool:

@@ -6,9 +6,7 @@ import os
 import uuid
 from typing import Any
 
-from temporalio import activity
 from temporalio.client import Client
-from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -16,7 +14,6 @@ from client.connection import start_case
 from codec.encryption import EncryptionKeys, data_converter
 from dunning.contract.enums import CustomerTier, Resolution
 from dunning.providers.facts import AccountFacts, Person
-from dunning.providers.requests import TaskReceipt, TaskRequest
 from harness.fakes import FakeProviders
 from harness.temporal import make_case, wait_for
 from workflows import search_attributes as sa
@@ -25,16 +22,6 @@ from workflows.names import Signals
 from workflows.runner import workflow_runner
 
 SECRETS = ("@customer.example", "Dana Owner", "50.00 USD", '"amount_due"', "PO-SECRET")
-
-
-class RefusingCrm(FakeProviders):
-    """A CRM that refuses tasks with a message that names a person."""
-
-    @activity.defn(name="create_task")
-    async def create_task(self, request: TaskRequest) -> TaskReceipt:
-        raise ApplicationError(
-            "task for Dana Owner <dana@customer.example> refused", non_retryable=True
-        )
 
 
 def payload_texts(node: Any, inside_search_attributes: bool = False) -> list[str]:
@@ -67,7 +54,12 @@ async def test_the_raw_history_holds_no_personal_or_financial_data(
         owner=Person(name="Dana Owner", email="dana@customer.example"),
         ap_contact=Person(name="AP", email="ap@customer.example"),
     )
-    fakes = RefusingCrm(account=account)
+    # A CRM that refuses every task with a message that names a person.
+    fakes = FakeProviders(
+        account=account,
+        refusals={"create_task": set(range(1, 100))},
+        refusal="task for Dana Owner <dana@customer.example> refused",
+    )
     queue = f"dunning-encrypted-{uuid.uuid4()}"
     async with Worker(
         encrypted,

@@ -3,18 +3,17 @@
 from datetime import UTC, datetime
 
 from devstack.progress import progress_table, report_text
-from dunning.providers.facts import AccountFacts
 from dunning.views.kpis import recovery_report
+from dunning.views.status import case_status
 from harness.temporal import make_case
-from tests.dunning.simulator import SUCCEEDED, Simulation
+from lab.scripted import SUCCEEDED, ScriptedProviders
+from lab.virtual import simulate
 
 
 def test_table_and_report() -> None:
-    recovered = Simulation(make_case(invoice_id="in_a"), AccountFacts(), ["x", SUCCEEDED]).run()
-    exhausted = Simulation(
-        make_case(invoice_id="in_b"), AccountFacts(), ["insufficient_funds"]
-    ).run()
-    statuses = [recovered.status(), exhausted.status()]
+    recovered = simulate(make_case(invoice_id="in_a"), ScriptedProviders(outcomes=["x", SUCCEEDED]))
+    exhausted = simulate(make_case(invoice_id="in_b"), ScriptedProviders(outcomes=["x"]))
+    statuses = [case_status(recovered), case_status(exhausted)]
     table = progress_table(statuses, datetime.now(UTC), 86400)
     lines = table.splitlines()
     assert lines[0].split() == [

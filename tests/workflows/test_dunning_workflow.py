@@ -3,8 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from temporalio import activity
-from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from dunning.contract.enums import (
@@ -17,7 +15,6 @@ from dunning.contract.enums import (
     Team,
 )
 from dunning.providers.facts import AccountFacts, Person
-from dunning.providers.requests import ChargeRequest, ChargeResult
 from harness.fakes import SUCCEEDED, FakeProviders
 from harness.temporal import events, make_case, record, running, status_of
 from workflows.names import Signals
@@ -277,26 +274,11 @@ async def test_invalid_signals_change_nothing_but_the_timeline(
     assert events(after).count("signal_ignored") == 5
 
 
-class RefusingStripe(FakeProviders):
-    """Stripe refuses the first charge for good (say, a 400 on a bad invoice)."""
-
-    refusals: int = 1
-
-    @activity.defn(name="charge_invoice")
-    async def charge_invoice(self, request: ChargeRequest) -> ChargeResult:
-        if self.refusals:
-            self.refusals -= 1
-            self.calls.append(("charge_invoice", request))
-            raise ApplicationError(
-                "stripe refused the request (400): bad invoice", non_retryable=True
-            )
-        return await super().charge_invoice(request)
-
-
 async def test_a_permanent_provider_error_is_held_and_routed_not_looped(
     time_env: WorkflowEnvironment,
 ) -> None:
-    fakes = RefusingStripe(outcomes=[SUCCEEDED])
+    # Stripe refuses the first charge for good (say, a 400 on a bad invoice).
+    fakes = FakeProviders(outcomes=[SUCCEEDED], refusals={"charge_invoice": {1}})
     async with running(time_env, fakes, make_case()) as handle:
         await time_env.sleep(timedelta(days=5))
         held = await status_of(handle)
@@ -306,7 +288,7 @@ async def test_a_permanent_provider_error_is_held_and_routed_not_looped(
         await record(handle, "provider_refusal_held_then_resumed")
     assert held.stage is Stage.AWAITING_INTERNAL
     assert [r.team for r in held.routed] == [Team.FINANCE]
-    assert "bad invoice" in held.routed[0].reason
+    assert "refused by the provider (400)" in held.routed[0].reason
     assert "held" in events(held)
     assert calls_while_held == 1, "no endless loop: one refused call, then a person decides"
     assert outcome.outcome is Outcome.RECOVERED

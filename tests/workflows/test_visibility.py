@@ -4,6 +4,7 @@ On the dev server (the time-skipping server cannot read back an unset Datetime a
 with one second per policy day.
 """
 
+from datetime import timedelta
 from typing import Any
 
 from temporalio.api.sdk.v1 import WorkflowMetadata
@@ -51,10 +52,14 @@ async def test_search_attributes_and_details_follow_the_case(dev_env: WorkflowEn
         assert "**Last attempt:** #1 failed insufficient_funds" in details
 
         await handle.signal(Signals.OPERATOR_DECISION, {"action": "pause", "actor": "op"})
-        await wait_for(handle, lambda s: s.stage == "paused", "the pause")
+        paused = await wait_for(handle, lambda s: s.stage == "paused", "the pause")
         attributes, details = await seen(handle)
-        assert attributes["DunningStage"] == "paused" and attributes["NextActionAt"] is None
-        assert "**Stage:** paused" in details
+        assert paused.next_action is not None and paused.next_action.at is not None
+        review_in = paused.next_action.at - paused.timeline[-1].at
+        assert review_in == timedelta(seconds=14), "a paused case has a review date"
+        assert attributes["DunningStage"] == "paused"
+        assert attributes["NextActionAt"] == paused.next_action.at
+        assert "**Stage:** paused" in details and "**Next:** review by customer_success" in details
 
         await handle.signal(Signals.OPERATOR_DECISION, {"action": "resume", "actor": "op"})
         await wait_for(handle, lambda s: s.stage == "final_notice", "the final notice")

@@ -1,4 +1,4 @@
-"""The default policy tables of DOMAIN.md §3, run through the pure simulator."""
+"""The default policy tables of DOMAIN.md §3, run through the case machine in memory."""
 
 from datetime import timedelta
 from typing import Any
@@ -9,16 +9,17 @@ from dunning.contract.enums import CustomerTier, EmailTemplate, EndAction, Outco
 from dunning.providers.facts import AccountFacts, Person
 from dunning.rules.policy import DunningPolicy, RetrySchedule
 from harness.temporal import make_case
-from tests.dunning.simulator import SUCCEEDED, Simulation
+from lab.scripted import SUCCEEDED, ScriptedProviders
+from lab.virtual import simulate
 
 AP = Person(email="ap@customer.example")
 
 
 def run(account: AccountFacts | None = None, outcomes: list[str] | None = None, **case: Any):
-    sim = Simulation(
-        make_case(**case), account or AccountFacts(), outcomes or ["insufficient_funds"]
+    providers = ScriptedProviders(
+        account=account or AccountFacts(), outcomes=list(outcomes or ["insufficient_funds"])
     )
-    return sim.run()
+    return simulate(make_case(**case), providers)
 
 
 def days(state, moments) -> list[float]:

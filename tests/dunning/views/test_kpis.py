@@ -5,15 +5,17 @@ from dunning.contract.messages import BillingContactCorrected, InvoicePaid
 from dunning.contract.status import DunningStatus
 from dunning.providers.facts import AccountFacts, Person
 from dunning.views.kpis import recovery_report
+from dunning.views.status import case_status
 from harness.temporal import make_case
-from tests.dunning.simulator import SUCCEEDED, Simulation
+from lab.scripted import SUCCEEDED, ScriptedProviders
+from lab.virtual import simulate as run_case
 
 
 def simulate(
     outcomes: list[str], account: AccountFacts | None = None, signals=(), **case
 ) -> DunningStatus:
-    sim = Simulation(make_case(**case), account or AccountFacts(), outcomes, list(signals))
-    return sim.run().status()
+    providers = ScriptedProviders(account=account or AccountFacts(), outcomes=list(outcomes))
+    return case_status(run_case(make_case(**case), providers, messages=list(signals)))
 
 
 def test_the_report_counts_recoveries_by_category_method_and_money() -> None:
@@ -74,10 +76,11 @@ def test_open_cases_are_aged_in_buckets() -> None:
 
     from dunning.views.kpis import aging
 
-    young = Simulation(make_case(), AccountFacts(), ["insufficient_funds"], []).run(max_days=3)
+    scripted = ScriptedProviders(outcomes=["insufficient_funds"])
+    young = case_status(run_case(make_case(), scripted, horizon_days=3))
     closed = simulate([SUCCEEDED])
     opened = young.timeline[0].at
-    buckets = aging([young.status(), closed], opened + timedelta(days=45))
+    buckets = aging([young, closed], opened + timedelta(days=45))
     assert [(label, b.cases) for label, b in buckets.items()] == [
         ("0-30", 0),
         ("31-60", 1),
@@ -85,4 +88,4 @@ def test_open_cases_are_aged_in_buckets() -> None:
         ("90+", 0),
     ]
     assert buckets["31-60"].due_by_currency == {"usd": 5000}
-    assert aging([young.status()], opened + timedelta(days=120))["90+"].cases == 1
+    assert aging([young], opened + timedelta(days=120))["90+"].cases == 1
