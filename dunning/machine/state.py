@@ -105,6 +105,8 @@ class CaseState(BaseModel):
     """Provider events already acted on (the newest few)."""
     generation: int = 0
     """How many times the case carried its state into a fresh history."""
+    summarized: dict[str, int] = {}
+    """How many timeline entries of each event were summarized away on a long life."""
 
     # ---- the case and its account ----------------------------------------------------
 

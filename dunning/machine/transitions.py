@@ -44,6 +44,7 @@ from dunning.rules.classify import Classification, classify, classify_decline
 
 SEEN_EVENTS_KEPT = 100
 """Stripe retries an event for up to three days; a case sees far fewer events than this."""
+SUMMARY_EVENT = "summarized"
 TIMELINE_KEPT_ON_CARRY = 50
 """The newest timeline entries a case keeps whole when it carries into a fresh history."""
 
@@ -345,17 +346,20 @@ def show(state: CaseState, stage: Stage, next_action: NextAction | None) -> None
 
 
 def carry_over(state: CaseState, now: datetime) -> None:
-    """Prepare the state for a fresh history: the oldest timeline entries are summarized
-    in one entry, the newest kept whole."""
-    older = state.timeline[:-TIMELINE_KEPT_ON_CARRY]
-    if older:
-        counts: dict[str, int] = {}
-        for entry in older:
-            counts[entry.event] = counts.get(entry.event, 0) + 1
-        tally = ", ".join(f"{event} x{n}" for event, n in sorted(counts.items()))
-        summary = TimelineEntry(
-            at=older[-1].at, event="summarized", detail=f"{len(older)} earlier entries: {tally}"
-        )
-        state.timeline = [summary, *state.timeline[-TIMELINE_KEPT_ON_CARRY:]]
+    """Prepare the state for a fresh history: the oldest timeline entries are counted
+    into one summary entry, the newest kept whole."""
+    keep = [e for e in state.timeline if e.event != SUMMARY_EVENT][-TIMELINE_KEPT_ON_CARRY:]
+    older = [e for e in state.timeline[: -len(keep) or None] if e.event != SUMMARY_EVENT]
+    counts = dict(state.summarized)
+    for entry in older:
+        counts[entry.event] = counts.get(entry.event, 0) + 1
+    state.summarized = counts
+    tally = ", ".join(f"{event} x{n}" for event, n in sorted(counts.items()))
+    summary = TimelineEntry(
+        at=keep[0].at if keep else now,
+        event=SUMMARY_EVENT,
+        detail=f"{sum(counts.values())} earlier entries: {tally}",
+    )
+    state.timeline = [summary, *keep]
     state.generation += 1
     note(state, now, "carried_over", f"history {state.generation + 1} of the case begins")

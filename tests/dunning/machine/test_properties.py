@@ -189,10 +189,10 @@ def messages(
 ) -> st.SearchStrategy[list[tuple[float, Message]]]:
     """Card updates (spread out, within a month, or in a burst), each naming the card
     attached as Stripe's event does, and people's other messages."""
-    size = {"min_size": min(at_least, len(fingerprints)), "max_size": len(fingerprints)}
-    spread = st.lists(st.floats(0.01, 70), **size)
-    month = st.lists(st.floats(0.01, 25), **size)
-    burst = st.lists(st.floats(0.01, 1.5), **size)
+    low, high = min(at_least, len(fingerprints)), len(fingerprints)
+    spread = st.lists(st.floats(0.01, 70), min_size=low, max_size=high)
+    month = st.lists(st.floats(0.01, 25), min_size=low, max_size=high)
+    burst = st.lists(st.floats(0.01, 1.5), min_size=low, max_size=high)
     decisions = [OperatorDecision(action=a, actor="op") for a in OperatorAction if a != "extend"]
     others = st.lists(
         st.tuples(
