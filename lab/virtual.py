@@ -114,14 +114,15 @@ def simulate(
     *,
     clock: VirtualClock | None = None,
     messages: Sequence[tuple[float, Message]] = (),
-    on_message: Callable[[Message], None] | None = None,
+    on_message: Callable[[Message], Message] | None = None,
     horizon_days: float = 400,
 ) -> CaseState:
     """Run a case to its end (or until it idles) and return its state.
 
     `messages` are (policy day, message) pairs, delivered as signals at day0 + that many
-    policy days; `on_message` lets the scripted world see each one first (a customer
-    attaching a card changes what the next charge returns).
+    policy days; `on_message` lets the world see each one first and say what reaches the
+    case (a customer attaching a card changes what the next charge returns, and the event
+    names the card).
     """
     clock = clock or VirtualClock(case.failed_at)
     state = transitions.open_case(case, clock.now())
@@ -129,8 +130,10 @@ def simulate(
     for day, message in messages:
 
         def arrive(message: Message = message) -> None:
+            if state.is_closed:
+                return  # a closed workflow takes no more signals
             if on_message is not None:
-                on_message(message)
+                message = on_message(message)
             if state.classification is None:
                 runtime.early.append(message)
             else:

@@ -37,8 +37,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.names import SIGNAL_PAYLOADS, STATUS_QUERY, WORKFLOW_TYPE, Updates
 
 JsonObject = dict[str, Any]
-HOLD_REVIEWS_PATCH = "hold-reviews"
-"""Cases on hold sleep until their review date; cases that began before slept untimed."""
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -74,11 +72,8 @@ class DunningWorkflow:
     async def sleep(self, state: CaseState, wait: Wait) -> None:
         """Sleep durably until the decision is due or a message changes the case."""
         self._carry_over_if_due()
-        until = wait.until
-        if wait.review and not workflow.patched(HOLD_REVIEWS_PATCH):
-            until = None
         revision = state.revision
-        timeout = until - workflow.now() if until else None
+        timeout = wait.until - workflow.now() if wait.until else None
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
                 lambda: state.revision != revision,

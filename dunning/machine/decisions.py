@@ -10,15 +10,19 @@ from dunning.rules.policy import EndStateRule
 
 
 class Precedence(IntEnum):
-    """Which of two things due at the same moment goes first: the order of the steps of
-    dunning, with hand-offs first so that a person hears before the customer does."""
+    """Which of two things due at the same moment goes first."""
 
     HAND_OFF = 0
+    """The account owner and escalations: a person hears before the customer does."""
     RETRY = 1
+    """A retry comes before any email, which goes out only if the retry failed."""
     ASK = 2
-    REMIND = 3
-    FINAL_NOTICE = 4
-    END_STATE = 5
+    """The AP contact is asked for the one missing thing at once..."""
+    ROUTE = 3
+    """...and the team that fixes it is told next, the request in its task's timeline."""
+    REMIND = 4
+    FINAL_NOTICE = 5
+    END_STATE = 6
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,6 @@ class Wait:
 
     until: datetime | None
     next_action: NextAction
-    review: bool = False
-    """`until` is the review date of a case on hold."""
 
 
 Action = (

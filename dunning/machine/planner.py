@@ -58,10 +58,7 @@ def plan(state: CaseState, now: datetime) -> Decision:
     if not candidates:
         return Wait(None, NextAction(kind=NextActionKind.WAIT, at=None, detail=_waiting_on(state)))
     first = candidates[0]
-    if first.at <= now:
-        return first.action
-    review = isinstance(first.action, Route) and first.action.key.startswith(REVIEW_KEY_PREFIX)
-    return Wait(first.at, first.next_action, review=review)
+    return first.action if first.at <= now else Wait(first.at, first.next_action)
 
 
 def _waiting_on(state: CaseState) -> str:
@@ -120,8 +117,10 @@ def _detect(state: CaseState, now: datetime) -> list[_Candidate]:
     reason = state.workflow_reason
     if reason is None or f"workflow:{reason}" in state.route_keys:
         return []
-    team = state.policy.routes[reason]
-    return [_route(now, f"workflow:{reason}", team, f"{reason}: no retry can fix it")]
+    route = Route(
+        f"workflow:{reason}", state.policy.routes[reason], f"{reason}: no retry can fix it"
+    )
+    return [_hand_off(now, route, precedence=Precedence.ROUTE)]
 
 
 # ---- 2. retry: silently, on the method's schedule, within the network rules --------------------
@@ -246,10 +245,12 @@ def _route(at: datetime, key: str, team: Team, reason: str) -> _Candidate:
     return _hand_off(at, Route(key, team, reason))
 
 
-def _hand_off(at: datetime, route: Route, detail: str = "") -> _Candidate:
+def _hand_off(
+    at: datetime, route: Route, detail: str = "", precedence: Precedence = Precedence.HAND_OFF
+) -> _Candidate:
     detail = detail or f"route to {route.team}"
     next_action = NextAction(kind=NextActionKind.ESCALATE, at=at, detail=detail)
-    return _Candidate(at, Precedence.HAND_OFF, route, next_action)
+    return _Candidate(at, precedence, route, next_action)
 
 
 # ---- 5. resolve: the final notice, then the tier's end state ------------------------------------

@@ -17,9 +17,12 @@ from dunning.rules.codes import ACH_REPRESENTABLE_RETURNS, MASTERCARD_RETRY_AFTE
 
 VISA_RETRIES_PER_30_DAYS = 20
 VISA_RETRIES_PER_30_DAYS_BEFORE_MAY_2025 = 15
+VISA_RETRY_WINDOW_DAYS = 30
 VISA_CAP_RAISED_ON = datetime(2025, 5, 1, tzinfo=UTC)
 MASTERCARD_DECLINES_PER_DAY = 10
+MASTERCARD_DECLINE_WINDOW_DAYS = 1
 MASTERCARD_SAME_AMOUNT_DECLINES_PER_30_DAYS = 35
+MASTERCARD_SAME_AMOUNT_WINDOW_DAYS = 30
 ACH_MAX_REPRESENTMENTS = 2
 ACH_REPRESENTMENT_WINDOW_DAYS = 180
 BANK_DEBITS = frozenset({PaymentMethodType.ACH_DEBIT, PaymentMethodType.SEPA_DEBIT})
@@ -30,7 +33,8 @@ class RetryVerdict:
     """Whether a payment method may be charged again, and from when."""
 
     earliest: datetime | None
-    """The first moment a retry is allowed; None when it is never allowed on this method."""
+    """From when a retry is allowed (a moment already past when nothing holds it back);
+    None when it is never allowed on this method."""
     reason: str
     """Why it is forbidden or delayed ("" when allowed at once)."""
 
@@ -63,7 +67,9 @@ def retry_verdict(
     if method in BANK_DEBITS:
         return _bank_debit_verdict(attempts_on_method, clock, now)
 
-    earliest, reasons = now, []
+    # Unconstrained, a retry has been allowed since the decline: the schedule alone says
+    # when, so a retry due on a day ties with that day's email, and goes first.
+    earliest, reasons = last_decline_at, []
     advice = last_decline.network_advice_code if last_decline else None
     if advice in MASTERCARD_RETRY_AFTER_HOURS:
         later = last_decline_at + clock.hours(MASTERCARD_RETRY_AFTER_HOURS[advice])
@@ -72,12 +78,22 @@ def retry_verdict(
     declines = [a.at for a in attempts_on_method if a.outcome is AttemptOutcome.FAILED]
     declines_with_original = [last_decline_at, *declines] if last_decline else declines
     windows = (
-        ([a.at for a in attempts_on_method], visa_retry_cap(now), 30, "retries in 30 days"),
-        (declines_with_original, MASTERCARD_DECLINES_PER_DAY, 1, "declines in a day"),
+        (
+            [a.at for a in attempts_on_method],
+            visa_retry_cap(now),
+            VISA_RETRY_WINDOW_DAYS,
+            "retries in 30 days",
+        ),
+        (
+            declines_with_original,
+            MASTERCARD_DECLINES_PER_DAY,
+            MASTERCARD_DECLINE_WINDOW_DAYS,
+            "declines in a day",
+        ),
         (
             declines_with_original,
             MASTERCARD_SAME_AMOUNT_DECLINES_PER_30_DAYS,
-            30,
+            MASTERCARD_SAME_AMOUNT_WINDOW_DAYS,
             "declines of the same amount in 30 days",
         ),
     )
@@ -113,7 +129,7 @@ def _bank_debit_verdict(
             earliest=None,
             reason=f"re-presentment only within {ACH_REPRESENTMENT_WINDOW_DAYS} days",
         )
-    return RetryVerdict(earliest=now, reason="")
+    return RetryVerdict(earliest=clock.day0, reason="")
 
 
 def _window_frees_at(

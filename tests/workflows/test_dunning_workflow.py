@@ -209,6 +209,28 @@ async def test_pause_resume_and_extend_push_the_schedule(time_env: WorkflowEnvir
     assert 28.9 <= outcome.days_open <= 29.1, "day 14 + 10 days paused + 5 days extension"
 
 
+async def test_a_case_on_hold_is_put_to_review_every_14_days(
+    time_env: WorkflowEnvironment,
+) -> None:
+    fakes = FakeProviders(outcomes=["insufficient_funds", SUCCEEDED])
+    async with running(time_env, fakes, make_case()) as handle:
+        await time_env.sleep(timedelta(hours=12))
+        await handle.signal(Signals.OPERATOR_DECISION, {"action": "pause", "actor": "op"})
+        await time_env.sleep(timedelta(days=30))
+        paused = await status_of(handle)
+        await handle.signal(Signals.OPERATOR_DECISION, {"action": "resume", "actor": "op"})
+        outcome = await handle.result()
+        await record(handle, "operator_pause_reviewed")
+    paused_at = next(e.at for e in paused.timeline if e.event == "operator_decision")
+    reviews = [r for r in paused.routed if "due for review" in r.reason]
+    assert [round((r.at - paused_at) / timedelta(days=1)) for r in reviews] == [14, 28]
+    assert {r.team for r in reviews} == {Team.CUSTOMER_SUCCESS}
+    assert paused.next_action is not None and paused.next_action.at is not None
+    assert round((paused.next_action.at - paused_at) / timedelta(days=1)) == 42
+    assert paused.attempts == [] and paused.emails == [], "nothing else while paused"
+    assert outcome.outcome is Outcome.RECOVERED
+
+
 @pytest.mark.parametrize(
     ("action", "outcome", "resolution", "invoice_action"),
     [

@@ -5,7 +5,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from dunning.contract.enums import Outcome, Stage
 from harness.fakes import FakeProviders
-from harness.temporal import classified, make_case, running, status_of
+from harness.temporal import classified, make_case, record, running, status_of
 from workflows.names import Signals
 
 CYCLES = 500
@@ -26,6 +26,7 @@ async def test_500_pause_resume_cycles_continue_as_new(time_env: WorkflowEnviron
         described = await latest.describe()
         outcome = await handle.result()
         after = await status_of(latest)  # type: ignore[arg-type]
+        await record(latest, "long_life_carried_over")
     assert first.stage is Stage.RETRYING
     assert described.run_id != first_run, "the case continued as new"
     assert (described.raw_description.workflow_execution_info.history_length) < HISTORY_LIMIT

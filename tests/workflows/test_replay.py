@@ -42,6 +42,8 @@ EVERY_PATH = {
     "update_provide_po_number",
     "update_decide_pause_write_off",
     "provider_refusal_held_then_resumed",
+    "operator_pause_reviewed",
+    "long_life_carried_over",
 }
 
 

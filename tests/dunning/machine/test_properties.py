@@ -108,9 +108,10 @@ class Scenario:
         clock = VirtualClock(self.case.failed_at)
         self.providers.clock = clock
 
-        def customer_sees(message: Message) -> None:
+        def customer_sees(message: Message) -> Message:
             if isinstance(message, PaymentMethodUpdated):
                 self.providers.attach_card()
+            return message
 
         return simulate(
             self.case,
