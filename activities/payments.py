@@ -34,7 +34,8 @@ class PaymentActivities:
     def read_invoice(self, invoice_id: str) -> InvoiceFacts:
         """The facts about an invoice that the policy needs. Read within `read_case_facts`,
         not an activity of its own."""
-        invoice = _call(lambda: self._stripe.v1.invoices.retrieve(invoice_id))
+        params: Any = {"expand": ["payment_intent"]}
+        invoice = _call(lambda: self._stripe.v1.invoices.retrieve(invoice_id, params))
         return _facts(invoice)
 
     @activity.defn
@@ -160,6 +161,9 @@ def _facts(invoice: stripe.Invoice) -> InvoiceFacts:
     fields = data.get("custom_fields") or []
     po = next((f["value"] for f in fields if f.get("name") == PO_FIELD_NAME), None)
     metadata = data.get("metadata") or {}
+    intent = data.get("payment_intent")
+    error = (intent.get("last_payment_error") if isinstance(intent, dict) else None) or {}
+    failed_card = (error.get("payment_method") or {}).get("card") or {}
     return InvoiceFacts(
         status=InvoiceStatus(data.get("status") or InvoiceStatus.OPEN),
         number=data.get("number"),
@@ -167,4 +171,5 @@ def _facts(invoice: stripe.Invoice) -> InvoiceFacts:
         hosted_invoice_url=data.get("hosted_invoice_url"),
         customer_email=data.get("customer_email"),
         po_number=po or metadata.get("po_number"),
+        card_fingerprint=failed_card.get("fingerprint"),
     )

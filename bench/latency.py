@@ -8,9 +8,10 @@ from statistics import quantiles
 from typing import Any
 
 from bench.stack import BenchStack, until_count
-from cli.cases import cases_from_world
 from client.connection import start_case
+from dunning.contract.case import REAL_DAY_SECONDS
 from workflows.names import Signals
+from worlds.cases import cases_from_world
 
 CONCURRENCY = 100
 SIGNALS_PER_SECOND = 20
@@ -31,7 +32,7 @@ async def measure(stack: BenchStack, count: int) -> Latency:
     """Open `count` missing-PO cases, then send each its PO at a steady pace and time the
     invoice update it causes."""
     client = stack.env.client
-    cases = cases_from_world(stack.sandbox.state.world, datetime.now(UTC), 86_400)[:count]
+    cases = cases_from_world(stack.sandbox.state.world, datetime.now(UTC), REAL_DAY_SECONDS)[:count]
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def start(case: object) -> None:

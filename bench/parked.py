@@ -11,10 +11,11 @@ from temporalio.worker import Worker
 
 from bench.baseline import BaselineWorkflow
 from bench.stack import BenchStack, until_count
-from cli.cases import cases_from_world
 from client.connection import start_case
 from devstack.processes import sandbox_worker_env, start_worker
+from dunning.contract.case import REAL_DAY_SECONDS
 from workflows.names import Signals
+from worlds.cases import cases_from_world
 
 CONCURRENCY = 100
 STEPS = 8
@@ -78,7 +79,9 @@ async def measure(stack: BenchStack, count: int, log_dir: Path) -> Parked:
     )
     try:
         await asyncio.sleep(3)
-        cases = cases_from_world(stack.sandbox.state.world, datetime.now(UTC), 86_400)[:count]
+        cases = cases_from_world(stack.sandbox.state.world, datetime.now(UTC), REAL_DAY_SECONDS)[
+            :count
+        ]
         gate = asyncio.Semaphore(CONCURRENCY)
 
         async def start(case: object) -> None:

@@ -10,8 +10,8 @@ from temporalio.client import Client, WorkflowHandle
 
 from bench.baseline import BaselineWorkflow
 from bench.stack import BenchStack
-from cli.cases import cases_from_world
 from client.connection import start_case
+from worlds.cases import cases_from_world
 
 CONCURRENCY = 100
 SAMPLE = 50

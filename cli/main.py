@@ -15,17 +15,18 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities.clients import stripe_client
-from cli.cases import InputError, cases_from_world, load_case
+from cli.cases import InputError, load_case
 from cli.listing import FILTERS, list_cases, list_query, render_rows
 from cli.render import render_status
 from cli.report import gather_statuses, render_report
 from client.connection import connect, start_case
-from dunning.contract.case import DunningCase, workflow_id_for
+from dunning.contract.case import REAL_DAY_SECONDS, DunningCase, workflow_id_for
 from dunning.contract.status import DunningStatus
 from dunning.errors import parse
 from dunning.settings import Settings
 from webhooks.stripe_invoices import case_from_invoice, read_invoice
 from workflows.names import SIGNAL_PAYLOADS, STATUS_QUERY, UPDATE_PAYLOADS, WORKFLOW_TYPE
+from worlds.cases import cases_from_world
 from worlds.model import load_world
 
 HISTORIES = Path("tests/histories")
@@ -146,7 +147,7 @@ def _cases_to_start(args: argparse.Namespace) -> list[DunningCase]:
             case = case.model_copy(update={"options": options})
         return [case]
     world = load_world(args.world)
-    return cases_from_world(world, datetime.now(UTC), args.day_seconds or 86_400)
+    return cases_from_world(world, datetime.now(UTC), args.day_seconds or REAL_DAY_SECONDS)
 
 
 async def _start(client: Client, cases: list[DunningCase], *, from_world: bool) -> int:

@@ -12,7 +12,6 @@ from typing import Any, TextIO
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 
-from cli.cases import cases_from_world
 from client.connection import start_case
 from devstack.progress import progress_table
 from dunning.contract.case import DunningCase
@@ -21,6 +20,7 @@ from dunning.contract.messages import Signals
 from dunning.contract.status import DunningStatus
 from dunning.rules.policy import DunningPolicy
 from workflows.names import STATUS_QUERY
+from worlds.cases import cases_from_world
 from worlds.model import DemoAction, World
 
 REFRESH_SECONDS = 1.0

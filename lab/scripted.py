@@ -91,6 +91,8 @@ class ScriptedProviders:
     clock: Clock = field(default_factory=Clock)
     calls: list[tuple[str, Any]] = field(default_factory=list)
     """Every call, in order: the activity name and its request."""
+    started: list[datetime | None] = field(default_factory=list)
+    """When each call of `calls` reached the provider."""
     attached: int = 0
     """How many cards the customer attached so far; charges go to the newest."""
     charges_on_card: int = 0
@@ -98,8 +100,8 @@ class ScriptedProviders:
     paid: bool = False
     """A charge paid the invoice."""
     charges: list[tuple[datetime | None, str, Outcome]] = field(default_factory=list)
-    """Every charge that reached a card: when, which card (fingerprint), and what it
-    returned."""
+    """Every charge that reached a card: when it was asked for, which card (fingerprint),
+    and what it returned."""
 
     def named(self, name: str) -> list[Any]:
         """The requests of every call to one activity, in order."""
@@ -121,6 +123,7 @@ class ScriptedProviders:
 
     async def _call(self, name: str, request: Any) -> None:
         self.calls.append((name, request))
+        self.started.append(self.clock.now())
         await self.clock.elapse(self.latency)
         if len(self.named(name)) in self.refusals.get(name, ()):
             raise ProviderRefused(f"{name}: {self.refusal}")
@@ -145,13 +148,14 @@ class ScriptedProviders:
 
     async def charge_invoice(self, request: ChargeRequest, *, summary: str = "") -> ChargeResult:
         await self._call("charge_invoice", request)
+        reached = self.started[-1]
         settled = self._settled_status()
         if settled is not None:
             return ChargeResult(status=ChargeStatus.settled(settled), invoice_status=settled)
         card = self.card(self.attached)
         self.charges_on_card += 1
         outcome = card.outcomes[min(self.charges_on_card, len(card.outcomes)) - 1]
-        self.charges.append((self.clock.now(), card.fingerprint, outcome))
+        self.charges.append((reached, card.fingerprint, outcome))
         if outcome == SUCCEEDED:
             self.paid = True
             return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=Status.PAID)

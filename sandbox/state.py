@@ -22,6 +22,17 @@ class InvoiceRecord:
     payment_method_updated: bool = False
     sent: int = 0
 
+    @property
+    def card_fingerprint(self) -> str | None:
+        """The fingerprint of the card the invoice is charged on now (cards only)."""
+        return self.fingerprint(new_card=self.payment_method_updated)
+
+    def fingerprint(self, *, new_card: bool) -> str | None:
+        """The customer's original card, or the one they attached (cards only)."""
+        if self.spec.payment_method_type != "card":
+            return None
+        return f"fp_{self.spec.customer}" + ("_new" if new_card else "")
+
     def next_outcome(self) -> str:
         """What the next charge returns (the last entry repeats)."""
         if self.payment_method_updated:

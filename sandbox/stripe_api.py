@@ -3,45 +3,33 @@
 import re
 from typing import Any
 
-from dunning.contract.enums import FailureCategory
-from dunning.rules.codes import STRIPE_PAYMENT_METHOD_TYPES, category_of_code
+from dunning.rules.codes import STRIPE_PAYMENT_METHOD_TYPES
+from sandbox.declines import SHAPES
 from sandbox.state import InvoiceRecord, SandboxState
 
 Reply = tuple[int, dict[str, Any], dict[str, str]]
 HOSTED_INVOICE_BASE = "https://invoice.stripe.com/i/sandbox"
 STRIPE_TYPES = {ours: theirs for theirs, ours in STRIPE_PAYMENT_METHOD_TYPES.items()}
 
-ADVICE = {
-    FailureCategory.SOFT_DECLINE: "try_again_later",
-    FailureCategory.HARD_DECLINE: "do_not_try_again",
-    FailureCategory.CUSTOMER_ACTION_REQUIRED: "confirm_card_data",
-}
-OWN_CODES = {"expired_card", "incorrect_cvc", "processing_error", "authentication_required"}
-"""Declines Stripe reports with their own `code` instead of `card_declined`."""
-NETWORK_DECLINE_CODES = {
-    "insufficient_funds": "51",
-    "do_not_honor": "05",
-    "generic_decline": "05",
-    "lost_card": "41",
-    "stolen_card": "43",
-    "pickup_card": "04",
-    "fraudulent": "59",
-    "expired_card": "54",
-    "card_velocity_exceeded": "61",
-}
 
-
-def decline_error(decline_code: str) -> dict[str, Any]:
-    """The error body Stripe sends for a declined charge."""
-    category = category_of_code(decline_code) or FailureCategory.SOFT_DECLINE
-    return {
+def decline_error(decline_code: str, fingerprint: str | None = None) -> dict[str, Any]:
+    """The error body Stripe sends for a declined charge, with the card it declined."""
+    shape = SHAPES[decline_code]
+    error: dict[str, Any] = {
         "type": "card_error",
-        "code": decline_code if decline_code in OWN_CODES else "card_declined",
+        "code": shape.code,
         "decline_code": decline_code,
-        "advice_code": ADVICE.get(category),
-        "network_decline_code": NETWORK_DECLINE_CODES.get(decline_code),
-        "message": f"Your card was declined ({decline_code.replace('_', ' ')}).",
+        "advice_code": shape.advice_code,
+        "network_decline_code": shape.network_decline_code,
+        "message": shape.message,
     }
+    if fingerprint is not None:
+        error["payment_method"] = {
+            "object": "payment_method",
+            "type": "card",
+            "card": {"fingerprint": fingerprint},
+        }
+    return {key: value for key, value in error.items() if value is not None}
 
 
 def handle(state: SandboxState, method: str, path: str, params: dict[str, Any]) -> Reply:
@@ -121,6 +109,12 @@ def _payment_intent(record: InvoiceRecord) -> dict[str, Any]:
     error = None
     if failure is not None:
         error = {"type": "card_error", **failure.model_dump(exclude_none=True)}
+        fingerprint = record.fingerprint(new_card=False)
+        if fingerprint is not None:
+            error["payment_method"] = {
+                "object": "payment_method",
+                "card": {"fingerprint": fingerprint},
+            }
     return {
         "id": f"pi_{record.spec.id.removeprefix('in_')}",
         "object": "payment_intent",
@@ -158,7 +152,7 @@ def _pay_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -
     if outcome == "succeeded":
         record.status = "paid"
         return 200, invoice_json(state, record), {}
-    return 402, {"error": decline_error(outcome)}, {}
+    return 402, {"error": decline_error(outcome, record.card_fingerprint)}, {}
 
 
 def _send_invoice(state: SandboxState, invoice_id: str, _: dict[str, Any]) -> Reply:

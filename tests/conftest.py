@@ -1,10 +1,12 @@
 """Shared fixtures: the real Temporal servers, from the registry packages' binaries."""
 
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -14,6 +16,12 @@ from harness import sandbox_world
 from sandbox.server import SandboxServer
 from tests.stack import Stack, running_stack
 from workflows import search_attributes
+
+
+# CI runs the same examples every time, so a submission's verdict does not depend on luck;
+# a developer's run explores new ones (and keeps the failures it finds in .hypothesis/).
+settings.register_profile("ci", derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
 def _binary(name: str) -> str:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from cli.cases import cases_from_world
 from client.connection import start_case
 from devstack.processes import sandbox_worker_env, start_worker
 from tests.stack import Stack, free_port
+from worlds.cases import cases_from_world
 from worlds.model import load_world
 
 SAMPLE = re.compile(r"^(\w+)(?:\{(.*)\})? (\S+)$")

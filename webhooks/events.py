@@ -8,7 +8,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dunning.contract.messages import Signals
+from pydantic import ValidationError
+
+from dunning.contract.enums import OperatorAction, PaymentChannel
+from dunning.contract.messages import (
+    InvoicePaid,
+    OperatorDecision,
+    PaymentMethodUpdated,
+    Signals,
+)
+from dunning.errors import describe
+from dunning.providers.facts import InvoiceStatus
 
 CUSTOMER_ID = re.compile(r"^cus_[A-Za-z0-9]+$")
 
@@ -26,8 +36,8 @@ class SignalCase:
 
     invoice_id: str
     signal: str
-    payload: dict[str, Any]
-    confirmed_by: frozenset[str]
+    payload: InvoicePaid | OperatorDecision
+    confirmed_by: frozenset[InvoiceStatus]
 
 
 @dataclass(frozen=True)
@@ -35,7 +45,7 @@ class SignalCustomerCases:
     """Tell every open case of the customer that it has a new payment method."""
 
     customer_id: str
-    payload: dict[str, Any]
+    payload: PaymentMethodUpdated
 
 
 @dataclass(frozen=True)
@@ -54,41 +64,63 @@ class MalformedEvent(ValueError):
 
 def plan_event(event: Any) -> Plan:
     """What to do about one event."""
+    try:
+        return _plan(event)
+    except ValidationError as err:
+        raise MalformedEvent(describe(err)) from None
+
+
+def _plan(event: Any) -> Plan:
     if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
         raise MalformedEvent("not a Stripe event: data.object is missing")
     event_id, kind, obj = event.get("id"), event.get("type"), event["data"].get("object")
     if not isinstance(event_id, str) or not isinstance(kind, str) or not isinstance(obj, dict):
         raise MalformedEvent("not a Stripe event: id, type and data.object are required")
-    source = {"source_event_id": event_id}
     if kind.startswith("invoice.") and not isinstance(obj.get("id"), str):
         raise MalformedEvent(f"{kind}: data.object.id is missing")
     if kind == "invoice.payment_failed":
         return OpenCase(obj["id"])
     if kind == "invoice.paid":
-        payload = {**source, "via": "stripe", "reference": _id(obj.get("charge"))}
-        return SignalCase(obj["id"], Signals.INVOICE_PAID, payload, frozenset({"paid"}))
+        paid = InvoicePaid(
+            source_event_id=event_id, via=PaymentChannel.STRIPE, reference=_id(obj.get("charge"))
+        )
+        return SignalCase(obj["id"], Signals.INVOICE_PAID, paid, frozenset({InvoiceStatus.PAID}))
     if kind in ("invoice.voided", "invoice.marked_uncollectible"):
-        status = "void" if kind == "invoice.voided" else "uncollectible"
-        note = f"{kind} in Stripe"
-        payload = {**source, "action": "cancel_dunning", "actor": "stripe", "note": note}
-        return SignalCase(obj["id"], Signals.OPERATOR_DECISION, payload, frozenset({status}))
+        status = InvoiceStatus.VOID if kind == "invoice.voided" else InvoiceStatus.UNCOLLECTIBLE
+        stop = OperatorDecision(
+            source_event_id=event_id,
+            action=OperatorAction.CANCEL_DUNNING,
+            actor="stripe",
+            note=f"{kind} in Stripe",
+        )
+        return SignalCase(obj["id"], Signals.OPERATOR_DECISION, stop, frozenset({status}))
     if kind in ("payment_method.attached", "setup_intent.succeeded"):
-        method = obj.get("id") if kind == "payment_method.attached" else obj.get("payment_method")
-        return _customer_plan(obj.get("customer"), {**source, "payment_method_id": _id(method)})
+        attached = kind == "payment_method.attached"
+        method = obj if attached else obj.get("payment_method")
+        return _customer_plan(obj.get("customer"), event_id, method)
     if kind == "customer.updated":
         before = (event["data"].get("previous_attributes") or {}).get("invoice_settings") or {}
         if "default_payment_method" not in before:
             return Ignore("customer.updated without a new default payment method")
         method = (obj.get("invoice_settings") or {}).get("default_payment_method")
-        return _customer_plan(obj.get("id"), {**source, "payment_method_id": _id(method)})
+        return _customer_plan(obj.get("id"), event_id, method)
     return Ignore(f"{kind} is not handled")
 
 
-def _customer_plan(customer: Any, payload: dict[str, Any]) -> Plan:
+def _customer_plan(customer: Any, event_id: str, method: Any) -> Plan:
+    """Tell the customer's cases of a new payment method, naming its card when the event
+    carries it (an expanded payment method), so a card attached again counts as itself."""
     customer_id = _id(customer)
     if customer_id is None or not CUSTOMER_ID.match(customer_id):
         return Ignore(f"no valid customer id ({customer_id!r})")
-    return SignalCustomerCases(customer_id, payload)
+    card = (method.get("card") or {}) if isinstance(method, dict) else {}
+    fingerprint = card.get("fingerprint")
+    update = PaymentMethodUpdated(
+        source_event_id=event_id,
+        payment_method_id=_id(method),
+        card_fingerprint=fingerprint if isinstance(fingerprint, str) else None,
+    )
+    return SignalCustomerCases(customer_id, update)
 
 
 def _id(value: Any) -> str | None:

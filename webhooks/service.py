@@ -16,6 +16,7 @@ from typing import Any
 
 import stripe
 from aiohttp import web
+from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -124,7 +125,7 @@ class WebhookService:
         )
         return f"case {handle.id} open"
 
-    async def _signal(self, workflow_id: str, signal: str, payload: dict[str, Any]) -> str:
+    async def _signal(self, workflow_id: str, signal: str, payload: BaseModel) -> str:
         try:
             await self._client.get_workflow_handle(workflow_id).signal(signal, payload)
         except RPCError as err:

@@ -4,7 +4,7 @@ The starter sets the case's fixed attributes at start; the workflow upserts what
 Only opaque ids and enums are stored here: never an email address or a name.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from temporalio.common import (
@@ -31,53 +31,41 @@ DUNNING_OUTCOME = SearchAttributeKey.for_keyword("DunningOutcome")
 AMOUNT_DUE = SearchAttributeKey.for_int("AmountDue")
 NEXT_ACTION_AT = SearchAttributeKey.for_datetime("NextActionAt")
 
-ALL_KEYS: Sequence[SearchAttributeKey[Any]] = (
-    DUNNING_STAGE,
-    FAILURE_CATEGORY,
-    FAILURE_REASON,
-    CUSTOMER_TIER,
-    PAYMENT_METHOD_TYPE,
-    CURRENCY,
-    INVOICE_ID,
-    CUSTOMER_ID,
-    ASSIGNED_TEAM,
-    DUNNING_OUTCOME,
-    AMOUNT_DUE,
-    NEXT_ACTION_AT,
+FROM_CASE: Sequence[tuple[SearchAttributeKey[Any], Callable[[DunningCase], Any]]] = (
+    (INVOICE_ID, lambda case: case.invoice_id),
+    (CUSTOMER_ID, lambda case: case.customer_id),
+    (AMOUNT_DUE, lambda case: case.amount_due),
+    (CURRENCY, lambda case: case.currency),
+    (PAYMENT_METHOD_TYPE, lambda case: case.payment_method_type.value),
 )
+"""The attributes a case carries from its first moment, from its input."""
+FROM_STATE: Sequence[tuple[SearchAttributeKey[Any], Callable[[CaseState], Any]]] = (
+    (DUNNING_STAGE, lambda state: state.stage.value),
+    (FAILURE_CATEGORY, lambda state: state.category.value if state.category else None),
+    (FAILURE_REASON, lambda state: state.reason),
+    (CUSTOMER_TIER, lambda state: state.account.tier.value if state.account else None),
+    (ASSIGNED_TEAM, lambda state: state.routed[-1].team.value if state.routed else None),
+    (DUNNING_OUTCOME, lambda state: state.outcome.outcome.value if state.outcome else None),
+    (NEXT_ACTION_AT, lambda state: state.next_action.at if state.next_action else None),
+)
+"""The attributes that follow the case as it goes."""
+ALL_KEYS: Sequence[SearchAttributeKey[Any]] = tuple(key for key, _ in (*FROM_CASE, *FROM_STATE))
 """Every attribute the project registers on a server it starts or sets up."""
 
 
 def at_start(case: DunningCase) -> TypedSearchAttributes:
     """The attributes a case carries from its first moment."""
+    pairs = [SearchAttributePair(key, value(case)) for key, value in FROM_CASE]
     return TypedSearchAttributes(
-        [
-            SearchAttributePair(DUNNING_STAGE, Stage.CLASSIFYING.value),
-            SearchAttributePair(INVOICE_ID, case.invoice_id),
-            SearchAttributePair(CUSTOMER_ID, case.customer_id),
-            SearchAttributePair(AMOUNT_DUE, case.amount_due),
-            SearchAttributePair(CURRENCY, case.currency),
-            SearchAttributePair(PAYMENT_METHOD_TYPE, case.payment_method_type.value),
-        ]
+        [SearchAttributePair(DUNNING_STAGE, Stage.CLASSIFYING.value), *pairs]
     )
 
 
 def updates(state: CaseState, current: TypedSearchAttributes) -> list[SearchAttributeUpdate[Any]]:
     """The upserts that bring `current` to what the state says; empty when nothing changed."""
-    case = state.case
-    wanted: list[tuple[SearchAttributeKey[Any], Any]] = [
-        (DUNNING_STAGE, state.stage.value),
-        (INVOICE_ID, case.invoice_id),
-        (CUSTOMER_ID, case.customer_id),
-        (AMOUNT_DUE, case.amount_due),
-        (CURRENCY, case.currency),
-        (PAYMENT_METHOD_TYPE, case.payment_method_type.value),
-        (FAILURE_CATEGORY, state.category.value if state.category else None),
-        (FAILURE_REASON, state.reason),
-        (CUSTOMER_TIER, state.account.tier.value if state.account else None),
-        (ASSIGNED_TEAM, state.routed[-1].team.value if state.routed else None),
-        (DUNNING_OUTCOME, state.outcome.outcome.value if state.outcome else None),
-        (NEXT_ACTION_AT, state.next_action.at if state.next_action else None),
+    wanted = [
+        *((key, value(state.case)) for key, value in FROM_CASE),
+        *((key, value(state)) for key, value in FROM_STATE),
     ]
     changes: list[SearchAttributeUpdate[Any]] = []
     for key, value in wanted:

@@ -3,6 +3,8 @@
 Messages taken, effects' results recorded, holds, resumes, closes and what the case
 shows next: each is a function here, and nothing else assigns to a `CaseState`. The
 workflow, the property tests and the backtest all change cases through this module.
+It is longer than most modules on purpose: a reader looking for how a case changes
+reads one file.
 """
 
 from datetime import datetime

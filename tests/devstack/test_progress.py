@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from devstack.progress import progress_table, report_text
+from dunning.contract.case import REAL_DAY_SECONDS
 from dunning.views.kpis import recovery_report
 from dunning.views.status import case_status
 from harness.temporal import make_case
@@ -14,7 +15,7 @@ def test_table_and_report() -> None:
     recovered = simulate(make_case(invoice_id="in_a"), ScriptedProviders(outcomes=["x", SUCCEEDED]))
     exhausted = simulate(make_case(invoice_id="in_b"), ScriptedProviders(outcomes=["x"]))
     statuses = [case_status(recovered), case_status(exhausted)]
-    table = progress_table(statuses, datetime.now(UTC), 86400)
+    table = progress_table(statuses, datetime.now(UTC), REAL_DAY_SECONDS)
     lines = table.splitlines()
     assert lines[0].split() == [
         "invoice",

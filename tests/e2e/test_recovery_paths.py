@@ -7,13 +7,13 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from cli.cases import cases_from_world
 from client.connection import start_case
 from dunning.contract.case import DunningCase
 from dunning.contract.enums import Outcome, Resolution, Stage
 from harness.temporal import classified, status_of, wait_for
 from tests.stack import Stack
 from workflows.names import Signals
+from worlds.cases import cases_from_world
 from worlds.model import load_world
 
 DAY_SECONDS = 1

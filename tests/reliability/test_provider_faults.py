@@ -5,13 +5,13 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from cli.cases import cases_from_world
 from client.connection import start_case
 from dunning.contract.case import DunningCase
 from dunning.contract.enums import Outcome, Resolution
 from harness.temporal import status_of
 from tests.reliability.worlds import invoice, write_world
 from tests.stack import Stack, eventually, running_stack
+from worlds.cases import cases_from_world
 from worlds.model import load_world
 
 DAY_SECONDS = 1

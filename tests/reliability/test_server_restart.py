@@ -4,13 +4,13 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cli.cases import cases_from_world
 from client.connection import start_case
 from devstack.temporal_server import connect, ensure_dev_server
 from dunning.contract.enums import Outcome
 from tests.reliability.worlds import invoice, write_world
 from tests.stack import eventually, free_port, running_stack
 from workflows.dunning import DunningWorkflow
+from worlds.cases import cases_from_world
 from worlds.model import load_world
 
 CASES = 100

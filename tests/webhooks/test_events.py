@@ -4,6 +4,8 @@ from typing import Any
 
 import pytest
 
+from dunning.contract.enums import OperatorAction
+from dunning.contract.messages import InvoicePaid, OperatorDecision, PaymentMethodUpdated
 from webhooks.events import (
     Ignore,
     MalformedEvent,
@@ -25,9 +27,10 @@ def test_a_failed_invoice_opens_its_case() -> None:
 def test_paid_voided_and_uncollectible_are_confirmed_by_the_invoice_status() -> None:
     paid = plan_event(event("invoice.paid", {"id": "in_1", "charge": "ch_1"}))
     assert isinstance(paid, SignalCase) and paid.confirmed_by == {"paid"}
-    assert paid.payload == {"source_event_id": "evt_1", "via": "stripe", "reference": "ch_1"}
+    assert paid.payload == InvoicePaid(source_event_id="evt_1", via="stripe", reference="ch_1")
     voided = plan_event(event("invoice.voided", {"id": "in_1"}))
-    assert isinstance(voided, SignalCase) and voided.payload["action"] == "cancel_dunning"
+    assert isinstance(voided, SignalCase) and isinstance(voided.payload, OperatorDecision)
+    assert voided.payload.action is OperatorAction.CANCEL_DUNNING
     written = plan_event(event("invoice.marked_uncollectible", {"id": "in_1"}))
     assert isinstance(written, SignalCase) and written.confirmed_by == {"uncollectible"}
 
@@ -54,9 +57,15 @@ def test_a_new_payment_method_reaches_the_customers_cases(
     kind: str, obj: dict[str, Any], data: dict[str, Any], method: str
 ) -> None:
     plan = plan_event(event(kind, obj, **data))
-    assert plan == SignalCustomerCases(
-        "cus_a", {"source_event_id": "evt_1", "payment_method_id": method}
-    )
+    update = PaymentMethodUpdated(source_event_id="evt_1", payment_method_id=method)
+    assert plan == SignalCustomerCases("cus_a", update)
+
+
+def test_a_card_attached_again_is_named_by_its_fingerprint() -> None:
+    attached = {"id": "pm_1", "customer": "cus_a", "card": {"fingerprint": "fp_same"}}
+    plan = plan_event(event("payment_method.attached", attached))
+    assert isinstance(plan, SignalCustomerCases)
+    assert plan.payload.card_fingerprint == "fp_same"
 
 
 def test_other_changes_are_ignored() -> None:
@@ -69,7 +78,13 @@ def test_other_changes_are_ignored() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [[], {"id": "evt_1"}, {"id": "evt_1", "type": "x", "data": {}}, event("invoice.paid", {})],
+    [
+        [],
+        {"id": "evt_1"},
+        {"id": "evt_1", "type": "x", "data": {}},
+        event("invoice.paid", {}),
+        event("payment_method.attached", {"id": "pm_" + "x" * 300, "customer": "cus_a"}),
+    ],
 )
 def test_malformed_events_are_refused(bad: Any) -> None:
     with pytest.raises(MalformedEvent):

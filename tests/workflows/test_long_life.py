@@ -22,10 +22,10 @@ async def test_500_pause_resume_cycles_continue_as_new(time_env: WorkflowEnviron
             await handle.signal(Signals.OPERATOR_DECISION, {"action": "pause", "actor": "op"})
             await handle.signal(Signals.OPERATOR_DECISION, {"action": "resume", "actor": "op"})
         latest = time_env.client.get_workflow_handle(handle.id)
-        during = await status_of(latest)  # type: ignore[arg-type]
+        during = await status_of(latest)
         described = await latest.describe()
         outcome = await handle.result()
-        after = await status_of(latest)  # type: ignore[arg-type]
+        after = await status_of(latest)
         await record(latest, "long_life_carried_over")
     assert first.stage is Stage.RETRYING
     assert described.run_id != first_run, "the case continued as new"

@@ -1,0 +1,64 @@
+"""What Stripe answers for each decline the sandbox can play, written from Stripe's
+documentation (the decline-code reference, the card-error object, and the test cards'
+documented answers), independently of the product's classifier: a wrong table in the
+product fails the tests instead of agreeing with itself.
+
+Network decline codes are the issuers' ISO 8583 response codes Stripe passes through:
+51 insufficient funds, 05 do not honor, 61 exceeds withdrawal limit, 41 lost, 43 stolen,
+04 pick up card, 59 suspected fraud, 54 expired card, N7 CVV2 mismatch, 1A additional
+customer authentication required, 96 system malfunction, 91 issuer unavailable.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DeclineShape:
+    """The fields of Stripe's card error for one decline."""
+
+    code: str
+    """The error's `code`: `card_declined`, or the specific code Stripe uses instead."""
+    advice_code: str | None
+    """Stripe's advice (`try_again_later`, `do_not_try_again`, `confirm_card_data`)."""
+    network_decline_code: str | None
+    """The issuer's response code as the network passed it on."""
+    message: str
+    """The message Stripe shows."""
+
+
+DECLINED = "Your card was declined."
+SHAPES: dict[str, DeclineShape] = {
+    "insufficient_funds": DeclineShape(
+        "card_declined", "try_again_later", "51", "Your card has insufficient funds."
+    ),
+    "generic_decline": DeclineShape("card_declined", "try_again_later", "05", DECLINED),
+    "do_not_honor": DeclineShape("card_declined", "try_again_later", "05", DECLINED),
+    "card_velocity_exceeded": DeclineShape(
+        "card_declined", "try_again_later", "61", "Your card has exceeded its limit."
+    ),
+    "try_again_later": DeclineShape("card_declined", "try_again_later", "91", DECLINED),
+    "processing_error": DeclineShape(
+        "processing_error",
+        "try_again_later",
+        "96",
+        "An error occurred while processing your card. Try again in a little bit.",
+    ),
+    "expired_card": DeclineShape(
+        "expired_card", "confirm_card_data", "54", "Your card has expired."
+    ),
+    "incorrect_cvc": DeclineShape(
+        "incorrect_cvc", "confirm_card_data", "N7", "Your card's security code is incorrect."
+    ),
+    "authentication_required": DeclineShape(
+        "authentication_required",
+        "confirm_card_data",
+        "1A",
+        "Your card was declined. This transaction requires authentication.",
+    ),
+    "lost_card": DeclineShape("card_declined", "do_not_try_again", "41", DECLINED),
+    "stolen_card": DeclineShape("card_declined", "do_not_try_again", "43", DECLINED),
+    "pickup_card": DeclineShape("card_declined", "do_not_try_again", "04", DECLINED),
+    "fraudulent": DeclineShape("card_declined", "do_not_try_again", "59", DECLINED),
+    "do_not_try_again": DeclineShape("card_declined", "do_not_try_again", None, DECLINED),
+}
+"""Every decline a world may script (`attempt_outcomes`), as Stripe answers it."""
