@@ -17,7 +17,6 @@ from sandbox.server import SandboxServer
 from tests.stack import Stack, running_stack
 from workflows import search_attributes
 
-
 # CI runs the same examples every time, so a submission's verdict does not depend on luck;
 # a developer's run explores new ones (and keeps the failures it finds in .hypothesis/).
 settings.register_profile("ci", derandomize=True)
