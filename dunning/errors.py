@@ -32,12 +32,12 @@ def parse(model: type[M], raw: Any, source: str) -> M:
         raise InputError(f"{source}: {describe(err)}") from err
 
 
-def load_json(model: type[M], path: Path) -> M:
+def load_json(model: type[M], path: Path, max_bytes: int = MAX_INPUT_FILE_BYTES) -> M:
     """A JSON file as a `model`, or an `InputError` naming the file and the field at fault."""
     try:
         size = path.stat().st_size
-        if size > MAX_INPUT_FILE_BYTES:
-            raise InputError(f"{path}: {size} bytes; at most {MAX_INPUT_FILE_BYTES} are read")
+        if size > max_bytes:
+            raise InputError(f"{path}: {size} bytes; at most {max_bytes} are read")
         raw = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as err:
         raise InputError(f"{path}: {err}") from err

@@ -108,6 +108,35 @@ def deliver(state: CaseState, message: Message, now: datetime) -> None:
         transitions.ignore(state, now, signal_name(message), why)
 
 
+class VirtualCase:
+    """One case on a virtual clock, and the messages the world sends it."""
+
+    def __init__(self, case: DunningCase, clock: VirtualClock, horizon_days: float) -> None:
+        self.clock = clock
+        self.state = transitions.open_case(case, clock.now())
+        self.runtime = VirtualRuntime(clock, self.state.clock.on_day(horizon_days))
+
+    def post(self, moment: datetime, message: Message) -> None:
+        """The case receives `message` at `moment`, as a signal, unless it has closed by then
+        (a closed workflow takes no more signals)."""
+        self.clock.at(moment, lambda: self.receive(message))
+
+    def receive(self, message: Message) -> None:
+        """The case receives `message` now (kept until it has classified itself)."""
+        if self.state.is_closed:
+            return
+        if self.state.classification is None:
+            self.runtime.early.append(message)
+        else:
+            deliver(self.state, message, self.clock.now())
+
+    def run(self, effects: Effects) -> CaseState:
+        """Run the case to its end, or until it idles."""
+        with contextlib.suppress(Idle):
+            drive(run_case(self.state, effects, self.runtime))
+        return self.state
+
+
 def simulate(
     case: DunningCase,
     effects: Effects,
@@ -124,25 +153,15 @@ def simulate(
     case (a customer attaching a card changes what the next charge returns, and the event
     names the card).
     """
-    clock = clock or VirtualClock(case.failed_at)
-    state = transitions.open_case(case, clock.now())
-    runtime = VirtualRuntime(clock, state.clock.on_day(horizon_days))
+    running = VirtualCase(case, clock or VirtualClock(case.failed_at), horizon_days)
     for day, message in messages:
 
         def arrive(message: Message = message) -> None:
-            if state.is_closed:
-                return  # a closed workflow takes no more signals
-            if on_message is not None:
-                message = on_message(message)
-            if state.classification is None:
-                runtime.early.append(message)
-            else:
-                deliver(state, message, clock.now())
+            if not running.state.is_closed:
+                running.receive(on_message(message) if on_message else message)
 
-        clock.at(state.clock.on_day(day), arrive)
-    with contextlib.suppress(Idle):
-        drive(run_case(state, effects, runtime))
-    return state
+        running.clock.at(running.state.clock.on_day(day), arrive)
+    return running.run(effects)
 
 
 def drive(coroutine: Coroutine[Any, Any, Any]) -> Any:

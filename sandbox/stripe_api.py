@@ -4,8 +4,8 @@ import re
 from typing import Any
 
 from dunning.rules.codes import STRIPE_PAYMENT_METHOD_TYPES
-from sandbox.declines import SHAPES
 from sandbox.state import InvoiceRecord, SandboxState
+from worlds.declines import SHAPES
 
 Reply = tuple[int, dict[str, Any], dict[str, str]]
 HOSTED_INVOICE_BASE = "https://invoice.stripe.com/i/sandbox"

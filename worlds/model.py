@@ -1,5 +1,6 @@
 """The world file: customers and invoices the sandbox serves (CONTRACT.md, "Sandbox world")."""
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -9,6 +10,8 @@ from dunning.contract.case import INVOICE_ID_PATTERN, FailureDetails
 from dunning.contract.enums import CollectionMethod, CustomerTier, PaymentMethodType
 from dunning.contract.messages import SIGNAL_PAYLOADS
 from dunning.errors import InputError, load_json
+from worlds.behaviour import Behaviour
+from worlds.declines import never_recovers
 
 SUCCEEDED = "succeeded"
 ChargeOutcome = Literal[
@@ -131,11 +134,35 @@ class Invoice(WorldModel):
     """What charges return after the customer updates the payment method."""
     demo: list[DemoAction] = Field(default_factory=list)
     """What customers and operators do to this invoice's case in the demo."""
+    fails_on_day: float = Field(default=0, ge=0)
+    """The world day the invoice fails (or, on net terms, falls due)."""
+    behaviour: Behaviour | None = None
+    """How its customer and card behave; instead of `attempt_outcomes`."""
+
+    @model_validator(mode="after")
+    def _behaves_or_is_scripted(self) -> "Invoice":
+        scripted = {"attempt_outcomes", "outcomes_after_update"} & self.model_fields_set
+        if self.behaviour is None:
+            return self
+        if scripted:
+            raise ValueError(f"behaviour and {sorted(scripted)[0]} cannot both be given")
+        soft = self.failure is not None and not never_recovers(self.failure)
+        if soft and "funds_return_day" not in self.behaviour.model_fields_set:
+            raise ValueError("behaviour.funds_return_day is required for a soft decline")
+        bank_debit = self.payment_method_type in (
+            PaymentMethodType.ACH_DEBIT,
+            PaymentMethodType.SEPA_DEBIT,
+        )
+        if self.behaviour.settles_after_days is not None and not bank_debit:
+            raise ValueError("behaviour.settles_after_days is only for ach_debit and sepa_debit")
+        return self
 
 
 class World(WorldModel):
     """Customers and invoices."""
 
+    calendar_start: datetime | None = None
+    """The calendar moment of world day 0 (default: when the run starts)."""
     customers: list[Customer]
     """Every customer."""
     invoices: list[Invoice]
@@ -160,6 +187,10 @@ class World(WorldModel):
         return next(c for c in self.customers if c.id == customer_id)
 
 
+MAX_WORLD_BYTES = 16 * 1024 * 1024
+"""Worlds are larger than other input files: a 10,000-invoice world is about 8 MB."""
+
+
 class WorldError(InputError):
     """A world file that cannot be used, with a message naming the bad entry."""
 
@@ -167,6 +198,6 @@ class WorldError(InputError):
 def load_world(path: Path) -> World:
     """Read and validate a world file."""
     try:
-        return load_json(World, path)
+        return load_json(World, path, MAX_WORLD_BYTES)
     except InputError as err:
         raise WorldError(str(err)) from err

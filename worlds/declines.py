@@ -11,6 +11,8 @@ customer authentication required, 96 system malfunction, 91 issuer unavailable.
 
 from dataclasses import dataclass
 
+from dunning.contract.case import FailureDetails
+
 
 @dataclass(frozen=True)
 class DeclineShape:
@@ -62,3 +64,25 @@ SHAPES: dict[str, DeclineShape] = {
     "do_not_try_again": DeclineShape("card_declined", "do_not_try_again", None, DECLINED),
 }
 """Every decline a world may script (`attempt_outcomes`), as Stripe answers it."""
+
+
+NEVER_AGAIN_ADVICE = frozenset({"do_not_try_again", "confirm_card_data"})
+"""Stripe's advice that the card will not be approved as it is."""
+ISSUER_NEVER_APPROVES = frozenset(
+    {"04", "07", "12", "14", "15", "41", "43", "46", "57", "R0", "R1", "R3"}
+)
+"""Visa category 1: issuer response codes after which the card is never approved."""
+MASTERCARD_NEVER = frozenset({"01", "03", "21"})
+"""Mastercard advice: new account information needed, or never retry."""
+
+
+def never_recovers(failure: FailureDetails) -> bool:
+    """A card declined like this is not approved later however long one waits: it is
+    blocked, or its holder must act (a world's hard and customer-action declines)."""
+    if failure.network_decline_code in ISSUER_NEVER_APPROVES:
+        return True
+    if failure.network_advice_code in MASTERCARD_NEVER:
+        return True
+    shape = SHAPES.get(failure.decline_code or failure.code or "")
+    advice = failure.advice_code or (shape.advice_code if shape else None)
+    return advice in NEVER_AGAIN_ADVICE

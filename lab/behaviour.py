@@ -1,0 +1,238 @@
+"""A behavioural world's invoice in memory: Stripe, HubSpot and SendGrid as its customer
+and card behave, on the case's virtual clock. Implements `Effects`.
+
+The card declines until its funds return; the customer reacts to the emails the case
+really sent, pays on their own day, or sends a PO; what reaches the case does so as it
+would in production: as a signal at the moment it happens.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from dunning.contract.case import FailureDetails
+from dunning.contract.enums import EmailTemplate, PaymentChannel
+from dunning.contract.messages import (
+    BillingContactCorrected,
+    InvoicePaid,
+    PaymentMethodUpdated,
+    PoNumberProvided,
+)
+from dunning.machine.fit import Message
+from dunning.providers.facts import (
+    AccountFacts,
+    CaseFacts,
+    FactsRequest,
+    InvoiceFacts,
+    InvoiceStatus,
+    Person,
+)
+from dunning.providers.requests import (
+    ChargeRequest,
+    ChargeResult,
+    ChargeStatus,
+    ContactUpdate,
+    EmailReceipt,
+    EmailRequest,
+    InvoiceAction,
+    InvoiceActionKind,
+    PoUpdate,
+    TaskReceipt,
+    TaskRequest,
+)
+from lab.fees import CardCharge
+from lab.virtual import VirtualCase
+from worlds.behaviour import Behaviour, CustomerAction, Reaction
+from worlds.declines import never_recovers
+from worlds.model import Customer, Invoice
+
+WORLD_DAY = timedelta(days=1)
+NEW_CARD_DECLINE = FailureDetails(
+    code="card_declined", decline_code="generic_decline", advice_code="try_again_later"
+)
+
+
+@dataclass
+class InvoiceWorld:
+    """One invoice of a world, its customer, and what they did and saw."""
+
+    invoice: Invoice
+    customer: Customer
+    origin: datetime
+    """The calendar moment of world day 0."""
+    case: VirtualCase
+    status: InvoiceStatus = InvoiceStatus.OPEN
+    po_number: str | None = None
+    new_card: bool = False
+    new_card_fails: bool = False
+    charges: dict[str, list[CardCharge]] = field(default_factory=dict)
+    """Every charge each card saw, by fingerprint, the failure that opened the case first."""
+    emails: list[tuple[datetime, EmailTemplate]] = field(default_factory=list)
+    tasks: int = 0
+    amount_paid: int = 0
+    reacted: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.po_number = self.invoice.po_number
+        failure = self.invoice.failure
+        if failure is not None:
+            failed_at = self.day(self.invoice.fails_on_day)
+            self.charges[self.original_card] = [_card_charge(failed_at, failure)]
+        pays_on = self.behaviour.pays_on_day
+        if pays_on is not None:
+            self.case.clock.at(self.day(pays_on), lambda: self._pay(PaymentChannel.OTHER))
+
+    @property
+    def behaviour(self) -> Behaviour:
+        return self.invoice.behaviour or Behaviour()
+
+    @property
+    def original_card(self) -> str:
+        return f"fp_{self.invoice.customer}"
+
+    @property
+    def current_card(self) -> str:
+        return self.original_card + ("_new" if self.new_card else "")
+
+    def day(self, world_day: float) -> datetime:
+        """The moment of a world day."""
+        return self.origin + world_day * WORLD_DAY
+
+    def world_day(self, moment: datetime) -> float:
+        return (moment - self.origin) / WORLD_DAY
+
+    # ---- what the customer does ------------------------------------------------------
+
+    def _pay(self, via: PaymentChannel) -> None:
+        if self.status is InvoiceStatus.OPEN and not self.case.state.is_closed:
+            self.status, self.amount_paid = InvoiceStatus.PAID, self.invoice.amount_due
+            self.case.receive(InvoicePaid(via=via))
+
+    def _react(self, reaction: Reaction) -> None:
+        if self.case.state.is_closed or self.status is not InvoiceStatus.OPEN:
+            return
+        message: Message | None = None
+        match reaction.does:
+            case CustomerAction.PAY:
+                self._pay(PaymentChannel.STRIPE)
+            case CustomerAction.UPDATE_PAYMENT_METHOD:
+                self.new_card, self.new_card_fails = True, reaction.new_card_fails
+                message = PaymentMethodUpdated(
+                    payment_method_id=f"pm_{self.invoice.id}_new",
+                    card_fingerprint=self.current_card,
+                )
+            case CustomerAction.PROVIDE_PO:
+                message = PoNumberProvided(po_number=reaction.po_number or "", provided_by="ap")
+            case CustomerAction.CORRECT_CONTACT:
+                message = BillingContactCorrected(email=reaction.email or "", provided_by="ap")
+        if message is not None:
+            self.case.receive(message)
+
+    def _sent(self, template: EmailTemplate) -> None:
+        now = self.case.clock.now()
+        first_of_template = all(sent != template for _, sent in self.emails)
+        self.emails.append((now, template))
+        for index, reaction in enumerate(self.behaviour.reactions):
+            moved = reaction.to == template and first_of_template
+            moved = moved or (reaction.to == "any" and len(self.emails) == 1)
+            if moved and index not in self.reacted:
+                self.reacted.add(index)
+                self._react_at(now + reaction.after_days * WORLD_DAY, reaction)
+
+    def _react_at(self, moment: datetime, reaction: Reaction) -> None:
+        self.case.clock.at(moment, lambda: self._react(reaction))
+
+    # ---- the effects -----------------------------------------------------------------
+
+    async def read_case_facts(self, request: FactsRequest, *, summary: str = "") -> CaseFacts:
+        customer = self.customer
+        owner = customer.owner
+        account = AccountFacts(
+            company_id=f"co_{customer.id}",
+            tier=customer.tier,
+            owner_id=owner.id if owner else None,
+            owner=Person(name=owner.name, email=owner.email) if owner else None,
+            ap_contact=Person(name=customer.ap_contact.name, email=customer.ap_contact.email)
+            if customer.ap_contact
+            else None,
+            ap_contact_bounced=customer.ap_contact_bounced,
+            po_required=customer.po_required,
+            contract_amount=customer.contract_amount,
+            annual_contract_value=customer.annual_contract_value,
+            approval_pending=customer.approval_pending,
+        )
+        invoice = InvoiceFacts(
+            status=self.status,
+            number=self.invoice.number,
+            amount_due=self.invoice.amount_due,
+            hosted_invoice_url=f"https://invoice.example/{self.invoice.id}",
+            customer_email=customer.email,
+            po_number=self.po_number,
+            card_fingerprint=self.original_card if self.invoice.failure else None,
+        )
+        return CaseFacts(account=account, invoice=invoice)
+
+    async def charge_invoice(self, request: ChargeRequest, *, summary: str = "") -> ChargeResult:
+        if self.status is not InvoiceStatus.OPEN:
+            return ChargeResult(
+                status=ChargeStatus.settled(self.status), invoice_status=self.status
+            )
+        now, card = self.case.clock.now(), self.current_card
+        decline = self._decline(now)
+        self.charges.setdefault(card, []).append(
+            CardCharge(at=now, succeeded=True) if decline is None else _card_charge(now, decline)
+        )
+        if decline is not None:
+            return ChargeResult(
+                status=ChargeStatus.DECLINED,
+                decline=decline,
+                invoice_status=self.status,
+                card_fingerprint=card,
+            )
+        self.status, self.amount_paid = InvoiceStatus.PAID, self.invoice.amount_due
+        return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=self.status)
+
+    def _decline(self, now: datetime) -> FailureDetails | None:
+        """How the card answers a charge now (None: it pays)."""
+        if self.new_card:
+            return NEW_CARD_DECLINE if self.new_card_fails else None
+        failure = self.invoice.failure or NEW_CARD_DECLINE
+        funds_back = self.behaviour.funds_return_day
+        if never_recovers(failure) or funds_back is None or self.world_day(now) < funds_back:
+            return failure
+        return None
+
+    async def send_email(self, request: EmailRequest, *, summary: str = "") -> EmailReceipt:
+        self._sent(request.template)
+        return EmailReceipt(message_id=f"msg-{self.invoice.id}-{len(self.emails)}")
+
+    async def create_task(self, request: TaskRequest, *, summary: str = "") -> TaskReceipt:
+        self.tasks += 1
+        return TaskReceipt(task_id=f"task-{self.invoice.id}-{self.tasks}")
+
+    async def apply_po_number(self, request: PoUpdate, *, summary: str = "") -> None:
+        self.po_number = request.po_number
+
+    async def update_billing_contact(self, request: ContactUpdate, *, summary: str = "") -> None:
+        """The CRM holds the new contact (the case keeps it in its own facts)."""
+
+    async def update_customer_email(self, request: ContactUpdate, *, summary: str = "") -> None:
+        """Stripe holds the new billing email."""
+
+    async def resend_invoice(self, invoice_id: str, *, summary: str = "") -> None:
+        """The invoice goes out again."""
+
+    async def apply_invoice_action(self, request: InvoiceAction, *, summary: str = "") -> None:
+        if request.action is InvoiceActionKind.MARK_UNCOLLECTIBLE:
+            self.status = InvoiceStatus.UNCOLLECTIBLE
+        elif request.action is InvoiceActionKind.PAID_OUT_OF_BAND:
+            self.status = InvoiceStatus.PAID
+
+
+def _card_charge(at: datetime, decline: FailureDetails) -> CardCharge:
+    return CardCharge(
+        at=at,
+        succeeded=False,
+        decline_code=decline.decline_code or decline.code,
+        network_decline_code=decline.network_decline_code,
+        network_advice_code=decline.network_advice_code,
+    )

@@ -1,0 +1,85 @@
+"""The recovery report of a world's run (CONTRACT.md, `report.json`): counts of charges,
+emails, payments and fees come from the providers' side, not the cases' own records."""
+
+from statistics import median
+
+from pydantic import BaseModel, ConfigDict
+
+from dunning.contract.enums import EndAction, Outcome, Resolution
+
+
+class ReportModel(BaseModel):
+    """Base of the report: immutable."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class InvoiceResult(ReportModel):
+    """How one invoice's case ended."""
+
+    invoice_id: str
+    """The invoice."""
+    outcome: Outcome | None
+    """The case's outcome (null: still open when the run ended)."""
+    resolution: Resolution | None
+    """What recovered it."""
+    end_action: EndAction | None
+    """The end action applied."""
+    charges: int
+    """Charges the product made (the failure that opened the case not counted)."""
+    emails: int
+    """Emails the customer received."""
+    days_open: float | None
+    """Days from the failure to the close."""
+    amount_due: int
+    """Minor units at risk."""
+    amount_recovered: int
+    """Minor units paid while the case was open."""
+    network_fees: int
+    """Cents the card networks would bill for this invoice's retries."""
+
+
+class WorldReport(ReportModel):
+    """The recovery of a whole world under one policy."""
+
+    invoices: int
+    """Invoices in the world."""
+    closed: int
+    """Cases closed."""
+    recovered: int
+    """Cases recovered."""
+    recovery_rate: float
+    """Recovered / invoices."""
+    amount_at_risk: int
+    """Minor units at risk, all currencies added."""
+    amount_recovered: int
+    """Minor units recovered."""
+    charges: int
+    """Charges made."""
+    emails: int
+    """Emails sent."""
+    network_fees: int
+    """Cents of network fees."""
+    median_days_to_recovery: float | None
+    """Median days from failure to recovery."""
+    per_invoice: list[InvoiceResult]
+    """Each invoice's result, in the world's order."""
+
+    @classmethod
+    def of(cls, results: list[InvoiceResult]) -> "WorldReport":
+        """The report over every invoice's result."""
+        recovered = [r for r in results if r.outcome is Outcome.RECOVERED]
+        days = [r.days_open for r in recovered if r.days_open is not None]
+        return cls(
+            invoices=len(results),
+            closed=sum(1 for r in results if r.outcome is not None),
+            recovered=len(recovered),
+            recovery_rate=round(len(recovered) / len(results), 4) if results else 0.0,
+            amount_at_risk=sum(r.amount_due for r in results),
+            amount_recovered=sum(r.amount_recovered for r in results),
+            charges=sum(r.charges for r in results),
+            emails=sum(r.emails for r in results),
+            network_fees=sum(r.network_fees for r in results),
+            median_days_to_recovery=round(median(days), 3) if days else None,
+            per_invoice=results,
+        )
