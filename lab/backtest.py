@@ -2,12 +2,15 @@
 invoice fails on its day, its case runs against the invoice's behaviour, and the report
 counts what the providers saw. A 60-day case takes well under a millisecond."""
 
+import json
 from datetime import UTC, datetime
 
 from dunning.contract.case import REAL_DAY_SECONDS
 from dunning.contract.enums import Outcome
+from dunning.machine.state import CaseState
 from dunning.providers.facts import InvoiceStatus
 from dunning.rules.policy import DunningPolicy
+from dunning.views.status import case_status
 from lab.behaviour import InvoiceWorld
 from lab.fees import network_fees
 from lab.report import InvoiceResult, WorldReport
@@ -22,13 +25,31 @@ HORIZON_DAYS = 400
 def backtest(world: World, policy: DunningPolicy, start: datetime | None = None) -> WorldReport:
     """Every invoice of the world under `policy`; world day 0 is the world's
     `calendar_start` (else `start`, else now)."""
+    return run_world(world, policy, start)[0]
+
+
+def run_world(
+    world: World, policy: DunningPolicy, start: datetime | None = None
+) -> tuple[WorldReport, list[str]]:
+    """The report, and each case's status as a `cases.jsonl` line (with its `failed_at`)."""
     origin = world.calendar_start or start or datetime.now(UTC)
-    return WorldReport.of(
-        [run_invoice(world, index, policy, origin) for index in range(len(world.invoices))]
-    )
+    results, lines = [], []
+    for index in range(len(world.invoices)):
+        result, state = run_invoice(world, index, policy, origin)
+        results.append(result)
+        lines.append(case_line(state))
+    return WorldReport.of(results), lines
 
 
-def run_invoice(world: World, index: int, policy: DunningPolicy, origin: datetime) -> InvoiceResult:
+def case_line(state: CaseState) -> str:
+    """One case as `cases.jsonl` holds it: its status, and when it failed."""
+    status = case_status(state).model_dump(mode="json")
+    return json.dumps({"failed_at": state.case.failed_at.isoformat(), **status})
+
+
+def run_invoice(
+    world: World, index: int, policy: DunningPolicy, origin: datetime
+) -> tuple[InvoiceResult, CaseState]:
     """One invoice's case, start to end."""
     invoice = world.invoices[index]
     case = case_of(invoice, origin, REAL_DAY_SECONDS).model_copy(update={"policy": policy})
@@ -38,7 +59,7 @@ def run_invoice(world: World, index: int, policy: DunningPolicy, origin: datetim
     outcome = state.outcome
     recovered = outcome is not None and outcome.outcome is Outcome.RECOVERED
     paid = providers.status is InvoiceStatus.PAID
-    return InvoiceResult(
+    result = InvoiceResult(
         invoice_id=invoice.id,
         outcome=outcome.outcome if outcome else None,
         resolution=outcome.resolution if outcome else None,
@@ -50,3 +71,4 @@ def run_invoice(world: World, index: int, policy: DunningPolicy, origin: datetim
         amount_recovered=providers.amount_paid if recovered and paid else 0,
         network_fees=sum(network_fees(charges) for charges in providers.charges.values()),
     )
+    return result, state

@@ -1,5 +1,7 @@
 """The world file: customers and invoices the sandbox serves (CONTRACT.md, "Sandbox world")."""
 
+import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -196,8 +198,24 @@ class WorldError(InputError):
 
 
 def load_world(path: Path) -> World:
-    """Read and validate a world file."""
+    """Read and validate a world file; an error names the invoice by its id too."""
     try:
         return load_json(World, path, MAX_WORLD_BYTES)
     except InputError as err:
-        raise WorldError(str(err)) from err
+        raise WorldError(_with_ids(str(err), path)) from err
+
+
+def _with_ids(message: str, path: Path) -> str:
+    """`invoices.3.behaviour…` → `invoices.3 (in_004).behaviour…`, where the file says."""
+    try:
+        entries = json.loads(path.read_text()).get("invoices") or []
+    except (OSError, ValueError, AttributeError):
+        return message
+
+    def named(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        entry = entries[index] if index < len(entries) else None
+        ident = entry.get("id") if isinstance(entry, dict) else None
+        return f"invoices.{index} ({ident})" if isinstance(ident, str) else match.group(0)
+
+    return re.sub(r"invoices\.(\d+)(?! \()", named, message)

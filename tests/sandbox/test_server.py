@@ -97,4 +97,4 @@ def test_a_malformed_world_is_refused_at_start_naming_the_entry(tmp_path: Path) 
         timeout=30,
     )
     assert result.returncode == 2
-    assert "invoices.0.attempt_outcomes.0" in result.stderr
+    assert "invoices.0 (in_acme).attempt_outcomes.0" in result.stderr

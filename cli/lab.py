@@ -1,0 +1,70 @@
+"""The recovery lab's offline commands: `backtest` and `policy` (no Temporal needed)."""
+
+import argparse
+import json
+from pathlib import Path
+
+from dunning.errors import load_json
+from dunning.rules.policy import DunningPolicy
+from dunning.settings import Settings
+from lab.backtest import run_world
+from lab.report import WorldReport
+from worlds.model import load_world
+
+LAB_COMMANDS = frozenset({"backtest", "policy"})
+
+
+def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """The lab's commands, beside the operators' ones."""
+    backtest = commands.add_parser("backtest", help="run a world in-process on a virtual clock")
+    backtest.add_argument("--world", type=Path, required=True, help="a world file (JSON)")
+    backtest.add_argument("--out", type=Path, required=True, help="where to write the results")
+    backtest.add_argument(
+        "--policy",
+        type=Path,
+        action="append",
+        help="a DunningPolicy JSON file; give several to compare them (default: the built-in)",
+    )
+    policy = commands.add_parser("policy", help="print the policy new cases would capture")
+    policy.add_argument("--default", action="store_true", help="the built-in defaults")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one lab command."""
+    if args.command == "policy":
+        policy = DunningPolicy() if args.default else Settings.from_env().policy()
+        print(policy.model_dump_json(indent=2))
+        return 0
+    world = load_world(args.world)
+    named = [(path.stem, load_json(DunningPolicy, path)) for path in args.policy or []]
+    named = named or [("default", DunningPolicy())]
+    reports = []
+    for name, policy in named:
+        report, cases = run_world(world, policy)
+        folder = args.out / name if len(named) > 1 else args.out
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "report.json").write_text(report.model_dump_json(indent=1) + "\n")
+        (folder / "cases.jsonl").write_text("".join(line + "\n" for line in cases))
+        reports.append((name, report))
+    if len(named) > 1:
+        (args.out / "report.json").write_text(reports[0][1].model_dump_json(indent=1) + "\n")
+        comparison = {name: report.model_dump(exclude={"per_invoice"}) for name, report in reports}
+        (args.out / "comparison.json").write_text(json.dumps(comparison, indent=1) + "\n")
+    print(comparison_table(reports))
+    return 0
+
+
+def comparison_table(reports: list[tuple[str, WorldReport]]) -> str:
+    """The policies side by side: recovery by count and money, and what it cost."""
+    header = f"{'policy':<24} {'recovered':>10} {'rate':>6} {'money':>6} {'charges':>8}"
+    header += f" {'/recovery':>9} {'emails':>7} {'fees':>6} {'median days':>11}"
+    lines = [header]
+    for name, r in reports:
+        money = r.amount_recovered / r.amount_at_risk if r.amount_at_risk else 0.0
+        per = r.charges / r.recovered if r.recovered else 0.0
+        days = f"{r.median_days_to_recovery:.1f}" if r.median_days_to_recovery else "-"
+        lines.append(
+            f"{name:<24} {r.recovered:>10} {r.recovery_rate:>6.1%} {money:>6.1%} {r.charges:>8}"
+            f" {per:>9.2f} {r.emails:>7} {r.network_fees:>6} {days:>11}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,122 @@
+"""Behavioural invoices through the production case machine: the world answers as its
+customer and card behave, so when the product acts changes what it recovers."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cli.main import main
+from dunning.contract.enums import EmailTemplate, Outcome, Resolution
+from dunning.rules.policy import DunningPolicy
+from lab.backtest import backtest
+from worlds.model import World
+
+FIXED_3_7_14 = Path("examples/policies/fixed_3_7_14.json")
+STRIPE_LIKE = Path("examples/policies/stripe_like_8_in_14.json")
+
+
+def world(*invoices: dict[str, Any], **customer: Any) -> World:
+    return World.model_validate(
+        {
+            "calendar_start": "2026-03-02T00:00:00Z",
+            "customers": [{"id": "cus_a", "name": "A", "email": "a@a.example", **customer}],
+            "invoices": list(invoices),
+        }
+    )
+
+
+def card(behaviour: dict[str, Any], decline: str = "insufficient_funds", **more: Any) -> Any:
+    return {
+        "id": "in_a",
+        "customer": "cus_a",
+        "amount_due": 5000,
+        "currency": "usd",
+        "collection_method": "charge_automatically",
+        "payment_method_type": "card",
+        "subscription_id": "sub_a",
+        "failure": {"code": "card_declined", "decline_code": decline},
+        "behaviour": behaviour,
+        **more,
+    }
+
+
+def test_the_retry_after_the_funds_return_recovers() -> None:
+    report = backtest(world(card({"funds_return_day": 4.2})), DunningPolicy())
+    [result] = report.per_invoice
+    assert (result.outcome, result.resolution) == (Outcome.RECOVERED, Resolution.RETRY)
+    assert result.charges == 3, "declined on days 1 and 3, paid on day 5"
+    assert result.days_open == 5
+    assert report.amount_recovered == 5000
+
+
+def test_when_the_product_retries_changes_what_it_recovers() -> None:
+    late = world(card({"funds_return_day": 10}))
+    default = backtest(late, DunningPolicy()).per_invoice[0]
+    fixed = backtest(late, DunningPolicy.model_validate_json(FIXED_3_7_14.read_text()))
+    assert default.outcome is Outcome.END_STATE_APPLIED, "the default's last retry is day 7"
+    assert fixed.per_invoice[0].outcome is Outcome.RECOVERED, "day 14 catches funds back on 10"
+
+
+def test_a_customer_reacts_only_to_an_email_really_sent() -> None:
+    reaction = {"to": "reminder", "after_days": 1, "does": "update_payment_method"}
+    reacting = world(card({"funds_return_day": None, "reactions": [reaction]}))
+    [result] = backtest(reacting, DunningPolicy()).per_invoice
+    assert result.resolution is Resolution.PAYMENT_METHOD_UPDATE
+    assert result.days_open == 8, "the reminder goes out on day 7; the new card is charged at once"
+    quiet = DunningPolicy.model_validate(
+        {"email_cadence": {"soft_decline": [{"template": "payment_failed", "day": 0}]}}
+    )
+    [unmoved] = backtest(reacting, quiet).per_invoice
+    assert unmoved.outcome is Outcome.END_STATE_APPLIED, "no reminder, no reaction"
+
+
+def test_a_reaction_after_the_case_closed_changes_nothing() -> None:
+    reaction = {"to": "final_notice", "after_days": 9, "does": "pay"}
+    [result] = backtest(
+        world(card({"funds_return_day": None, "reactions": [reaction]})), DunningPolicy()
+    ).per_invoice
+    assert result.outcome is Outcome.END_STATE_APPLIED, "self-serve ends on day 14, before day 19"
+    assert result.amount_recovered == 0
+
+
+def test_a_hard_decline_never_pays_on_the_same_card() -> None:
+    [result] = backtest(world(card({}, decline="stolen_card")), DunningPolicy()).per_invoice
+    assert result.outcome is Outcome.END_STATE_APPLIED
+    assert result.charges == 0
+
+
+def test_a_missing_po_is_sent_when_asked_and_the_invoice_paid() -> None:
+    reaction = {"to": "po_request", "after_days": 2, "does": "provide_po", "po_number": "PO-9"}
+    invoice = card({"funds_return_day": 0, "reactions": [reaction]})
+    [result] = backtest(
+        world(invoice, po_required=True, tier="enterprise", ap_contact={"email": "ap@a.example"}),
+        DunningPolicy(),
+    ).per_invoice
+    assert (result.outcome, result.resolution) == (Outcome.RECOVERED, Resolution.PO_FIX)
+    assert result.days_open == 2
+
+
+def test_a_customer_who_pays_on_their_own_day() -> None:
+    [result] = backtest(
+        world(card({"funds_return_day": None, "pays_on_day": 6.5})), DunningPolicy()
+    ).per_invoice
+    assert (result.outcome, result.resolution) == (Outcome.RECOVERED, Resolution.EXTERNAL_PAYMENT)
+    assert result.days_open == 6.5
+
+
+def test_backtest_compares_policies_side_by_side(tmp_path: Path, capsys: Any) -> None:
+    path = tmp_path / "world.json"
+    path.write_text(
+        world(card({"funds_return_day": 10}, fails_on_day=3)).model_dump_json(exclude_unset=True)
+    )
+    out = tmp_path / "out"
+    argv = ["backtest", "--world", str(path), "--out", str(out)]
+    assert main([*argv, "--policy", str(FIXED_3_7_14), "--policy", str(STRIPE_LIKE)]) == 0
+    comparison = json.loads((out / "comparison.json").read_text())
+    assert comparison["fixed_3_7_14"]["recovered"] == 1
+    assert comparison["stripe_like_8_in_14"]["charges"] > comparison["fixed_3_7_14"]["charges"]
+    [line] = (out / "fixed_3_7_14" / "cases.jsonl").read_text().splitlines()
+    case = json.loads(line)
+    assert case["failed_at"].startswith("2026-03-05"), "failed on world day 3"
+    assert case["emails"][0]["template"] == EmailTemplate.PAYMENT_FAILED
+    assert "fixed_3_7_14" in capsys.readouterr().out
