@@ -4,14 +4,15 @@ import argparse
 import json
 from pathlib import Path
 
-from dunning.errors import load_json
+from dunning.errors import InputError, load_json
 from dunning.rules.policy import DunningPolicy
 from dunning.settings import Settings
 from lab.backtest import run_world
+from lab.learn import learn
 from lab.report import WorldReport
 from worlds.model import load_world
 
-LAB_COMMANDS = frozenset({"backtest", "policy"})
+LAB_COMMANDS = frozenset({"backtest", "policy", "learn"})
 
 
 def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -25,6 +26,9 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
         action="append",
         help="a DunningPolicy JSON file; give several to compare them (default: the built-in)",
     )
+    learn = commands.add_parser("learn", help="fit retry timing from closed cases")
+    learn.add_argument("--cases", type=Path, required=True, help="cases.jsonl of closed cases")
+    learn.add_argument("--out", type=Path, required=True, help="the DunningPolicy to write")
     policy = commands.add_parser("policy", help="print the policy new cases would capture")
     policy.add_argument("--default", action="store_true", help="the built-in defaults")
 
@@ -35,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
         policy = DunningPolicy() if args.default else Settings.from_env().policy()
         print(policy.model_dump_json(indent=2))
         return 0
+    if args.command == "learn":
+        return _learn(args.cases, args.out)
     world = load_world(args.world)
     named = [(path.stem, load_json(DunningPolicy, path)) for path in args.policy or []]
     named = named or [("default", DunningPolicy())]
@@ -68,3 +74,16 @@ def comparison_table(reports: list[tuple[str, WorldReport]]) -> str:
             f" {per:>9.2f} {r.emails:>7} {r.network_fees:>6} {days:>11}"
         )
     return "\n".join(lines)
+
+
+def _learn(cases: Path, out: Path) -> int:
+    try:
+        lines = [json.loads(line) for line in cases.read_text().splitlines() if line.strip()]
+    except (OSError, json.JSONDecodeError) as err:
+        raise InputError(f"{cases}: {err}") from err
+    policy = learn(lines, Settings.from_env().policy())
+    out.write_text(policy.model_dump_json(indent=1) + "\n")
+    for note in policy.learned.notes if policy.learned else ():
+        print(note)
+    print(f"policy written to {out}")
+    return 0

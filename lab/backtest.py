@@ -16,7 +16,7 @@ from lab.fees import network_fees
 from lab.report import InvoiceResult, WorldReport
 from lab.virtual import VirtualCase, VirtualClock
 from worlds.cases import case_of
-from worlds.model import World
+from worlds.model import Customer, Invoice, World
 
 HORIZON_DAYS = 400
 """How long a case may run in a backtest before it counts as still open."""
@@ -33,9 +33,10 @@ def run_world(
 ) -> tuple[WorldReport, list[str]]:
     """The report, and each case's status as a `cases.jsonl` line (with its `failed_at`)."""
     origin = world.calendar_start or start or datetime.now(UTC)
+    customers = {customer.id: customer for customer in world.customers}
     results, lines = [], []
-    for index in range(len(world.invoices)):
-        result, state = run_invoice(world, index, policy, origin)
+    for invoice in world.invoices:
+        result, state = run_invoice(invoice, customers[invoice.customer], policy, origin)
         results.append(result)
         lines.append(case_line(state))
     return WorldReport.of(results), lines
@@ -44,17 +45,17 @@ def run_world(
 def case_line(state: CaseState) -> str:
     """One case as `cases.jsonl` holds it: its status, and when it failed."""
     status = case_status(state).model_dump(mode="json")
-    return json.dumps({"failed_at": state.case.failed_at.isoformat(), **status})
+    failed_at, day_seconds = state.case.failed_at.isoformat(), state.case.options.day_seconds
+    return json.dumps({"failed_at": failed_at, "day_seconds": day_seconds, **status})
 
 
 def run_invoice(
-    world: World, index: int, policy: DunningPolicy, origin: datetime
+    invoice: Invoice, customer: Customer, policy: DunningPolicy, origin: datetime
 ) -> tuple[InvoiceResult, CaseState]:
     """One invoice's case, start to end."""
-    invoice = world.invoices[index]
     case = case_of(invoice, origin, REAL_DAY_SECONDS).model_copy(update={"policy": policy})
     running = VirtualCase(case, VirtualClock(case.failed_at), HORIZON_DAYS)
-    providers = InvoiceWorld(invoice, world.customer(invoice.customer), origin, running)
+    providers = InvoiceWorld(invoice, customer, origin, running)
     state = running.run(providers)
     outcome = state.outcome
     recovered = outcome is not None and outcome.outcome is Outcome.RECOVERED

@@ -7,7 +7,7 @@ through `dunning.machine.transitions`, and asks again.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dunning.contract.enums import EmailTemplate, FailureCategory, NextActionKind, Stage, Team
 from dunning.contract.status import NextAction
@@ -26,6 +26,7 @@ from dunning.machine.decisions import (
     Wait,
 )
 from dunning.machine.state import CaseState
+from dunning.rules.calendar import next_payday
 from dunning.rules.network import retry_verdict
 from dunning.rules.policy import EmailStep
 
@@ -41,7 +42,13 @@ class _Candidate:
     at: datetime
     precedence: Precedence
     action: Action
-    next_action: NextAction
+    kind: NextActionKind
+    detail: str
+
+    @property
+    def next_action(self) -> NextAction:
+        """What the case shows while it waits for this."""
+        return NextAction(kind=self.kind, at=self.at, detail=self.detail)
 
 
 def plan(state: CaseState, now: datetime) -> Decision:
@@ -82,8 +89,8 @@ def stage_of(state: CaseState, decision: Decision) -> Stage:
     retry_pending = isinstance(decision, Charge) or (
         isinstance(decision, Wait) and decision.next_action.kind is NextActionKind.RETRY
     )
-    retries = retry_pending or next_retry_at(state, state.day0) is not None
-    if retries and state.category is FailureCategory.SOFT_DECLINE:
+    soft = state.category is FailureCategory.SOFT_DECLINE
+    if soft and (retry_pending or next_retry_at(state, state.day0) is not None):
         return Stage.RETRYING
     return Stage.AWAITING_CUSTOMER
 
@@ -134,11 +141,10 @@ def _retry(state: CaseState, now: datetime) -> _Candidate | None:
     if requested:
         proposed = now
     elif category is FailureCategory.SOFT_DECLINE and not state.is_net_terms:
-        method = state.case.payment_method_type
-        schedule = state.policy.retries[method].days_for(state.tier)
-        if state.scheduled_attempts >= len(schedule):
+        scheduled = _scheduled_retry(state)
+        if scheduled is None:
             return None
-        proposed = state.clock.on_day(schedule[state.scheduled_attempts])
+        proposed = scheduled
         if state.attempts:
             gap = state.clock.hours(state.policy.min_hours_between_retries)
             proposed = max(proposed, state.attempts[-1].at + gap)
@@ -158,8 +164,25 @@ def _retry(state: CaseState, now: datetime) -> _Candidate | None:
     at = max(proposed, verdict.earliest)
     number = len(state.attempts) + 1
     detail = f"retry {number}" + (f" ({verdict.reason})" if verdict.reason else "")
-    next_action = NextAction(kind=NextActionKind.RETRY, at=at, detail=detail)
-    return _Candidate(at, Precedence.RETRY, Charge(number, scheduled=not requested), next_action)
+    charge = Charge(number, scheduled=not requested)
+    return _Candidate(at, Precedence.RETRY, charge, NextActionKind.RETRY, detail)
+
+
+def _scheduled_retry(state: CaseState) -> datetime | None:
+    """When the next retry of the schedule falls: the learned plan's for the case's method
+    and tier (paydays by the case's calendar first), else the policy's schedule."""
+    policy, method, done = state.policy, state.case.payment_method_type, state.scheduled_attempts
+    plan = policy.learned.plan_for(method, state.tier) if policy.learned else None
+    if plan is None:
+        days = policy.retries[method].days_for(state.tier)
+        return state.clock.on_day(days[done]) if done < len(days) else None
+    if done < plan.paydays:
+        payday = state.case.failed_at
+        for _ in range(done + 1):
+            payday = next_payday(payday + timedelta(minutes=1))
+        return state.clock.from_calendar(payday)
+    later = done - plan.paydays
+    return state.clock.on_day(plan.days[later]) if later < len(plan.days) else None
 
 
 # ---- 3. remind: ask for what is missing, and the email cadence on its own schedule -------------
@@ -200,8 +223,8 @@ def _remind(state: CaseState, now: datetime, retry: _Candidate | None) -> list[_
 def _email(
     state: CaseState, step: EmailStep, at: datetime, to: str, precedence: Precedence
 ) -> _Candidate:
-    next_action = NextAction(kind=NextActionKind.EMAIL, at=at, detail=f"email {step.template}")
-    return _Candidate(at, precedence, SendEmail(step.key, step.template, to), next_action)
+    email = SendEmail(step.key, step.template, to)
+    return _Candidate(at, precedence, email, NextActionKind.EMAIL, f"email {step.template}")
 
 
 # ---- 4. escalate: people hear of what matters, and no hold is forgotten -------------------------
@@ -249,8 +272,7 @@ def _hand_off(
     at: datetime, route: Route, detail: str = "", precedence: Precedence = Precedence.HAND_OFF
 ) -> _Candidate:
     detail = detail or f"route to {route.team}"
-    next_action = NextAction(kind=NextActionKind.ESCALATE, at=at, detail=detail)
-    return _Candidate(at, precedence, route, next_action)
+    return _Candidate(at, precedence, route, NextActionKind.ESCALATE, detail)
 
 
 # ---- 5. resolve: the final notice, then the tier's end state ------------------------------------
@@ -266,5 +288,5 @@ def _resolve(state: CaseState) -> list[_Candidate]:
         at = state.clock.on_day(rule.final_notice_day)
         return [_email(state, notice, at, to, Precedence.FINAL_NOTICE)]
     at = state.clock.on_day(rule.end_day)
-    next_action = NextAction(kind=NextActionKind.END_STATE, at=at, detail=f"{rule.action}")
-    return [_Candidate(at, Precedence.END_STATE, ApplyEndState(rule), next_action)]
+    end = ApplyEndState(rule)
+    return [_Candidate(at, Precedence.END_STATE, end, NextActionKind.END_STATE, f"{rule.action}")]

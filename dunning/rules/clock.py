@@ -16,6 +16,8 @@ class CaseClock:
     """Length of a policy day in seconds."""
     shift: timedelta = timedelta()
     """How far pauses and extensions have pushed every remaining step."""
+    failed_at: datetime | None = None
+    """The calendar moment of the failure; None: day 0 is the calendar."""
 
     def days(self, n: float) -> timedelta:
         """A span of `n` policy days."""
@@ -32,3 +34,14 @@ class CaseClock:
     def day_of(self, moment: datetime) -> float:
         """The policy day a moment falls on, counted from day 0 without the shift."""
         return (moment - self.day0) / timedelta(seconds=self.day_seconds)
+
+    def calendar(self, moment: datetime) -> datetime:
+        """The calendar moment a case moment stands for: the failure plus the policy days
+        elapsed, so calendar-aware timing works on a compressed clock as in production."""
+        origin = self.failed_at or self.day0
+        return origin + timedelta(days=self.day_of(moment))
+
+    def from_calendar(self, calendar: datetime) -> datetime:
+        """The case moment of a calendar moment."""
+        origin = self.failed_at or self.day0
+        return self.day0 + self.days((calendar - origin) / timedelta(days=1))

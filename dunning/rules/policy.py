@@ -5,7 +5,7 @@ never changes a running case. The card-network rules are not policy: they live i
 `dunning.rules.network`.
 """
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from dunning.contract.enums import (
     CustomerTier,
@@ -16,12 +16,8 @@ from dunning.contract.enums import (
     Team,
     WorkflowReason,
 )
-
-
-class PolicyModel(BaseModel):
-    """Base of the policy models: immutable, unknown fields refused."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from dunning.rules.base import PolicyModel
+from dunning.rules.learned import LearnedPlan
 
 
 class RetrySchedule(PolicyModel):
@@ -172,3 +168,6 @@ class DunningPolicy(PolicyModel):
     """No `payment_failed` email while a silent retry is due within this many hours."""
     min_hours_between_retries: float = 24
     """Scheduled retries keep at least this gap, even when a network rule pushed one late."""
+    learned: LearnedPlan | None = None
+    """Retry timing learned from outcomes; where it has a plan for a case, it takes
+    precedence over `retries`."""

@@ -1,0 +1,28 @@
+"""Calendar facts the retry timing uses: paydays."""
+
+from datetime import datetime, time, timedelta
+
+PAYDAYS = (1, 15)
+"""Days of the month most salaries and many AP runs land on."""
+PAYDAY_MINUTE = time(0, 1)
+"""A retry aligned to a payday goes out at 00:01 (ProfitWell Retain's finding)."""
+
+
+def next_payday(moment: datetime) -> datetime:
+    """The first payday 00:01 at or after `moment`, in the moment's time zone."""
+    month = moment.date().replace(day=1)
+    while True:
+        for payday in PAYDAYS:
+            candidate = datetime.combine(month.replace(day=payday), PAYDAY_MINUTE, moment.tzinfo)
+            if candidate >= moment:
+                return candidate
+        month = (month + timedelta(days=32)).replace(day=1)
+
+
+def is_payday_window(moment: datetime, days: float) -> bool:
+    """`moment` falls within `days` after a payday's 00:01."""
+    for payday in PAYDAYS:
+        start = datetime.combine(moment.date().replace(day=payday), PAYDAY_MINUTE, moment.tzinfo)
+        if start <= moment < start + timedelta(days=days):
+            return True
+    return False

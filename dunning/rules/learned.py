@@ -1,0 +1,44 @@
+"""A retry plan learned from outcomes (`starter.py learn`): data inside the policy, so a
+case captures it at start, replays deterministically, and a new model never changes a
+running case."""
+
+from pydantic import Field
+
+from dunning.contract.enums import CustomerTier, PaymentMethodType
+from dunning.rules.base import PolicyModel
+
+
+class RetryPlan(PolicyModel):
+    """When one kind of soft decline is retried."""
+
+    paydays: int = Field(default=0, ge=0)
+    """The first retries go out on this many paydays (the 1st and the 15th, at 00:01)
+    after the failure, by the case's calendar."""
+    days: tuple[float, ...] = ()
+    """The retries after those, in days after the failure, in order."""
+
+    @property
+    def retries(self) -> int:
+        """How many retries the plan makes."""
+        return self.paydays + len(self.days)
+
+
+class LearnedPlan(PolicyModel):
+    """Retry timing fitted from closed cases' attempts. Where it has no plan for a case,
+    the policy's `retries` schedule applies."""
+
+    fitted_from: int = Field(ge=0)
+    """How many attempts it was fitted from."""
+    plans: dict[str, RetryPlan] = {}
+    """By `method/tier`, e.g. `card/mid_market`."""
+    notes: tuple[str, ...] = ()
+    """What the fit found, for the person who reviews the plan before it goes live."""
+
+    def plan_for(self, method: PaymentMethodType, tier: CustomerTier) -> RetryPlan | None:
+        """The plan for a case's payment method and tier, if one was fitted."""
+        return self.plans.get(plan_key(method, tier))
+
+
+def plan_key(method: PaymentMethodType, tier: CustomerTier) -> str:
+    """The key of a plan in `LearnedPlan.plans`."""
+    return f"{method}/{tier}"

@@ -1,0 +1,197 @@
+"""Retry timing learned from the attempts of closed cases (`starter.py learn`).
+
+Each scheduled retry on the card that failed says whether the money was back at that
+many days after the failure, on that calendar day. The fit:
+
+- the chance a retry succeeds, by days since the failure, as a hazard per attempt day,
+  each day's rate shrunk toward the pooled rate (empirical Bayes) so a sparse day does
+  not swing the curve; past the last day tried, the average hazard goes on;
+- the payday effect: retries just after the 1st or the 15th against the others on the
+  same day since failure (a Mantel-Haenszel ratio, with a z-test on the difference).
+
+The plan, per payment method and tier: as many retries as the default plan, the last
+just before the tier's end action (money back by then is recovered), the others where
+the fitted curve gains equal shares of what the window can recover, and each moved to
+a payday's 00:01 when one falls shortly after and the effect is real.
+"""
+
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from dunning.contract.enums import CustomerTier, PaymentMethodType
+from dunning.rules.calendar import is_payday_window, next_payday
+from dunning.rules.learned import LearnedPlan, RetryPlan, plan_key
+from dunning.rules.network import ACH_MAX_REPRESENTMENTS, BANK_DEBITS
+from dunning.rules.policy import DunningPolicy
+
+MIN_ATTEMPTS = 100
+"""Fewer scheduled retries than this say too little: the defaults stay."""
+PRIOR_WEIGHT = 10.0
+"""Pseudo-attempts at the pooled rate added to every day's count (the shrinkage)."""
+PAYDAY_WINDOW_DAYS = 1.0
+"""A retry within a day after a payday's 00:01 counts as a payday retry."""
+PAYDAY_MIN_LIFT, PAYDAY_MIN_Z = 1.2, 2.0
+PAYDAY_SPACING_DAYS = 15.2
+"""Paydays (the 1st and the 15th) come about this far apart."""
+"""The payday effect is used only when it is this large and this sure."""
+END_MARGIN_DAYS = 0.0
+"""The last retry goes this long before the end action: none, since a retry due with
+the end action goes first (`Precedence`)."""
+RETRIED = (PaymentMethodType.CARD, PaymentMethodType.ACH_DEBIT, PaymentMethodType.SEPA_DEBIT)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One scheduled retry on the card that failed."""
+
+    method: PaymentMethodType
+    day: float
+    """Days since the failure."""
+    payday: bool
+    """Made within a day after a payday that came after the failure."""
+    succeeded: bool
+
+
+def attempts_of(lines: Iterable[Mapping[str, Any]]) -> list[Attempt]:
+    """The informative attempts of closed soft-decline cases (`cases.jsonl` lines)."""
+    found = []
+    for line in lines:
+        method = PaymentMethodType(line.get("payment_method_type") or "card")
+        if line.get("opened_as") != "soft_decline" or method not in RETRIED:
+            continue
+        failed_at = datetime.fromisoformat(line["failed_at"])
+        day0 = datetime.fromisoformat(line["timeline"][0]["at"])
+        day_seconds = float(line.get("day_seconds") or 86_400)
+        first_payday = next_payday(failed_at)
+        for attempt in line.get("attempts") or []:
+            if attempt.get("card", 0) != 0 or not attempt.get("scheduled", True):
+                continue  # a new card, or a retry a customer asked for: not about timing
+            day = (datetime.fromisoformat(attempt["at"]) - day0).total_seconds() / day_seconds
+            calendar = failed_at + timedelta(days=day)
+            payday = calendar >= first_payday and is_payday_window(calendar, PAYDAY_WINDOW_DAYS)
+            found.append(Attempt(method, day, payday, attempt["outcome"] == "succeeded"))
+    return found
+
+
+@dataclass(frozen=True)
+class Curve:
+    """Cumulative hazard of the money coming back, by days since the failure."""
+
+    days: tuple[float, ...]
+    cumulative: tuple[float, ...]
+    tail_rate: float
+    """Hazard per day past the last day tried."""
+
+    def at(self, day: float) -> float:
+        points = list(zip((0.0, *self.days), (0.0, *self.cumulative), strict=True))
+        for (d0, h0), (d1, h1) in itertools.pairwise(points):
+            if day <= d1:
+                return h0 + (h1 - h0) * (day - d0) / (d1 - d0) if d1 > d0 else h1
+        return points[-1][1] + self.tail_rate * (day - points[-1][0])
+
+    def day_for(self, hazard: float, upto: float) -> float:
+        """The first day the cumulative hazard reaches `hazard` (bisection)."""
+        low, high = 0.0, upto
+        for _ in range(50):
+            middle = (low + high) / 2
+            low, high = (middle, high) if self.at(middle) < hazard else (low, middle)
+        return high
+
+
+def fit_curve(attempts: list[Attempt]) -> Curve:
+    """The hazard per attempt day, shrunk toward the pooled rate."""
+    pooled = sum(a.succeeded for a in attempts) / len(attempts)
+    by_day: dict[float, list[Attempt]] = defaultdict(list)
+    for attempt in attempts:
+        by_day[round(attempt.day * 2) / 2].append(attempt)
+    days, cumulative, total, previous = [], [], 0.0, 0.0
+    for day in sorted(by_day):
+        tried = by_day[day]
+        rate = (sum(a.succeeded for a in tried) + PRIOR_WEIGHT * pooled) / (
+            len(tried) + PRIOR_WEIGHT
+        )
+        total += -math.log(max(1e-6, 1 - min(rate, 0.999)))
+        days.append(max(day, previous + 1e-3))
+        cumulative.append(total)
+        previous = days[-1]
+    tail = total / days[-1] if days and days[-1] > 0 else pooled
+    return Curve(tuple(days), tuple(cumulative), tail)
+
+
+def payday_lift(attempts: list[Attempt]) -> tuple[float, float]:
+    """How much likelier a payday retry succeeds than another on the same day since the
+    failure (Mantel-Haenszel ratio), and the z of the pooled difference."""
+    strata: dict[int, list[Attempt]] = defaultdict(list)
+    for attempt in attempts:
+        strata[int(attempt.day)].append(attempt)
+    top = bottom = 0.0
+    for tried in strata.values():
+        on = [a for a in tried if a.payday]
+        off = [a for a in tried if not a.payday]
+        if on and off:
+            top += sum(a.succeeded for a in on) * len(off) / len(tried)
+            bottom += sum(a.succeeded for a in off) * len(on) / len(tried)
+    lift = top / bottom if bottom else (math.inf if top else 1.0)
+    on = [a for a in attempts if a.payday]
+    off = [a for a in attempts if not a.payday]
+    if not on or not off:
+        return lift, 0.0
+    p_on, p_off = sum(a.succeeded for a in on) / len(on), sum(a.succeeded for a in off) / len(off)
+    pooled = (p_on * len(on) + p_off * len(off)) / len(attempts)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / len(on) + 1 / len(off))) or 1e-9
+    return lift, (p_on - p_off) / spread
+
+
+def learn(lines: Iterable[Mapping[str, Any]], base: DunningPolicy) -> DunningPolicy:
+    """`base` with a retry plan fitted from the cases, or `base` as it is (and a note in
+    the plan saying why) when the cases say too little."""
+    attempts = attempts_of(lines)
+    if len(attempts) < MIN_ATTEMPTS:
+        note = f"too little data: {len(attempts)} scheduled retries (at least {MIN_ATTEMPTS})"
+        return base.model_copy(
+            update={"learned": LearnedPlan(fitted_from=len(attempts), notes=(note,))}
+        )
+    lift, z = payday_lift(attempts)
+    paydays = lift >= PAYDAY_MIN_LIFT and z >= PAYDAY_MIN_Z
+    notes = [f"{len(attempts)} scheduled retries; payday lift {lift:.2f} (z {z:.1f})"]
+    notes.append("the first retries go out on paydays" if paydays else "no calendar alignment")
+    plans: dict[str, RetryPlan] = {}
+    for method in RETRIED:
+        mine = [a for a in attempts if a.method is method]
+        if len(mine) < MIN_ATTEMPTS // 4:
+            notes.append(f"{method}: {len(mine)} retries, too few: its default schedule stays")
+            continue
+        curve = fit_curve(mine)
+        for tier in CustomerTier:
+            plans[plan_key(method, tier)] = _plan(base, method, tier, curve, paydays)
+    learned = LearnedPlan(fitted_from=len(attempts), plans=plans, notes=tuple(notes))
+    return base.model_copy(update={"learned": learned})
+
+
+def _plan(
+    base: DunningPolicy, method: PaymentMethodType, tier: CustomerTier, curve: Curve, paydays: bool
+) -> RetryPlan:
+    """As many retries as the default. With a payday effect, the first go out on the
+    paydays inside the window; the last goes just before the end action, the others
+    where the curve gains equal shares of what the window can recover."""
+    count = len(base.retries[method].days_for(tier))
+    if method in BANK_DEBITS:
+        count = min(count, ACH_MAX_REPRESENTMENTS)
+    end = base.end_states[tier].end_day - END_MARGIN_DAYS
+    on_paydays = min(round(end / PAYDAY_SPACING_DAYS), count - 1) if paydays else 0
+    by_days = count - on_paydays
+    gap = base.min_hours_between_retries / 24
+    start = min(on_paydays * PAYDAY_SPACING_DAYS, end)
+    before, whole = curve.at(start), curve.at(end) - curve.at(start)
+    days: list[float] = []
+    for k in range(1, by_days):
+        day = curve.day_for(before + whole * k / by_days, end)
+        earliest = days[-1] + gap if days else max(start, 0.5)
+        days.append(round(max(day, earliest), 2))
+    days.append(round(max(end, days[-1] + gap if days else end), 2))
+    return RetryPlan(paydays=on_paydays, days=tuple(days))

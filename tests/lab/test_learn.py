@@ -1,0 +1,72 @@
+"""Retry timing learned from outcomes: the learner finds what the world hides."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from dunning.contract.enums import CustomerTier, PaymentMethodType
+from dunning.rules.calendar import next_payday
+from dunning.rules.policy import DunningPolicy
+from lab.backtest import backtest, run_world
+from lab.learn import learn
+from worlds.model import World
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def payday_world(invoices: int, seed: int) -> World:
+    """Card declines whose money comes back on the first payday after the failure (or
+    never): a payday effect, and nothing else."""
+    entries: list[dict[str, Any]] = []
+    for n in range(invoices):
+        fails_on = (n * 7.3 + seed) % 60
+        payday = next_payday(START + timedelta(days=fails_on))
+        back = (payday - START) / timedelta(days=1) + 0.001 if n % 5 else None
+        entries.append(
+            {
+                "id": f"in_{n}",
+                "customer": "cus_a",
+                "amount_due": 5000,
+                "currency": "usd",
+                "collection_method": "charge_automatically",
+                "payment_method_type": "card",
+                "failure": {"code": "card_declined", "decline_code": "insufficient_funds"},
+                "fails_on_day": fails_on,
+                "behaviour": {"funds_return_day": back},
+            }
+        )
+    customer = {"id": "cus_a", "name": "A", "email": "a@a.example", "tier": "mid_market"}
+    return World.model_validate(
+        {"calendar_start": START.isoformat(), "customers": [customer], "invoices": entries}
+    )
+
+
+def test_the_learner_finds_the_payday_effect_and_retries_just_after_paydays() -> None:
+    _, lines = run_world(payday_world(400, seed=1), DunningPolicy())
+    policy = learn([json.loads(line) for line in lines], DunningPolicy())
+    assert policy.learned is not None
+    plan = policy.learned.plan_for(PaymentMethodType.CARD, CustomerTier.MID_MARKET)
+    assert plan is not None and plan.paydays > 0, policy.learned.notes
+    default_plan = DunningPolicy().retries[PaymentMethodType.CARD]
+    assert plan.retries <= len(default_plan.days_for(CustomerTier.MID_MARKET))
+    unseen = payday_world(400, seed=5)
+    learned_report, learned_lines = run_world(unseen, policy)
+    default_report = backtest(unseen, DunningPolicy())
+    assert learned_report.recovered > default_report.recovered
+    assert learned_report.charges <= default_report.charges
+    retried_on = [
+        datetime.fromisoformat(a["at"])
+        for case in map(json.loads, learned_lines)
+        for a in case["attempts"]
+    ]
+    on_paydays = [at for at in retried_on if at.day in (1, 15) and at.hour == 0]
+    assert len(on_paydays) / len(retried_on) > 0.5, "most retries go out just after a payday"
+
+
+def test_with_too_little_data_the_defaults_stay() -> None:
+    _, lines = run_world(payday_world(5, seed=1), DunningPolicy())
+    policy = learn([json.loads(line) for line in lines], DunningPolicy())
+    assert policy.learned is not None and policy.learned.plans == {}
+    assert "too little data" in policy.learned.notes[0]
+    report = backtest(payday_world(5, seed=1), policy)
+    assert report == backtest(payday_world(5, seed=1), DunningPolicy()), "the defaults ran"
