@@ -15,6 +15,9 @@ from dunning.contract.enums import (
     Team,
 )
 from dunning.providers.facts import AccountFacts, Person
+from dunning.rules.calendar import next_payday
+from dunning.rules.learned import LearnedPlan, RetryPlan
+from dunning.rules.policy import DunningPolicy
 from harness.fakes import SUCCEEDED, FakeProviders
 from harness.temporal import events, make_case, record, running, status_of
 from workflows.names import Signals
@@ -207,6 +210,25 @@ async def test_pause_resume_and_extend_push_the_schedule(time_env: WorkflowEnvir
     assert paused.attempts == [] and paused.emails == [], "nothing happens while paused"
     assert outcome.outcome is Outcome.END_STATE_APPLIED
     assert 28.9 <= outcome.days_open <= 29.1, "day 14 + 10 days paused + 5 days extension"
+
+
+async def test_a_learned_plan_retries_on_the_next_payday_by_the_case_calendar(
+    time_env: WorkflowEnvironment,
+) -> None:
+    plan = LearnedPlan(fitted_from=500, plans={"card/self_serve": RetryPlan(paydays=1, days=(13,))})
+    policy = DunningPolicy(learned=plan)
+    fakes = FakeProviders(outcomes=["insufficient_funds", SUCCEEDED])
+    case = make_case(policy=policy.model_dump())
+    async with running(time_env, fakes, case) as handle:
+        outcome = await handle.result()
+        status = await status_of(handle)
+        await record(handle, "learned_plan_payday_retry")
+    day0 = status.timeline[0].at
+    calendar = [case.failed_at + (a.at - day0) for a in status.attempts]
+    waited = abs(calendar[0] - next_payday(case.failed_at))
+    assert waited < timedelta(seconds=1), "the first retry waits for the payday, 00:01"
+    assert round((calendar[1] - case.failed_at) / timedelta(days=1)) == 13
+    assert outcome.resolution is Resolution.RETRY
 
 
 async def test_a_case_on_hold_is_put_to_review_every_14_days(

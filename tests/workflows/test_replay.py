@@ -44,6 +44,7 @@ EVERY_PATH = {
     "provider_refusal_held_then_resumed",
     "operator_pause_reviewed",
     "long_life_carried_over",
+    "learned_plan_payday_retry",
 }
 
 
