@@ -28,7 +28,7 @@ from dunning.machine.decisions import (
 from dunning.machine.state import CaseState
 from dunning.rules.calendar import next_payday
 from dunning.rules.network import retry_verdict
-from dunning.rules.policy import EmailStep
+from dunning.rules.policy import step_key
 
 OWNER_ROUTE_KEY = "owner"
 INTERNAL_ESCALATION_KEY = "internal-escalation"
@@ -196,9 +196,10 @@ def _remind(state: CaseState, now: datetime, retry: _Candidate | None) -> list[_
     request = state.policy.requests.get(state.workflow_reason) if state.workflow_reason else None
     if request is not None:
         for day in state.policy.request_days:
-            step = EmailStep(template=request, day=day)
-            if not state.step_done(step.key):
-                found.append(_email(state, step, state.clock.on_day(day), to, Precedence.ASK))
+            key = step_key(request, day)
+            if not state.step_done(key):
+                moment = state.clock.on_day(day)
+                found.append(_email(key, request, moment, to, Precedence.ASK))
                 break
     final_day = state.end_state.final_notice_day
     cadence = state.policy.email_cadence.get(state.category) if state.category else None
@@ -215,16 +216,16 @@ def _remind(state: CaseState, now: datetime, retry: _Candidate | None) -> list[_
         silent_retry_due = retry is not None and retry.at <= max(at, now) + window
         if step.template is EmailTemplate.PAYMENT_FAILED and silent_retry_due:
             break
-        found.append(_email(state, step, at, to, Precedence.REMIND))
+        found.append(_email(step.key, step.template, at, to, Precedence.REMIND))
         break
     return found
 
 
 def _email(
-    state: CaseState, step: EmailStep, at: datetime, to: str, precedence: Precedence
+    key: str, template: EmailTemplate, at: datetime, to: str, precedence: Precedence
 ) -> _Candidate:
-    email = SendEmail(step.key, step.template, to)
-    return _Candidate(at, precedence, email, NextActionKind.EMAIL, f"email {step.template}")
+    email = SendEmail(key, template, to)
+    return _Candidate(at, precedence, email, NextActionKind.EMAIL, f"email {template}")
 
 
 # ---- 4. escalate: people hear of what matters, and no hold is forgotten -------------------------
@@ -282,11 +283,11 @@ def _resolve(state: CaseState) -> list[_Candidate]:
     if state.waits_internally:
         return []
     rule = state.end_state
-    notice = EmailStep(template=EmailTemplate.FINAL_NOTICE, day=rule.final_notice_day)
+    notice = step_key(EmailTemplate.FINAL_NOTICE, rule.final_notice_day)
     to = state.recipient()
-    if to is not None and not state.step_done(notice.key):
+    if to is not None and not state.step_done(notice):
         at = state.clock.on_day(rule.final_notice_day)
-        return [_email(state, notice, at, to, Precedence.FINAL_NOTICE)]
+        return [_email(notice, EmailTemplate.FINAL_NOTICE, at, to, Precedence.FINAL_NOTICE)]
     at = state.clock.on_day(rule.end_day)
     end = ApplyEndState(rule)
     return [_Candidate(at, Precedence.END_STATE, end, NextActionKind.END_STATE, f"{rule.action}")]

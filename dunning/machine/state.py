@@ -6,7 +6,7 @@ nowhere else; what is read here never changes anything.
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict
 
 from dunning.contract.case import DunningCase, FailureDetails
 from dunning.contract.enums import (
@@ -107,21 +107,14 @@ class CaseState(BaseModel):
     """How many times the case carried its state into a fresh history."""
     summarized: dict[str, int] = {}
     """How many timeline entries of each event were summarized away on a long life."""
-    _clock: CaseClock | None = PrivateAttr(default=None)
-    """The clock, kept while the shift stays (the planner reads it often)."""
 
     # ---- the case and its account ----------------------------------------------------
 
     @property
     def clock(self) -> CaseClock:
         """The case's clock, shifted by pauses and extensions."""
-        cached = self._clock
-        if cached is None or cached.shift != self.shift:
-            day_seconds = self.case.options.day_seconds
-            cached = self._clock = CaseClock(
-                self.day0, day_seconds, self.shift, self.case.failed_at
-            )
-        return cached
+        case = self.case
+        return CaseClock(self.day0, case.options.day_seconds, self.shift, case.failed_at)
 
     @property
     def category(self) -> FailureCategory | None:

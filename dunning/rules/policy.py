@@ -46,7 +46,12 @@ class EmailStep(PolicyModel):
     @property
     def key(self) -> str:
         """Identity of the step within a case: each step is sent at most once."""
-        return f"{self.template}@{self.day:g}"
+        return step_key(self.template, self.day)
+
+
+def step_key(template: EmailTemplate, day: float) -> str:
+    """The identity of an email step within a case, e.g. `reminder@7`."""
+    return f"{template}@{day:g}"
 
 
 class EndStateRule(PolicyModel):
