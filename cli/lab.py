@@ -4,6 +4,7 @@ import argparse
 import json
 from pathlib import Path
 
+from devstack.lab import run_lab
 from dunning.errors import InputError, load_json
 from dunning.rules.policy import DunningPolicy
 from dunning.settings import Settings
@@ -12,11 +13,18 @@ from lab.learn import learn
 from lab.report import WorldReport
 from worlds.model import load_world
 
-LAB_COMMANDS = frozenset({"backtest", "policy", "learn"})
+LAB_COMMANDS = frozenset({"lab", "backtest", "policy", "learn"})
+LAB_TIMEOUT_SECONDS = 3600
 
 
 def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """The lab's commands, beside the operators' ones."""
+    lab = commands.add_parser("lab", help="run a world live: dev server, sandbox, webhooks, worker")
+    lab.add_argument("--world", type=Path, required=True, help="a behavioural world (JSON)")
+    lab.add_argument("--out", type=Path, required=True, help="where to write the results")
+    lab.add_argument("--policy", type=Path, help="a DunningPolicy JSON file for new cases")
+    lab.add_argument("--day-seconds", type=int, default=1, help="seconds per world day")
+    lab.add_argument("--timeout", type=float, default=LAB_TIMEOUT_SECONDS)
     backtest = commands.add_parser("backtest", help="run a world in-process on a virtual clock")
     backtest.add_argument("--world", type=Path, required=True, help="a world file (JSON)")
     backtest.add_argument("--out", type=Path, required=True, help="where to write the results")
@@ -33,8 +41,21 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
     policy.add_argument("--default", action="store_true", help="the built-in defaults")
 
 
-def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace) -> int:
     """Run one lab command."""
+    if args.command == "lab":
+        world = load_world(args.world)
+        report = await run_lab(
+            world,
+            args.world,
+            args.out,
+            policy=args.policy,
+            day_seconds=args.day_seconds,
+            timeout_seconds=args.timeout,
+        )
+        print(comparison_table([("lab", report)]))
+        print(f"written to {args.out}")
+        return 0
     if args.command == "policy":
         policy = DunningPolicy() if args.default else Settings.from_env().policy()
         print(policy.model_dump_json(indent=2))

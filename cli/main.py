@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _run(args: argparse.Namespace) -> int:
     if args.command in lab.LAB_COMMANDS:
-        return lab.run(args)
+        return await lab.run(args)
     if args.command == "start":
         cases = _cases_to_start(args)  # validated before anything is started
         return await _start(await connect(), cases, from_world=args.world is not None)

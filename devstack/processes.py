@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -101,3 +102,11 @@ def start_codec_server(port: int, token: str, log: Path) -> ManagedProcess:
     """The codec server (keys from the environment), for the Web UI."""
     env = {"DUNNING_CODEC_PORT": str(port), "DUNNING_CODEC_TOKEN": token}
     return spawn("codec", [sys.executable, "-m", "codec"], env=env, log=log)
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

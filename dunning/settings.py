@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from dunning.contract.case import REAL_DAY_SECONDS
 from dunning.rules.policy import DunningPolicy
 
 STRIPE_DEFAULT_BASE = "https://api.stripe.com"
@@ -26,6 +27,7 @@ ENVIRONMENT = {
     "policy_file": "DUNNING_POLICY_FILE",
     "stripe_webhook_secrets": "STRIPE_WEBHOOK_SECRETS",
     "webhook_port": "DUNNING_WEBHOOK_PORT",
+    "day_seconds": "DUNNING_DAY_SECONDS",
     "metrics_port": "DUNNING_METRICS_PORT",
     "encryption_keys": "DUNNING_ENCRYPTION_KEYS",
     "codec_token": "DUNNING_CODEC_TOKEN",
@@ -66,6 +68,9 @@ class Settings(BaseModel):
     is rotated out."""
     webhook_port: int = 8788
     """`DUNNING_WEBHOOK_PORT`: where the webhook service listens."""
+    day_seconds: int = Field(default=REAL_DAY_SECONDS, ge=1, le=REAL_DAY_SECONDS)
+    """`DUNNING_DAY_SECONDS`: the policy day of the cases the webhook service opens (a
+    compressed clock for the lab and staging)."""
     metrics_port: int | None = None
     """`DUNNING_METRICS_PORT`: serve Prometheus metrics on this port (off when unset)."""
     encryption_keys: SecretStr = SecretStr("")

@@ -12,10 +12,10 @@ from dunning.providers.facts import InvoiceStatus
 from dunning.rules.policy import DunningPolicy
 from dunning.views.status import case_status
 from lab.behaviour import InvoiceWorld
-from lab.fees import network_fees
 from lab.report import InvoiceResult, WorldReport
 from lab.virtual import VirtualCase, VirtualClock
 from worlds.cases import case_of
+from worlds.fees import network_fees
 from worlds.model import Customer, Invoice, World
 
 HORIZON_DAYS = 400

@@ -39,16 +39,13 @@ from dunning.providers.requests import (
     TaskReceipt,
     TaskRequest,
 )
-from lab.fees import CardCharge
 from lab.virtual import VirtualCase
 from worlds.behaviour import Behaviour, CustomerAction, Reaction
-from worlds.declines import never_recovers
+from worlds.declines import NEW_CARD_DECLINE, card_charge, never_recovers
+from worlds.fees import CardCharge
 from worlds.model import Customer, Invoice
 
 WORLD_DAY = timedelta(days=1)
-NEW_CARD_DECLINE = FailureDetails(
-    code="card_declined", decline_code="generic_decline", advice_code="try_again_later"
-)
 
 
 @dataclass
@@ -76,7 +73,7 @@ class InvoiceWorld:
         failure = self.invoice.failure
         if failure is not None:
             failed_at = self.day(self.invoice.fails_on_day)
-            self.charges[self.original_card] = [_card_charge(failed_at, failure)]
+            self.charges[self.original_card] = [card_charge(failed_at, failure)]
         pays_on = self.behaviour.pays_on_day
         if pays_on is not None:
             self.case.clock.at(self.day(pays_on), lambda: self._pay(PaymentChannel.OTHER))
@@ -178,9 +175,7 @@ class InvoiceWorld:
             )
         now, card = self.case.clock.now(), self.current_card
         decline = self._decline(now)
-        self.charges.setdefault(card, []).append(
-            CardCharge(at=now, succeeded=True) if decline is None else _card_charge(now, decline)
-        )
+        self.charges.setdefault(card, []).append(card_charge(now, decline))
         if decline is not None:
             return ChargeResult(
                 status=ChargeStatus.DECLINED,
@@ -226,13 +221,3 @@ class InvoiceWorld:
             self.status = InvoiceStatus.UNCOLLECTIBLE
         elif request.action is InvoiceActionKind.PAID_OUT_OF_BAND:
             self.status = InvoiceStatus.PAID
-
-
-def _card_charge(at: datetime, decline: FailureDetails) -> CardCharge:
-    return CardCharge(
-        at=at,
-        succeeded=False,
-        decline_code=decline.decline_code or decline.code,
-        network_decline_code=decline.network_decline_code,
-        network_advice_code=decline.network_advice_code,
-    )

@@ -27,7 +27,11 @@ def handle(state: SandboxState, method: str, path: str, body: Any) -> Reply:
         return 400, {"errors": [{"message": "subject and from are required"}]}, {}
     with state.lock:
         message_id = f"sandbox-{now_millis()}-{len(state.mails)}"
-        state.mails.append({"message_id": message_id, **body})
+        mail = {"message_id": message_id, **body}
+        state.mails.append(mail)
+        listeners = list(state.mail_listeners)
+    for listener in listeners:
+        listener(mail)
     return 202, {}, {"X-Message-Id": message_id}
 
 

@@ -7,13 +7,18 @@ as Stripe does, and can be told to fail (`POST /_sandbox/faults`) to test retrie
 import json
 import threading
 import time
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sandbox import hubspot_api, sendgrid_api, stripe_api
+from sandbox.announce import Announcer
+from sandbox.behaviour import Behaviours
 from sandbox.forms import decode_form
 from sandbox.state import Fault, SandboxState
+from worlds.clock import WorldClock
+from worlds.fees import network_fees
 from worlds.model import World
 
 Reply = tuple[int, Any, dict[str, str]]
@@ -37,9 +42,35 @@ class SandboxServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        world: World,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        day_seconds: float | None = None,
+        webhook_url: str | None = None,
+        webhook_secret: str = "",
+    ) -> None:
         super().__init__((host, port), _Handler)
         self.state = SandboxState(world)
+        self.day_seconds = day_seconds
+        self.announcer = Announcer(webhook_url, webhook_secret)
+        self.behaviours: Behaviours | None = None
+        self.start_world()
+
+    def start_world(self) -> None:
+        """(Re)start the world clock and its behaviours, for a world on a clock."""
+        if self.behaviours is not None:
+            self.behaviours.stop()
+            self.behaviours = None
+        if self.day_seconds is None:
+            return
+        start = self.state.world.calendar_start or datetime.now(UTC)
+        self.state.clock = WorldClock(self.day_seconds, start)
+        self.behaviours = Behaviours(self.state, self.state.clock, self.announcer)
+        self.state.mail_listeners = [self.behaviours.mail_accepted]
+        self.behaviours.start()
 
     @property
     def base_url(self) -> str:
@@ -97,7 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str, path: str, query: str, raw: str) -> Reply:
         state = self.server.state
         if path.startswith("/_sandbox/"):
-            return _control(state, method, path, raw)
+            return _control(self.server, method, path, raw)
         provider = provider_of(path)
         if provider is None:
             return 404, {"error": {"message": f"no provider serves {path}"}}, {}
@@ -167,14 +198,21 @@ def _stripe_idempotent(
         return status, body, headers
 
 
-def _control(state: SandboxState, method: str, path: str, raw: str) -> Reply:
-    """The sandbox's own endpoints, for tests and the demo."""
+def _control(server: SandboxServer, method: str, path: str, raw: str) -> Reply:
+    """The sandbox's own endpoints, for tests, the demo and the lab."""
+    state, behaviours = server.state, server.behaviours
+    if (method, path) == ("POST", "/_sandbox/reset"):
+        with state.lock:
+            state.load()
+        server.start_world()
+        return 200, {"reset": True}, {}
+    if (method, path) == ("POST", "/_sandbox/person_actions/take"):
+        return 200, behaviours.take_person_actions() if behaviours else [], {}
+    if (method, path) == ("GET", "/_sandbox/world"):
+        return 200, _world(server), {}
     with state.lock:
         if (method, path) == ("GET", "/_sandbox/calls"):
             return 200, list(state.calls), {}
-        if (method, path) == ("POST", "/_sandbox/reset"):
-            state.load()
-            return 200, {"reset": True}, {}
         if (method, path) == ("POST", "/_sandbox/faults"):
             state.faults.append(Fault(**json.loads(raw or "{}")))
             return 200, {"faults": len(state.faults)}, {}
@@ -190,10 +228,41 @@ def _control(state: SandboxState, method: str, path: str, raw: str) -> Reply:
     return 404, {"error": {"message": f"no sandbox endpoint {method} {path}"}}, {}
 
 
+def _world(server: SandboxServer) -> dict[str, Any]:
+    """Where the world clock stands, and what it announced."""
+    clock, behaviours = server.state.clock, server.behaviours
+    return {
+        "day": clock.day() if clock else None,
+        "calendar": clock.calendar().isoformat() if clock else None,
+        "announced": sorted(behaviours.announced) if behaviours else [],
+        "events": list(server.announcer.sent),
+    }
+
+
 def _snapshot(state: SandboxState) -> dict[str, Any]:
+    keys: dict[str, set[str]] = {}
+    for call in state.calls:
+        parts = call["path"].split("/")
+        paid_elsewhere = (call["body"] or {}).get("paid_out_of_band")
+        if len(parts) == 5 and parts[4] == "pay" and call["idempotency_key"] and not paid_elsewhere:
+            keys.setdefault(parts[3], set()).add(call["idempotency_key"])
+    mails: dict[str, int] = {}
+    for mail in state.mails:
+        args = dict(mail.get("custom_args") or {})
+        for personalization in mail.get("personalizations") or []:
+            args.update(personalization.get("custom_args") or {})
+        invoice_id = str(args.get("dedupe_key", "")).split("/")[0].removeprefix("dunning-")
+        mails[invoice_id] = mails.get(invoice_id, 0) + 1
     return {
         "invoices": {
-            invoice_id: stripe_api.invoice_json(state, record) | {"sent": record.sent}
+            invoice_id: stripe_api.invoice_json(state, record)
+            | {
+                "sent": record.sent,
+                "charges": len(keys.get(invoice_id, ())),
+                "network_fees": sum(network_fees(c) for c in record.card_charges.values()),
+                "paid_by": record.paid_by,
+                "emails": mails.get(invoice_id, 0),
+            }
             for invoice_id, record in state.invoices.items()
         },
         "customers": state.customers,

@@ -2,10 +2,13 @@
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from worlds.clock import WorldClock
+from worlds.fees import CardCharge
 from worlds.model import Customer, Invoice, World
 
 
@@ -21,6 +24,16 @@ class InvoiceRecord:
     charges_after_update: int = 0
     payment_method_updated: bool = False
     sent: int = 0
+    new_card_fails: bool = False
+    """The card the customer attached declines too."""
+    paid_by: str | None = None
+    """Who paid: `charge`, `customer`, `pays_on_day` or `out_of_band`."""
+    templates_received: list[str] = field(default_factory=list)
+    """The email templates the customer received, in order."""
+    reacted: set[int] = field(default_factory=set)
+    """The behaviour's reactions already set off."""
+    card_charges: dict[str, list[CardCharge]] = field(default_factory=dict)
+    """Every charge each card saw, by fingerprint (behavioural worlds)."""
 
     @property
     def card_fingerprint(self) -> str | None:
@@ -75,6 +88,10 @@ class SandboxState:
     def __init__(self, world: World) -> None:
         self.lock = threading.RLock()
         self.world = world
+        self.clock: WorldClock | None = None
+        """The world clock, for a behavioural world on a compressed clock."""
+        self.mail_listeners: list[Callable[[dict[str, Any]], None]] = []
+        """Told of every mail SendGrid accepts (the world's customers read them)."""
         self.load()
 
     def load(self) -> None:
@@ -133,6 +150,14 @@ class SandboxState:
                     self.faults.remove(fault)
                 return fault
         return None
+
+    def collectable(self, record: InvoiceRecord) -> bool:
+        """Open, and its subscription neither cancelled nor paused by dunning."""
+        subscription = self.subscriptions.get(record.spec.subscription_id or "")
+        ended = subscription is not None and (
+            subscription["status"] == "canceled" or subscription.get("pause_collection")
+        )
+        return record.status == "open" and not ended
 
     def customer(self, customer_id: str) -> Customer | None:
         """The world's customer."""

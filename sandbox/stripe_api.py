@@ -3,9 +3,10 @@
 import re
 from typing import Any
 
+from dunning.contract.case import FailureDetails
 from dunning.rules.codes import STRIPE_PAYMENT_METHOD_TYPES
 from sandbox.state import InvoiceRecord, SandboxState
-from worlds.declines import SHAPES
+from worlds.declines import NEW_CARD_DECLINE, SHAPES, card_charge, never_recovers
 
 Reply = tuple[int, dict[str, Any], dict[str, str]]
 HOSTED_INVOICE_BASE = "https://invoice.stripe.com/i/sandbox"
@@ -76,8 +77,15 @@ def invoice_json(state: SandboxState, record: InvoiceRecord) -> dict[str, Any]:
         "metadata": record.metadata,
         "subscription": spec.subscription_id,
         "attempt_count": record.charges,
-        "due_date": None,
+        "due_date": _due_date(state, record),
     }
+
+
+def _due_date(state: SandboxState, record: InvoiceRecord) -> int | None:
+    """A sent invoice of a behavioural world falls due on the day it is announced overdue."""
+    if state.clock is None or record.spec.collection_method != "send_invoice":
+        return None
+    return int(state.clock.calendar(record.spec.fails_on_day).timestamp())
 
 
 def _missing(kind: str, object_id: str) -> Reply:
@@ -143,16 +151,48 @@ def _pay_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -
         message = f"Invoice is {record.status}, only open invoices can be paid."
         return _error(400, "invalid_request_error", message, "invoice_not_open")
     if str(params.get("paid_out_of_band", "")).lower() == "true":
-        record.status = "paid"
+        record.status, record.paid_by = "paid", "out_of_band"
         return 200, invoice_json(state, record), {}
+    if record.spec.behaviour is not None and state.clock is not None:
+        return _pay_as_it_behaves(state, record)
     customer = state.customers[record.spec.customer]
     if params.get("payment_method") or customer.get("default_payment_method"):
         record.payment_method_updated = True
     outcome = record.next_outcome()
     if outcome == "succeeded":
-        record.status = "paid"
+        record.status, record.paid_by = "paid", "charge"
         return 200, invoice_json(state, record), {}
     return 402, {"error": decline_error(outcome, record.card_fingerprint)}, {}
+
+
+def _pay_as_it_behaves(state: SandboxState, record: InvoiceRecord) -> Reply:
+    """A behavioural invoice's card answers as it behaves on the world clock."""
+    assert state.clock is not None
+    failure = _behaviour_decline(state, record)
+    card = record.card_fingerprint or f"account_{record.spec.customer}"
+    charges = record.card_charges.setdefault(card, [])
+    charges.append(card_charge(state.clock.calendar(), failure))
+    if failure is None:
+        record.status, record.paid_by = "paid", "charge"
+        return 200, invoice_json(state, record), {}
+    error: dict[str, Any] = {"type": "card_error", **failure.model_dump(exclude_none=True)}
+    shape = SHAPES.get(failure.decline_code or "")
+    error.setdefault("message", shape.message if shape else "Your card was declined.")
+    if record.card_fingerprint is not None:
+        error["payment_method"] = {"object": "payment_method", "card": {"fingerprint": card}}
+    return 402, {"error": error}, {}
+
+
+def _behaviour_decline(state: SandboxState, record: InvoiceRecord) -> FailureDetails | None:
+    """How the card charged now answers (None: it pays)."""
+    assert state.clock is not None and record.spec.behaviour is not None
+    if record.payment_method_updated:
+        return NEW_CARD_DECLINE if record.new_card_fails else None
+    failure = record.spec.failure or NEW_CARD_DECLINE
+    funds_back = record.spec.behaviour.funds_return_day
+    if never_recovers(failure) or funds_back is None or state.clock.day() < funds_back:
+        return failure
+    return None
 
 
 def _send_invoice(state: SandboxState, invoice_id: str, _: dict[str, Any]) -> Reply:

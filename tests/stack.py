@@ -4,7 +4,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 import urllib.request
 import uuid
@@ -14,7 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devstack.processes import ManagedProcess, sandbox_worker_env, start_sandbox, start_worker
+from devstack.processes import (
+    ManagedProcess,
+    sandbox_worker_env,
+    start_sandbox,
+    start_worker,
+)
 
 
 @dataclass
@@ -102,11 +106,3 @@ async def eventually(check: Callable[[], bool | Awaitable[bool]], what: str) -> 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{what}: not within {EVENTUALLY_SECONDS:g} s")
         await asyncio.sleep(0.1)
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port

@@ -9,8 +9,8 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 
 from client.connection import start_case
-from devstack.processes import sandbox_worker_env, start_worker
-from tests.stack import Stack, free_port
+from devstack.processes import free_port, sandbox_worker_env, start_worker
+from tests.stack import Stack
 from worlds.cases import cases_from_world
 from worlds.model import load_world
 

@@ -24,6 +24,7 @@ async def serve() -> None:
         settings.webhook_secrets(),
         settings.task_queue,
         settings.policy(),
+        settings.day_seconds,
     )
     log.info("listening on :%d/stripe/webhook", settings.webhook_port)
     await serve_until_stopped(service.app(), settings.webhook_port)

@@ -78,7 +78,7 @@ def _plan(event: Any) -> Plan:
         raise MalformedEvent("not a Stripe event: id, type and data.object are required")
     if kind.startswith("invoice.") and not isinstance(obj.get("id"), str):
         raise MalformedEvent(f"{kind}: data.object.id is missing")
-    if kind == "invoice.payment_failed":
+    if kind in ("invoice.payment_failed", "invoice.overdue"):
         return OpenCase(obj["id"])
     if kind == "invoice.paid":
         paid = InvoicePaid(

@@ -21,6 +21,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from client.connection import start_case
+from dunning.contract.case import REAL_DAY_SECONDS
 from dunning.contract.messages import Signals, StripeEvent
 from dunning.errors import InputError
 from dunning.providers.facts import SETTLED_STATUSES
@@ -51,9 +52,11 @@ class WebhookService:
         secrets: list[str],
         task_queue: str,
         policy: DunningPolicy,
+        day_seconds: int = REAL_DAY_SECONDS,
     ) -> None:
         self._client, self._stripe = client, stripe_client
         self._secrets, self._task_queue, self._policy = secrets, task_queue, policy
+        self._day_seconds = day_seconds
         self._handled: OrderedDict[str, None] = OrderedDict()
 
     def app(self) -> web.Application:
@@ -112,7 +115,7 @@ class WebhookService:
             return f"ignored: the invoice is already {invoice.get('status')} in Stripe"
         failed_at = datetime.fromtimestamp(event.get("created") or 0, UTC)
         try:
-            case = case_from_invoice(invoice, failed_at)
+            case = case_from_invoice(invoice, failed_at, self._day_seconds)
         except InputError as err:
             return f"ignored: {err}"
         note = StripeEvent(type=event["type"], source_event_id=event["id"])

@@ -8,7 +8,7 @@ from typing import Any
 import stripe
 
 from activities.payments import PO_FIELD_NAME
-from dunning.contract.case import DunningCase, FailureDetails
+from dunning.contract.case import REAL_DAY_SECONDS, DunningCase, FailureDetails
 from dunning.contract.enums import CollectionMethod, PaymentMethodType
 from dunning.errors import parse
 from dunning.rules.codes import STRIPE_PAYMENT_METHOD_TYPES
@@ -23,7 +23,9 @@ def read_invoice(client: stripe.StripeClient, invoice_id: str) -> dict[str, Any]
     return invoice
 
 
-def case_from_invoice(invoice: Mapping[str, Any], failed_at: datetime) -> DunningCase:
+def case_from_invoice(
+    invoice: Mapping[str, Any], failed_at: datetime, day_seconds: int = REAL_DAY_SECONDS
+) -> DunningCase:
     """The case for a failed or overdue invoice (an `InputError` names what is missing)."""
     intent = invoice.get("payment_intent")
     intent = intent if isinstance(intent, Mapping) else {}
@@ -41,6 +43,7 @@ def case_from_invoice(invoice: Mapping[str, Any], failed_at: datetime) -> Dunnin
         "due_date": _date(invoice.get("due_date")),
         "po_number": _po_number(invoice),
         "subscription_id": _id_of(invoice.get("subscription")),
+        "options": {"day_seconds": day_seconds},
     }
     return parse(DunningCase, raw, f"invoice {invoice.get('id')}")
 

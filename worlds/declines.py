@@ -10,8 +10,10 @@ customer authentication required, 96 system malfunction, 91 issuer unavailable.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from dunning.contract.case import FailureDetails
+from worlds.fees import CardCharge
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,22 @@ def never_recovers(failure: FailureDetails) -> bool:
     shape = SHAPES.get(failure.decline_code or failure.code or "")
     advice = failure.advice_code or (shape.advice_code if shape else None)
     return advice in NEVER_AGAIN_ADVICE
+
+
+NEW_CARD_DECLINE = FailureDetails(
+    code="card_declined", decline_code="generic_decline", advice_code="try_again_later"
+)
+"""How a newly attached card that fails declines."""
+
+
+def card_charge(at: datetime, decline: FailureDetails | None) -> CardCharge:
+    """One charge a card saw (`decline` None: it paid), as the network fees count it."""
+    if decline is None:
+        return CardCharge(at=at, succeeded=True)
+    return CardCharge(
+        at=at,
+        succeeded=False,
+        decline_code=decline.decline_code or decline.code,
+        network_decline_code=decline.network_decline_code,
+        network_advice_code=decline.network_advice_code,
+    )

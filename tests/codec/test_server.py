@@ -17,8 +17,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 
 from codec.encryption import EncryptionCodec, EncryptionKeys
 from codec.server import CodecServer
-from devstack.processes import start_codec_server
-from tests.stack import free_port
+from devstack.processes import free_port, start_codec_server
 
 TOKEN = "operators-only"
 UI = "http://localhost:8233"

@@ -9,8 +9,8 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
+from devstack.processes import free_port
 from devstack.temporal_server import ensure_dev_server
-from tests.stack import free_port
 
 
 async def test_a_running_server_is_reused(dev_env: WorkflowEnvironment) -> None:

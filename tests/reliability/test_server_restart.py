@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from client.connection import start_case
+from devstack.processes import free_port
 from devstack.temporal_server import connect, ensure_dev_server
 from dunning.contract.enums import Outcome
 from tests.reliability.worlds import invoice, write_world
-from tests.stack import eventually, free_port, running_stack
+from tests.stack import eventually, running_stack
 from workflows.dunning import DunningWorkflow
 from worlds.cases import cases_from_world
 from worlds.model import load_world

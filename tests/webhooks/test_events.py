@@ -24,6 +24,10 @@ def test_a_failed_invoice_opens_its_case() -> None:
     assert plan_event(event("invoice.payment_failed", {"id": "in_1"})) == OpenCase("in_1")
 
 
+def test_an_overdue_net_terms_invoice_opens_its_case() -> None:
+    assert plan_event(event("invoice.overdue", {"id": "in_2"})) == OpenCase("in_2")
+
+
 def test_paid_voided_and_uncollectible_are_confirmed_by_the_invoice_status() -> None:
     paid = plan_event(event("invoice.paid", {"id": "in_1", "charge": "ch_1"}))
     assert isinstance(paid, SignalCase) and paid.confirmed_by == {"paid"}

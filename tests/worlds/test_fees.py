@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from lab.fees import CardCharge, network_fees
+from worlds.fees import CardCharge, network_fees
 
 START = datetime(2026, 6, 1, tzinfo=UTC)
 

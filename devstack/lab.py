@@ -1,0 +1,215 @@
+"""`python starter.py lab`: a world run live, as production runs it.
+
+A fresh Temporal dev server, the worker, the webhook service and the behavioural sandbox
+on a world clock. The sandbox announces each failure on its day with a signed webhook;
+the webhook service opens the case; the world answers what the product does. When every
+case has closed, the run writes `report.json`, `cases.jsonl`, `sandbox_state.json` and
+`sandbox_calls.json`.
+"""
+
+import asyncio
+import json
+import secrets
+import shutil
+import sys
+import time
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from devstack.processes import ManagedProcess, free_port, sandbox_worker_env, spawn
+from dunning.contract.enums import Outcome
+from dunning.contract.messages import SIGNAL_PAYLOADS
+from dunning.contract.status import DunningStatus
+from lab.report import InvoiceResult, WorldReport
+from workflows import search_attributes
+from workflows.names import STATUS_QUERY
+from worlds.model import World
+
+POLL_SECONDS = 0.1
+PROGRESS_SECONDS = 5.0
+
+
+def _get(url: str, method: str = "GET") -> Any:
+    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.loads(answer.read() or b"null")
+
+
+def _wait_http(url: str, process: ManagedProcess, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not process.running():
+            raise RuntimeError(f"{what} stopped at start (log: {process.log})")
+        try:
+            _get(url)
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not answer within {seconds:g} s")
+
+
+async def run_lab(
+    world: World,
+    world_path: Path,
+    out: Path,
+    *,
+    policy: Path | None,
+    day_seconds: int,
+    timeout_seconds: float,
+) -> WorldReport:
+    """Run the world to the close of its last case and write the results into `out`."""
+    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+    temporal = shutil.which("temporal")
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal,
+        data_converter=pydantic_data_converter,
+        search_attributes=search_attributes.ALL_KEYS,
+        ui=False,
+    )
+    started: list[ManagedProcess] = []
+    try:
+        address = env.client.service_client.config.target_host
+        sandbox_port, webhook_port = free_port(), free_port()
+        sandbox_url, secret = f"http://127.0.0.1:{sandbox_port}", f"whsec_{secrets.token_hex(8)}"
+        queue = f"dunning-lab-{secrets.token_hex(4)}"
+        common = sandbox_worker_env(address, sandbox_url, queue)
+        if policy is not None:
+            common["DUNNING_POLICY_FILE"] = str(policy)
+        worker = spawn("worker", [sys.executable, "worker.py"], common, out / "worker.log")
+        started.append(worker)
+        hooks_env = common | {
+            "STRIPE_WEBHOOK_SECRETS": secret,
+            "DUNNING_WEBHOOK_PORT": str(webhook_port),
+            "DUNNING_DAY_SECONDS": str(day_seconds),
+        }
+        hooks = spawn(
+            "webhooks", [sys.executable, "-m", "webhooks"], hooks_env, out / "webhooks.log"
+        )
+        started.append(hooks)
+        _wait_http(f"http://127.0.0.1:{webhook_port}/healthz", hooks, "the webhook service")
+        sandbox_args = [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "--world",
+            str(world_path),
+            "--port",
+            str(sandbox_port),
+            "--day-seconds",
+            str(day_seconds),
+            "--webhook-url",
+            f"http://127.0.0.1:{webhook_port}/stripe/webhook",
+            "--webhook-secret",
+            secret,
+        ]
+        sandbox = spawn("sandbox", sandbox_args, None, out / "sandbox.log")
+        started.append(sandbox)
+        _wait_http(f"{sandbox_url}/_sandbox/world", sandbox, "the sandbox")
+        statuses = await _watch(env.client, world, sandbox_url, timeout_seconds)
+        return _write(out, world, sandbox_url, statuses, day_seconds)
+    finally:
+        for process in reversed(started):
+            process.stop()
+        await env.shutdown()
+
+
+async def _watch(
+    client: Client, world: World, sandbox_url: str, timeout_seconds: float
+) -> dict[str, DunningStatus]:
+    """Forward what people do, and wait until every invoice's case has closed."""
+    invoices = [i.id for i in world.invoices if i.behaviour is not None]
+    deadline, shown = time.monotonic() + timeout_seconds, 0.0
+    closed: dict[str, DunningStatus] = {}
+    while True:
+        for action in _get(f"{sandbox_url}/_sandbox/person_actions/take", "POST"):
+            payload = SIGNAL_PAYLOADS[action["signal"]].model_validate(action["payload"])
+            handle = client.get_workflow_handle(f"dunning-{action['invoice_id']}")
+            await handle.signal(action["signal"], payload)
+        announced = set(_get(f"{sandbox_url}/_sandbox/world")["announced"])
+        for invoice_id in announced - closed.keys():
+            status = await _closed_status(client, invoice_id)
+            if status is not None:
+                closed[invoice_id] = status
+        if time.monotonic() - shown >= PROGRESS_SECONDS:
+            shown = time.monotonic()
+            day = _get(f"{sandbox_url}/_sandbox/world")["day"]
+            print(
+                f"world day {day:6.1f}: {len(announced)}/{len(invoices)} failed, "
+                f"{len(closed)} closed",
+                flush=True,
+            )
+        if len(closed) == len(invoices):
+            return closed
+        if time.monotonic() > deadline:
+            open_ = sorted(set(invoices) - closed.keys())
+            raise TimeoutError(f"cases still open after {timeout_seconds:g} s: {open_[:10]}")
+        await asyncio.sleep(POLL_SECONDS)
+
+
+async def _closed_status(client: Client, invoice_id: str) -> DunningStatus | None:
+    handle = client.get_workflow_handle(f"dunning-{invoice_id}")
+    try:
+        described = await handle.describe()
+        if described.status is WorkflowExecutionStatus.RUNNING:
+            return None
+        if described.status is WorkflowExecutionStatus.CONTINUED_AS_NEW:
+            return None
+        status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
+    except RPCError:
+        return None  # not started yet: the webhook is on its way
+    return status if status.outcome is not None else None
+
+
+def _write(
+    out: Path,
+    world: World,
+    sandbox_url: str,
+    statuses: dict[str, DunningStatus],
+    day_seconds: int,
+) -> WorldReport:
+    state = _get(f"{sandbox_url}/_sandbox/state")
+    (out / "sandbox_state.json").write_text(json.dumps(state, indent=1) + "\n")
+    calls = _get(f"{sandbox_url}/_sandbox/calls")
+    (out / "sandbox_calls.json").write_text(json.dumps(calls, indent=1) + "\n")
+    clock = _get(f"{sandbox_url}/_sandbox/world")
+    origin = datetime.fromisoformat(clock["calendar"]) - timedelta(days=clock["day"])
+    results, lines = [], []
+    for invoice in world.invoices:
+        status = statuses.get(invoice.id)
+        if status is None:
+            continue
+        held = state["invoices"][invoice.id]
+        outcome = status.outcome
+        recovered = outcome is not None and outcome.outcome is Outcome.RECOVERED
+        results.append(
+            InvoiceResult(
+                invoice_id=invoice.id,
+                outcome=outcome.outcome if outcome else None,
+                resolution=outcome.resolution if outcome else None,
+                end_action=outcome.end_action if outcome else None,
+                charges=held["charges"],
+                emails=held["emails"],
+                days_open=outcome.days_open if outcome else None,
+                amount_due=invoice.amount_due,
+                amount_recovered=held["amount_paid"] if recovered else 0,
+                network_fees=held["network_fees"],
+            )
+        )
+        failed_at = origin + timedelta(days=invoice.fails_on_day)
+        line = {
+            "failed_at": failed_at.isoformat(),
+            "day_seconds": day_seconds,
+            **status.model_dump(mode="json"),
+        }
+        lines.append(json.dumps(line))
+    report = WorldReport.of(results)
+    (out / "report.json").write_text(report.model_dump_json(indent=1) + "\n")
+    (out / "cases.jsonl").write_text("".join(line + "\n" for line in lines))
+    return report

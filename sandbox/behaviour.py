@@ -1,0 +1,173 @@
+"""The sandbox's behavioural world: a world clock, and what customers and cards do on it.
+
+World day = seconds since the sandbox started (or was reset) / `day_seconds`. Each
+invoice fails on its day and is announced as Stripe announces it; its card declines
+until its funds return; its customer reacts to the emails SendGrid really accepted, and
+pays on their own day. Payments and card updates are announced by signed webhooks; a PO
+or a corrected contact is queued for the lab to forward, as a person would.
+"""
+
+import heapq
+import itertools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from sandbox import stripe_api
+from sandbox.announce import Announcer
+from sandbox.state import InvoiceRecord, SandboxState
+from worlds.behaviour import CustomerAction, Reaction
+from worlds.clock import WorldClock
+
+
+@dataclass(order=True)
+class _Due:
+    day: float
+    order: int
+    run: Callable[[], None] = field(compare=False)
+
+
+class Behaviours:
+    """Plays a behavioural world on its clock, on a thread of its own."""
+
+    def __init__(self, state: SandboxState, clock: WorldClock, announcer: Announcer) -> None:
+        self.state, self.clock, self.announce = state, clock, announcer
+        self._due: list[_Due] = []
+        self._order = itertools.count()
+        self._wake = threading.Condition()
+        self._stopped = False
+        self.person_actions: list[dict[str, Any]] = []
+        """Signals a person would forward (a PO, a corrected contact), for the lab to send."""
+        self.announced: set[str] = set()
+        """Invoices whose failure was announced."""
+
+    def start(self) -> None:
+        """Schedule every invoice's failure and own payment, and start playing."""
+        for record in self.state.invoices.values():
+            behaviour = record.spec.behaviour
+            if behaviour is None:
+                continue
+            self.at(record.spec.fails_on_day, partial(self._fail, record))
+            if behaviour.pays_on_day is not None:
+                self.at(behaviour.pays_on_day, partial(self._pay, record, "pays_on_day"))
+        threading.Thread(target=self._play, name="world", daemon=True).start()
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopped = True
+            self._wake.notify()
+
+    def at(self, day: float, run: Callable[[], None]) -> None:
+        """Run `run` on world day `day`."""
+        with self._wake:
+            heapq.heappush(self._due, _Due(day, next(self._order), run))
+            self._wake.notify()
+
+    def _play(self) -> None:
+        while True:
+            with self._wake:
+                while not self._stopped and (not self._due or self._due[0].day > self.clock.day()):
+                    wait = 1.0
+                    if self._due:
+                        wait = (self._due[0].day - self.clock.day()) * self.clock.day_seconds
+                    self._wake.wait(timeout=min(wait, 1.0))
+                if self._stopped:
+                    return
+                due = heapq.heappop(self._due)
+            due.run()
+
+    # ---- what happens ----------------------------------------------------------------
+
+    def _fail(self, record: InvoiceRecord) -> None:
+        """The invoice fails (or falls due) and Stripe says so."""
+        with self.state.lock:
+            self.announced.add(record.spec.id)
+            body = stripe_api.invoice_json(self.state, record)
+        kind = "invoice.overdue" if record.spec.failure is None else "invoice.payment_failed"
+        self.announce(kind, body, self.clock.calendar())
+
+    def _pay(self, record: InvoiceRecord, why: str) -> None:
+        with self.state.lock:
+            if not self.state.collectable(record):
+                return
+            record.status = "paid"
+            record.paid_by = why
+            body = stripe_api.invoice_json(self.state, record)
+        self.announce("invoice.paid", body, self.clock.calendar())
+
+    def mail_accepted(self, mail: dict[str, Any]) -> None:
+        """A mail SendGrid accepted: which case's (its `dedupe_key` names the workflow) and
+        which template (its category)."""
+        args = dict(mail.get("custom_args") or {})
+        for personalization in mail.get("personalizations") or []:
+            args.update(personalization.get("custom_args") or {})
+        workflow_id = str(args.get("dedupe_key", "")).split("/")[0]
+        categories = mail.get("categories") or []
+        if workflow_id.startswith("dunning-") and categories:
+            self.email_sent(workflow_id.removeprefix("dunning-"), str(categories[0]))
+
+    def email_sent(self, invoice_id: str, template: str) -> None:
+        """SendGrid accepted an email of the case of `invoice_id`: its customer may react."""
+        with self.state.lock:
+            record = self.state.invoices.get(invoice_id)
+            if record is None or record.spec.behaviour is None:
+                return
+            first_of_template = template not in record.templates_received
+            record.templates_received.append(template)
+            reactions = record.spec.behaviour.reactions
+            moved = [
+                (index, reaction)
+                for index, reaction in enumerate(reactions)
+                if index not in record.reacted
+                and (
+                    (reaction.to == template and first_of_template)
+                    or (reaction.to == "any" and len(record.templates_received) == 1)
+                )
+            ]
+            record.reacted.update(index for index, _ in moved)
+        today = self.clock.day()
+        for _, reaction in moved:
+            self.at(today + reaction.after_days, partial(self._react, record, reaction))
+
+    def _react(self, record: InvoiceRecord, reaction: Reaction) -> None:
+        match reaction.does:
+            case CustomerAction.PAY:
+                self._pay(record, "customer")
+            case CustomerAction.UPDATE_PAYMENT_METHOD:
+                self._new_card(record, reaction.new_card_fails)
+            case CustomerAction.PROVIDE_PO:
+                self._person(record, "po_number_provided", {"po_number": reaction.po_number})
+            case CustomerAction.CORRECT_CONTACT:
+                self._person(record, "billing_contact_corrected", {"email": reaction.email})
+
+    def _new_card(self, record: InvoiceRecord, fails: bool) -> None:
+        with self.state.lock:
+            if not self.state.collectable(record):
+                return
+            record.payment_method_updated, record.new_card_fails = True, fails
+            customer = self.state.customers[record.spec.customer]
+            method = f"pm_{record.spec.id}_new"
+            customer["default_payment_method"] = method
+            attached = {
+                "id": method,
+                "object": "payment_method",
+                "type": "card",
+                "customer": record.spec.customer,
+                "card": {"fingerprint": record.card_fingerprint},
+            }
+        self.announce("payment_method.attached", attached, self.clock.calendar())
+
+    def _person(self, record: InvoiceRecord, signal: str, payload: dict[str, Any]) -> None:
+        with self.state.lock:
+            if self.state.collectable(record):
+                self.person_actions.append(
+                    {"invoice_id": record.spec.id, "signal": signal, "payload": payload}
+                )
+
+    def take_person_actions(self) -> list[dict[str, Any]]:
+        """The queued person actions, once each."""
+        with self.state.lock:
+            taken, self.person_actions = self.person_actions, []
+        return taken

@@ -1,0 +1,46 @@
+"""The lab: a behavioural world run live on the real stack, against the backtest.
+
+The sandbox announces each failure with a signed webhook (the real webhook service checks
+the signature and opens the case), charges answer as the card behaves on the world
+clock, the customer reacts to the emails SendGrid accepted, and a PO is forwarded as a
+person would forward it. Every invoice ends as the in-process backtest says it does.
+"""
+
+import json
+from pathlib import Path
+
+from cli.main import main
+
+WORLD = Path(__file__).parent / "worlds" / "small.json"
+
+
+def results(folder: Path) -> dict[str, tuple[object, ...]]:
+    report = json.loads((folder / "report.json").read_text())
+    return {
+        r["invoice_id"]: (r["outcome"], r["resolution"], r["end_action"], r["charges"], r["emails"])
+        for r in report["per_invoice"]
+    }
+
+
+def test_the_lab_and_the_backtest_agree_per_invoice(tmp_path: Path) -> None:
+    live, offline = tmp_path / "lab", tmp_path / "backtest"
+    assert main(["lab", "--world", str(WORLD), "--out", str(live), "--day-seconds", "1"]) == 0
+    assert main(["backtest", "--world", str(WORLD), "--out", str(offline)]) == 0
+    assert results(live) == results(offline)
+    assert {r[1] for r in results(live).values()} == {
+        "retry",
+        "payment_method_update",
+        "po_fix",
+        "external_payment",
+    }, "every way the small world recovers"
+    for name in ("report.json", "cases.jsonl", "sandbox_state.json", "sandbox_calls.json"):
+        assert (live / name).exists(), name
+    state = json.loads((live / "sandbox_state.json").read_text())
+    assert state["invoices"]["in_lab_card"]["paid_by"] == "charge"
+    assert state["invoices"]["in_lab_lost"]["paid_by"] == "pays_on_day"
+    calls = json.loads((live / "sandbox_calls.json").read_text())
+    keys = {c["idempotency_key"] for c in calls if c["path"].endswith("/pay")}
+    charges = [int(str(r[3])) for r in results(live).values()]
+    assert len(keys) == sum(charges), "one key per charge"
+    cases = [json.loads(line) for line in (live / "cases.jsonl").read_text().splitlines()]
+    assert all(case["failed_at"].startswith("2026-03-02") for case in cases), "the world's calendar"
