@@ -160,10 +160,10 @@ def section(
     return "\n".join(lines) + "\n"
 
 
-def write(path: Path, text: str) -> None:
-    """Put the section into BENCHMARKS.md, replacing an earlier one."""
+def write(path: Path, text: str, section: str = SECTION) -> None:
+    """Put a section into BENCHMARKS.md, replacing an earlier one."""
     current = path.read_text() if path.exists() else "# Benchmarks\n"
-    head, _, rest = current.partition(SECTION)
+    head, _, rest = current.partition(section)
     tail = rest[rest.find("\n## ") :] if "\n## " in rest else ""
     path.write_text(head.rstrip() + "\n\n" + text + tail)
 
