@@ -1,8 +1,10 @@
-"""`make demo`: the whole product on one machine, with a compressed clock.
+"""`make demo`: a lab run of the demo world, with the Temporal Web UI.
 
-Starts (or reuses) the Temporal dev server with its Web UI, the sandbox providers and the
-worker; runs a world of failed invoices; shows progress; prints the recovery report.
-Ctrl-C stops every process it started. `--keep` leaves the dev server and UI running.
+Starts (or reuses) the Temporal dev server with its Web UI, then runs the world as the lab
+does: the behavioural sandbox on a world clock announces each failure by a signed
+webhook, the webhook service opens the case, the worker runs it, and the world answers.
+Shows a live table, and ends with the recovery report. Ctrl-C stops every process it
+started. `--keep` leaves the dev server and UI running.
 """
 
 import argparse
@@ -13,16 +15,10 @@ import sys
 from pathlib import Path
 
 from client.connection import exit_process
-from devstack.processes import (
-    ManagedProcess,
-    sandbox_worker_env,
-    start_codec_server,
-    start_sandbox,
-    start_worker,
-)
-from devstack.progress import report_text
+from devstack.lab import drive
+from devstack.processes import ManagedProcess, start_codec_server
+from devstack.progress import live_table, report_text
 from devstack.temporal_server import STATE_DIR, connect, ensure_dev_server
-from devstack.world_run import CaseUnreadable, run_world
 from dunning.settings import Settings
 from dunning.views.kpis import recovery_report
 from worlds.model import WorldError, load_world
@@ -66,27 +62,25 @@ async def demo(args: argparse.Namespace) -> int:
             started.append(server.process)
         else:
             print(f"  reusing the server already on {server.address}")
-        sandbox, sandbox_url = start_sandbox(args.world)
-        started.append(sandbox)
-        print(f"Sandbox providers on {sandbox_url}")
-        worker_env = sandbox_worker_env(
-            server.address, sandbox_url, args.task_queue, server.namespace
-        )
-        started.append(start_worker(worker_env, STATE_DIR / "worker.log"))
-        print(f"Worker started (log: {STATE_DIR / 'worker.log'})")
-        print(f"Temporal Web UI: {server.ui_url}/namespaces/{server.namespace}/workflows\n")
+        print(f"Temporal Web UI: {server.ui_url}/namespaces/{server.namespace}/workflows")
+        print("Open any case in the Temporal Web UI:")
+        for invoice in world.invoices:
+            print(f"  {server.case_url(f'dunning-{invoice.id}')}")
         client = await connect(server.address, server.namespace)
-        statuses = await run_world(
+        _, statuses = await drive(
             client,
+            server.address,
             world,
-            task_queue=args.task_queue,
+            args.world,
+            STATE_DIR / "demo",
+            policy=None,
             day_seconds=args.day_seconds,
-            sandbox_url=sandbox_url,
             timeout_seconds=args.timeout,
-            case_url=server.case_url,
+            show=live_table(args.day_seconds),
         )
         print()
         print(report_text(recovery_report(statuses)))
+        print(f"\nThe run's report, cases and provider records: {STATE_DIR / 'demo'}")
         return 0
     finally:
         keep = server.process if (args.keep and server is not None) else None
@@ -109,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("\nstopped: every process the demo started has been stopped", file=sys.stderr)
         return 130
-    except (TimeoutError, CaseUnreadable) as err:
+    except (TimeoutError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

@@ -14,6 +14,7 @@ import shutil
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ from worlds.model import World
 
 POLL_SECONDS = 0.1
 PROGRESS_SECONDS = 5.0
+SHOW_SECONDS = 1.0
+"""How often a live table of the cases is redrawn."""
 
 
 def _get(url: str, method: str = "GET") -> Any:
@@ -64,22 +67,54 @@ async def run_lab(
     day_seconds: int,
     timeout_seconds: float,
 ) -> WorldReport:
-    """Run the world to the close of its last case and write the results into `out`."""
-    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
-    temporal = shutil.which("temporal")
+    """Run the world on a fresh dev server to the close of its last case; write the results
+    into `out`."""
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal,
+        dev_server_existing_path=shutil.which("temporal"),
         data_converter=pydantic_data_converter,
         search_attributes=search_attributes.ALL_KEYS,
         ui=False,
     )
-    started: list[ManagedProcess] = []
     try:
         address = env.client.service_client.config.target_host
+        report, _ = await drive(
+            env.client,
+            address,
+            world,
+            world_path,
+            out,
+            policy=policy,
+            day_seconds=day_seconds,
+            timeout_seconds=timeout_seconds,
+        )
+        return report
+    finally:
+        await env.shutdown()
+
+
+async def drive(
+    client: Client,
+    address: str,
+    world: World,
+    world_path: Path,
+    out: Path,
+    *,
+    policy: Path | None,
+    day_seconds: int,
+    timeout_seconds: float,
+    show: Callable[[list[DunningStatus]], None] | None = None,
+) -> tuple[WorldReport, list[DunningStatus]]:
+    """Run the world against a Temporal server: its worker, webhook service and sandbox
+    start here and stop when every case has closed."""
+    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+    for invoice in world.invoices:
+        await end_leftover(client, f"dunning-{invoice.id}")
+    started: list[ManagedProcess] = []
+    try:
         sandbox_port, webhook_port = free_port(), free_port()
         sandbox_url, secret = f"http://127.0.0.1:{sandbox_port}", f"whsec_{secrets.token_hex(8)}"
         queue = f"dunning-lab-{secrets.token_hex(4)}"
-        common = sandbox_worker_env(address, sandbox_url, queue)
+        common = sandbox_worker_env(address, sandbox_url, queue, client.namespace)
         if policy is not None:
             common["DUNNING_POLICY_FILE"] = str(policy)
         worker = spawn("worker", [sys.executable, "worker.py"], common, out / "worker.log")
@@ -89,9 +124,8 @@ async def run_lab(
             "DUNNING_WEBHOOK_PORT": str(webhook_port),
             "DUNNING_DAY_SECONDS": str(day_seconds),
         }
-        hooks = spawn(
-            "webhooks", [sys.executable, "-m", "webhooks"], hooks_env, out / "webhooks.log"
-        )
+        hooks_args = [sys.executable, "-m", "webhooks"]
+        hooks = spawn("webhooks", hooks_args, hooks_env, out / "webhooks.log")
         started.append(hooks)
         _wait_http(f"http://127.0.0.1:{webhook_port}/healthz", hooks, "the webhook service")
         sandbox_args = [
@@ -112,16 +146,33 @@ async def run_lab(
         sandbox = spawn("sandbox", sandbox_args, None, out / "sandbox.log")
         started.append(sandbox)
         _wait_http(f"{sandbox_url}/_sandbox/world", sandbox, "the sandbox")
-        statuses = await _watch(env.client, world, sandbox_url, timeout_seconds)
-        return _write(out, world, sandbox_url, statuses, day_seconds)
+        statuses = await _watch(client, world, sandbox_url, timeout_seconds, show)
+        report = _write(out, world, sandbox_url, statuses, day_seconds)
+        return report, [statuses[i.id] for i in world.invoices if i.id in statuses]
     finally:
         for process in reversed(started):
             process.stop()
-        await env.shutdown()
+
+
+async def end_leftover(client: Client, workflow_id: str) -> bool:
+    """End the open case an interrupted earlier run left behind, so a run starts fresh."""
+    handle = client.get_workflow_handle(workflow_id)
+    try:
+        described = await handle.describe()
+    except RPCError:
+        return False
+    if described.status is not WorkflowExecutionStatus.RUNNING:
+        return False
+    await handle.terminate("a new run starts this invoice afresh")
+    return True
 
 
 async def _watch(
-    client: Client, world: World, sandbox_url: str, timeout_seconds: float
+    client: Client,
+    world: World,
+    sandbox_url: str,
+    timeout_seconds: float,
+    show: Callable[[list[DunningStatus]], None] | None,
 ) -> dict[str, DunningStatus]:
     """Forward what people do, and wait until every invoice's case has closed."""
     invoices = [i.id for i in world.invoices if i.behaviour is not None]
@@ -132,25 +183,44 @@ async def _watch(
             payload = SIGNAL_PAYLOADS[action["signal"]].model_validate(action["payload"])
             handle = client.get_workflow_handle(f"dunning-{action['invoice_id']}")
             await handle.signal(action["signal"], payload)
-        announced = set(_get(f"{sandbox_url}/_sandbox/world")["announced"])
+        world_now = _get(f"{sandbox_url}/_sandbox/world")
+        announced = set(world_now["announced"])
         for invoice_id in announced - closed.keys():
             status = await _closed_status(client, invoice_id)
             if status is not None:
                 closed[invoice_id] = status
-        if time.monotonic() - shown >= PROGRESS_SECONDS:
+        if time.monotonic() - shown >= (SHOW_SECONDS if show else PROGRESS_SECONDS):
             shown = time.monotonic()
-            day = _get(f"{sandbox_url}/_sandbox/world")["day"]
-            print(
-                f"world day {day:6.1f}: {len(announced)}/{len(invoices)} failed, "
-                f"{len(closed)} closed",
-                flush=True,
-            )
+            if show is not None:
+                show([s for s in await _statuses(client, announced) if s is not None])
+            else:
+                print(
+                    f"world day {world_now['day']:6.1f}: {len(announced)}/{len(invoices)} "
+                    f"failed, {len(closed)} closed",
+                    flush=True,
+                )
         if len(closed) == len(invoices):
+            if show is not None:
+                show([closed[i] for i in invoices])
             return closed
         if time.monotonic() > deadline:
             open_ = sorted(set(invoices) - closed.keys())
             raise TimeoutError(f"cases still open after {timeout_seconds:g} s: {open_[:10]}")
         await asyncio.sleep(POLL_SECONDS)
+
+
+async def _statuses(client: Client, invoices: set[str]) -> list[DunningStatus | None]:
+    """Every announced case's status, open or closed (None: not readable yet)."""
+
+    async def one(invoice_id: str) -> DunningStatus | None:
+        try:
+            handle = client.get_workflow_handle(f"dunning-{invoice_id}")
+            status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
+            return status
+        except RPCError:
+            return None
+
+    return await asyncio.gather(*(one(invoice_id) for invoice_id in sorted(invoices)))
 
 
 async def _closed_status(client: Client, invoice_id: str) -> DunningStatus | None:

@@ -1,6 +1,8 @@
 """The demo's live table of cases and its recovery report, as text."""
 
-from datetime import datetime
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from dunning.contract.status import DunningStatus
 from dunning.views.kpis import Rate, RecoveryReport
@@ -77,3 +79,21 @@ def report_text(report: RecoveryReport) -> str:
             f"{format_amount(at_risk, currency)} at risk"
         )
     return "\n".join(lines)
+
+
+def live_table(day_seconds: int) -> Callable[[list[DunningStatus]], None]:
+    """Draws the table on a terminal (redrawn in place), or a line when a case closes."""
+    closed_before = -1
+
+    def show(statuses: list[DunningStatus]) -> None:
+        nonlocal closed_before
+        table = progress_table(statuses, datetime.now(UTC), day_seconds)
+        closed = sum(s.outcome is not None for s in statuses)
+        if sys.stdout.isatty():
+            sys.stdout.write(f"\x1b[H\x1b[J{table}\n\n{closed}/{len(statuses)} closed\n")
+            sys.stdout.flush()
+        elif closed != closed_before:
+            print(f"{closed}/{len(statuses)} closed", flush=True)
+        closed_before = closed
+
+    return show

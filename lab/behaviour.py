@@ -8,14 +8,17 @@ would in production: as a signal at the moment it happens.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from dunning.contract.case import FailureDetails
 from dunning.contract.enums import EmailTemplate, PaymentChannel
 from dunning.contract.messages import (
+    SIGNAL_PAYLOADS,
     BillingContactCorrected,
     InvoicePaid,
     PaymentMethodUpdated,
     PoNumberProvided,
+    Signals,
 )
 from dunning.machine.fit import Message
 from dunning.providers.facts import (
@@ -77,6 +80,9 @@ class InvoiceWorld:
         pays_on = self.behaviour.pays_on_day
         if pays_on is not None:
             self.case.clock.at(self.day(pays_on), lambda: self._pay(PaymentChannel.OTHER))
+        for action in self.invoice.demo:
+            moment = self.day(self.invoice.fails_on_day + action.day)
+            self._scripted_at(moment, action.signal, action.payload)
 
     @property
     def behaviour(self) -> Behaviour:
@@ -103,6 +109,17 @@ class InvoiceWorld:
         if self.status is InvoiceStatus.OPEN and not self.case.state.is_closed:
             self.status, self.amount_paid = InvoiceStatus.PAID, self.invoice.amount_due
             self.case.receive(InvoicePaid(via=via))
+
+    def _scripted_at(self, moment: datetime, signal: str, payload: dict[str, Any]) -> None:
+        """A scripted action of the world (a demo's operator or customer), sent as a person
+        sends it; a new card is attached first."""
+
+        def act() -> None:
+            if signal == Signals.PAYMENT_METHOD_UPDATED:
+                self.new_card = True
+            self.case.receive(SIGNAL_PAYLOADS[signal].model_validate(payload))  # type: ignore[arg-type]
+
+        self.case.clock.at(moment, act)
 
     def _react(self, reaction: Reaction) -> None:
         if self.case.state.is_closed or self.status is not InvoiceStatus.OPEN:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from dunning.contract.messages import Signals
 from sandbox import stripe_api
 from sandbox.announce import Announcer
 from sandbox.state import InvoiceRecord, SandboxState
@@ -52,6 +53,9 @@ class Behaviours:
             self.at(record.spec.fails_on_day, partial(self._fail, record))
             if behaviour.pays_on_day is not None:
                 self.at(behaviour.pays_on_day, partial(self._pay, record, "pays_on_day"))
+            for action in record.spec.demo:
+                day = record.spec.fails_on_day + action.day
+                self.at(day, partial(self._scripted, record, action.signal, action.payload))
         threading.Thread(target=self._play, name="world", daemon=True).start()
 
     def stop(self) -> None:
@@ -158,6 +162,17 @@ class Behaviours:
                 "card": {"fingerprint": record.card_fingerprint},
             }
         self.announce("payment_method.attached", attached, self.clock.calendar())
+
+    def _scripted(self, record: InvoiceRecord, signal: str, payload: dict[str, Any]) -> None:
+        """A scripted action of the world (a demo's operator or customer): a new card is
+        attached first; the signal goes out as a person would send it."""
+        if signal == Signals.PAYMENT_METHOD_UPDATED:
+            with self.state.lock:
+                record.payment_method_updated = True
+        with self.state.lock:
+            self.person_actions.append(
+                {"invoice_id": record.spec.id, "signal": signal, "payload": payload}
+            )
 
     def _person(self, record: InvoiceRecord, signal: str, payload: dict[str, Any]) -> None:
         with self.state.lock:
