@@ -107,8 +107,12 @@ async def drive(
     """Run the world against a Temporal server: its worker, webhook service and sandbox
     start here and stop when every case has closed."""
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+    earlier: dict[str, str] = {}
     for invoice in world.invoices:
         await end_leftover(client, f"dunning-{invoice.id}")
+        run_id = await _run_id(client, invoice.id)
+        if run_id is not None:
+            earlier[invoice.id] = run_id
     started: list[ManagedProcess] = []
     try:
         sandbox_port, webhook_port = free_port(), free_port()
@@ -146,7 +150,7 @@ async def drive(
         sandbox = spawn("sandbox", sandbox_args, None, out / "sandbox.log")
         started.append(sandbox)
         _wait_http(f"{sandbox_url}/_sandbox/world", sandbox, "the sandbox")
-        statuses = await _watch(client, world, sandbox_url, timeout_seconds, show)
+        statuses = await _watch(client, world, sandbox_url, timeout_seconds, show, earlier)
         report = _write(out, world, sandbox_url, statuses, day_seconds)
         return report, [statuses[i.id] for i in world.invoices if i.id in statuses]
     finally:
@@ -173,20 +177,20 @@ async def _watch(
     sandbox_url: str,
     timeout_seconds: float,
     show: Callable[[list[DunningStatus]], None] | None,
+    earlier: dict[str, str],
 ) -> dict[str, DunningStatus]:
-    """Forward what people do, and wait until every invoice's case has closed."""
+    """Forward what people do, and wait until every invoice's case has closed (a run of
+    an earlier world on the same server does not count)."""
     invoices = [i.id for i in world.invoices if i.behaviour is not None]
     deadline, shown = time.monotonic() + timeout_seconds, 0.0
     closed: dict[str, DunningStatus] = {}
     while True:
         for action in _get(f"{sandbox_url}/_sandbox/person_actions/take", "POST"):
-            payload = SIGNAL_PAYLOADS[action["signal"]].model_validate(action["payload"])
-            handle = client.get_workflow_handle(f"dunning-{action['invoice_id']}")
-            await handle.signal(action["signal"], payload)
+            await _forward(client, action)
         world_now = _get(f"{sandbox_url}/_sandbox/world")
         announced = set(world_now["announced"])
         for invoice_id in announced - closed.keys():
-            status = await _closed_status(client, invoice_id)
+            status = await _closed_status(client, invoice_id, earlier.get(invoice_id))
             if status is not None:
                 closed[invoice_id] = status
         if time.monotonic() - shown >= (SHOW_SECONDS if show else PROGRESS_SECONDS):
@@ -209,6 +213,16 @@ async def _watch(
         await asyncio.sleep(POLL_SECONDS)
 
 
+async def _forward(client: Client, action: dict[str, Any]) -> None:
+    """Send what a person would send; a case that has closed takes no more signals."""
+    payload = SIGNAL_PAYLOADS[action["signal"]].model_validate(action["payload"])
+    handle = client.get_workflow_handle(f"dunning-{action['invoice_id']}")
+    try:
+        await handle.signal(action["signal"], payload)
+    except RPCError as err:
+        print(f"  {action['invoice_id']}: {action['signal']} not delivered: {err.message}")
+
+
 async def _statuses(client: Client, invoices: set[str]) -> list[DunningStatus | None]:
     """Every announced case's status, open or closed (None: not readable yet)."""
 
@@ -223,13 +237,27 @@ async def _statuses(client: Client, invoices: set[str]) -> list[DunningStatus | 
     return await asyncio.gather(*(one(invoice_id) for invoice_id in sorted(invoices)))
 
 
-async def _closed_status(client: Client, invoice_id: str) -> DunningStatus | None:
+async def _run_id(client: Client, invoice_id: str) -> str | None:
+    """The newest run of the invoice's case, if it ever had one."""
+    try:
+        return (await client.get_workflow_handle(f"dunning-{invoice_id}").describe()).run_id
+    except RPCError:
+        return None
+
+
+async def _closed_status(
+    client: Client, invoice_id: str, earlier_run: str | None
+) -> DunningStatus | None:
+    """The case's status once this run's case has closed."""
     handle = client.get_workflow_handle(f"dunning-{invoice_id}")
     try:
         described = await handle.describe()
-        if described.status is WorkflowExecutionStatus.RUNNING:
-            return None
-        if described.status is WorkflowExecutionStatus.CONTINUED_AS_NEW:
+        if described.run_id == earlier_run:
+            return None  # the webhook has not opened this run's case yet
+        if described.status in (
+            WorkflowExecutionStatus.RUNNING,
+            WorkflowExecutionStatus.CONTINUED_AS_NEW,
+        ):
             return None
         status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
     except RPCError:

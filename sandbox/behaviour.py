@@ -150,7 +150,10 @@ class Behaviours:
         with self.state.lock:
             if not self.state.collectable(record):
                 return
-            record.payment_method_updated, record.new_card_fails = True, fails
+            # The customer's new default card is charged for every invoice of theirs.
+            for other in self.state.invoices.values():
+                if other.spec.customer == record.spec.customer:
+                    other.payment_method_updated, other.new_card_fails = True, fails
             customer = self.state.customers[record.spec.customer]
             method = f"pm_{record.spec.id}_new"
             customer["default_payment_method"] = method
