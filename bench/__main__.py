@@ -1,7 +1,8 @@
 """`python -m bench` (`make bench`): run every measurement, write BENCHMARKS.md.
 
 Sizes come from the environment: BENCH_CASES (1000), BENCH_PARKED (4000),
-BENCH_SIGNALS (500), BENCH_SUITE (1: also time the whole test suite).
+BENCH_SIGNALS (500), BENCH_SUITE (1: also time the whole test suite), BENCH_WORLD_INVOICES
+(1000 per unseen world), BENCH_LAB (1: also run a 300-invoice world live).
 """
 
 import asyncio
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import temporalio
 
-from bench import cost, latency, parked, replay, speed, throughput
+from bench import cost, latency, parked, recovery, replay, speed, throughput
+from bench import lab as lab_bench
 from bench.report import write_report
 from bench.stack import bench_stack, time_skipping_env, world_of
 from client.connection import exit_process
@@ -63,6 +65,11 @@ async def main() -> None:
         pace=pace,
         seconds=time.perf_counter() - started,
     )
+    print("recovery: policies on unseen worlds …", flush=True)
+    recovery.main()
+    if size("BENCH_LAB", 1):
+        print("lab: a 300-invoice world live …", flush=True)
+        await asyncio.to_thread(lab_bench.main)
     print(f"BENCHMARKS.md written in {time.perf_counter() - started:.0f} s")
 
 
