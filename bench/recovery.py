@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dunning.rules.policy import DunningPolicy
-from lab.backtest import run_world
+from lab.backtest import case_line, run_world
 from lab.learn import learn
 from lab.oracle import oracle_recovered
 from lab.report import WorldReport
@@ -51,8 +51,8 @@ def world_of(invoices: int, seed: int) -> World:
 def measure(invoices: int) -> tuple[list[Row], int, float, tuple[str, ...]]:
     """Every policy's row, the oracle's recoveries, the backtest's cases per second, and
     what the learner said."""
-    _, lines = run_world(world_of(invoices * 2, TRAINING_SEED), DunningPolicy())
-    learned = learn([json.loads(line) for line in lines], DunningPolicy())
+    _, states = run_world(world_of(invoices * 2, TRAINING_SEED), DunningPolicy())
+    learned = learn([json.loads(case_line(state)) for state in states], DunningPolicy())
     policies = {
         "default": DunningPolicy(),
         "fixed day 3/7/14": _load("fixed_3_7_14"),

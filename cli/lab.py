@@ -8,7 +8,7 @@ from devstack.lab import run_lab
 from dunning.errors import InputError, load_json
 from dunning.rules.policy import DunningPolicy
 from dunning.settings import Settings
-from lab.backtest import run_world
+from lab.backtest import case_line, run_world
 from lab.learn import learn
 from lab.report import WorldReport
 from worlds.model import load_world
@@ -67,11 +67,12 @@ async def run(args: argparse.Namespace) -> int:
     named = named or [("default", DunningPolicy())]
     reports = []
     for name, policy in named:
-        report, cases = run_world(world, policy)
+        report, states = run_world(world, policy)
         folder = args.out / name if len(named) > 1 else args.out
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "report.json").write_text(report.model_dump_json(indent=1) + "\n")
-        (folder / "cases.jsonl").write_text("".join(line + "\n" for line in cases))
+        lines = "".join(case_line(state) + "\n" for state in states)
+        (folder / "cases.jsonl").write_text(lines)
         reports.append((name, report))
     if len(named) > 1:
         (args.out / "report.json").write_text(reports[0][1].model_dump_json(indent=1) + "\n")

@@ -17,6 +17,7 @@ from temporalio.service import RPCError
 from activities.clients import stripe_client
 from cli import lab
 from cli.cases import InputError, load_case
+from cli.export_cases import export_cases
 from cli.listing import FILTERS, list_cases, list_query, render_rows
 from cli.render import render_status
 from cli.report import gather_statuses, render_report
@@ -71,6 +72,10 @@ def parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="the recovery KPIs over the namespace's cases")
     report.add_argument("--since", help="only cases started since this ISO date")
 
+    export_cases = commands.add_parser("export-cases", help="closed cases as cases.jsonl")
+    export_cases.add_argument("--since", help="only cases closed since this ISO date")
+    export_cases.add_argument("--out", type=Path, required=True, help="the JSONL file to write")
+
     export = commands.add_parser("export", help="write a case's history as JSON for replay tests")
     export.add_argument("case", help="invoice id or workflow id")
     export.add_argument("--out", type=Path, help="default: tests/histories/<invoice>.json")
@@ -110,6 +115,12 @@ async def _run(args: argparse.Namespace) -> int:
         print(render_report(statuses))
         for problem in unread:
             print(f"not read: {problem}", file=sys.stderr)
+        return 0
+    if args.command == "export-cases":
+        since = datetime.fromisoformat(_iso_date(args.since)) if args.since else None
+        for problem in await export_cases(client, since, args.out):
+            print(f"not read: {problem}", file=sys.stderr)
+        print(f"closed cases written to {args.out}")
         return 0
     workflow_id = _workflow_id(args.case)
     if args.command == "export":

@@ -2,10 +2,11 @@
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO, TypeVar
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
 from devstack.progress import report_text
@@ -15,22 +16,37 @@ from dunning.views.notices import format_amount
 from workflows.names import STATUS_QUERY
 
 CONCURRENT_QUERIES = 20
+T = TypeVar("T")
 
 
 async def gather_statuses(
     client: Client, query: str, progress: TextIO = sys.stderr
 ) -> tuple[list[DunningStatus], list[str]]:
     """Every matching case's status, reading many at once and showing progress."""
+
+    async def status(handle: WorkflowHandle[Any, Any]) -> DunningStatus:
+        answer: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
+        return answer
+
+    return await gather(client, query, status, progress)
+
+
+async def gather(
+    client: Client,
+    query: str,
+    read: Callable[[WorkflowHandle[Any, Any]], Awaitable[T]],
+    progress: TextIO = sys.stderr,
+) -> tuple[list[T], list[str]]:
+    """`read` every matching case, many at once, showing progress; and what could not be."""
     ids = [execution.id async for execution in client.list_workflows(query)]
     gate = asyncio.Semaphore(CONCURRENT_QUERIES)
     done, failed = 0, []
 
-    async def read(workflow_id: str) -> DunningStatus | None:
+    async def one(workflow_id: str) -> T | None:
         nonlocal done
         async with gate:
             try:
-                handle = client.get_workflow_handle(workflow_id)
-                status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
+                return await read(client.get_workflow_handle(workflow_id))
             except RPCError as err:
                 failed.append(f"{workflow_id}: {err.message}")
                 return None
@@ -38,11 +54,10 @@ async def gather_statuses(
                 done += 1
                 progress.write(f"\rreading cases: {done}/{len(ids)}")
                 progress.flush()
-            return status
 
-    statuses = [s for s in await asyncio.gather(*(read(i) for i in ids)) if s is not None]
+    found = [r for r in await asyncio.gather(*(one(i) for i in ids)) if r is not None]
     progress.write("\n")
-    return statuses, failed
+    return found, failed
 
 
 def render_report(statuses: list[DunningStatus]) -> str:

@@ -30,16 +30,16 @@ def backtest(world: World, policy: DunningPolicy, start: datetime | None = None)
 
 def run_world(
     world: World, policy: DunningPolicy, start: datetime | None = None
-) -> tuple[WorldReport, list[str]]:
-    """The report, and each case's status as a `cases.jsonl` line (with its `failed_at`)."""
+) -> tuple[WorldReport, list[CaseState]]:
+    """The report, and each case's final state (`case_line` writes it for `cases.jsonl`)."""
     origin = world.calendar_start or start or datetime.now(UTC)
     customers = {customer.id: customer for customer in world.customers}
-    results, lines = [], []
+    results, states = [], []
     for invoice in world.invoices:
         result, state = run_invoice(invoice, customers[invoice.customer], policy, origin)
         results.append(result)
-        lines.append(case_line(state))
-    return WorldReport.of(results), lines
+        states.append(state)
+    return WorldReport.of(results), states
 
 
 def case_line(state: CaseState) -> str:

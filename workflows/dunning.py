@@ -34,7 +34,13 @@ with workflow.unsafe.imports_passed_through():
     from dunning.views.ui import current_details
     from workflows import search_attributes
     from workflows.effects import TemporalEffects
-    from workflows.names import SIGNAL_PAYLOADS, STATUS_QUERY, WORKFLOW_TYPE, Updates
+    from workflows.names import (
+        CASE_QUERY,
+        SIGNAL_PAYLOADS,
+        STATUS_QUERY,
+        WORKFLOW_TYPE,
+        Updates,
+    )
 
 JsonObject = dict[str, Any]
 
@@ -107,6 +113,11 @@ class DunningWorkflow:
     def status(self) -> DunningStatus:
         """Everything about the case, for operators and services."""
         return case_status(self._state)
+
+    @workflow.query(name=CASE_QUERY)
+    def case(self) -> DunningCase:
+        """The case's start input (with the policy it captured)."""
+        return self._state.case
 
     @workflow.signal(dynamic=True)
     async def on_signal(self, name: str, args: Sequence[RawValue]) -> None:

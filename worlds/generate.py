@@ -89,7 +89,10 @@ def _draw(rng: random.Random, n: int, days: float) -> tuple[dict[str, Any], dict
         "owner": {"id": str(100 + n % 7), "name": "Account Owner", "email": "owner@vendor.example"},
         "ap_contact": {"name": "AP", "email": f"ap@c{n}.example"},
     }
-    fails_on_day = round(rng.uniform(0, days), 3)
+    # Failures happen at noon (Stripe's renewal runs), and money comes back at other hours,
+    # so no card answers within minutes of a retry: a run on a compressed clock, where a
+    # webhook's latency is hours of world time, decides as the backtest does.
+    fails_on_day = rng.randrange(0, max(1, int(days))) + 0.5
     invoice: dict[str, Any] = {
         "id": f"in_g{n:05d}",
         "customer": customer_id,
@@ -143,9 +146,11 @@ def _funds_return(rng: random.Random, reason: str, fails_on_day: float) -> float
         failed = CALENDAR_START + timedelta(days=fails_on_day)
         payday = _next_payday(failed.date())
         moment = datetime(payday.year, payday.month, payday.day, tzinfo=UTC)
-        return round((moment - CALENDAR_START) / timedelta(days=1) + rng.uniform(0, 0.3), 3)
-    span = rng.uniform(12, 15) if reason == "hold" and rng.random() < 0.3 else rng.uniform(2, 12)
-    return round(fails_on_day + span, 3)
+        # Salaries land overnight, before a retry at 00:01 on the payday.
+        return round((moment - CALENDAR_START) / timedelta(days=1) - rng.uniform(0.05, 0.3), 3)
+    late = reason == "hold" and rng.random() < 0.3
+    days = rng.randint(12, 14) if late else rng.randint(2, 11)
+    return fails_on_day + days + rng.choice((0.25, 0.75))
 
 
 def _next_payday(day: date) -> date:

@@ -51,8 +51,33 @@ class _Candidate:
         return NextAction(kind=self.kind, at=self.at, detail=self.detail)
 
 
-def plan(state: CaseState, now: datetime) -> Decision:
-    """The next decision of an open case."""
+@dataclass(frozen=True)
+class Plan:
+    """The next decision, and the stage the case is in given it."""
+
+    decision: Decision
+    stage: Stage
+
+
+def plan(state: CaseState, now: datetime) -> Plan:
+    """The next decision of an open case, and its stage."""
+    pending = _pending(state)
+    if pending is not None:
+        return Plan(pending, _stage(state, pending, _retry(state, now) is not None))
+    retry, candidates = _candidates(state, now)
+    candidates.sort(key=lambda c: (c.at, c.precedence))
+    decision: Decision
+    if not candidates:
+        waiting = NextAction(kind=NextActionKind.WAIT, at=None, detail=_waiting_on(state))
+        decision = Wait(None, waiting)
+    else:
+        first = candidates[0]
+        decision = first.action if first.at <= now else Wait(first.at, first.next_action)
+    return Plan(decision, _stage(state, decision, retry is not None))
+
+
+def _pending(state: CaseState) -> Action | None:
+    """A message taken that the case still has to carry out comes first."""
     if state.pending_close is not None:
         return CloseByOperator(state.pending_close)
     if state.pending_po is not None:
@@ -61,11 +86,7 @@ def plan(state: CaseState, now: datetime) -> Decision:
         return ApplyContact()
     if state.recheck:
         return Recheck()
-    candidates = sorted(_candidates(state, now), key=lambda c: (c.at, c.precedence))
-    if not candidates:
-        return Wait(None, NextAction(kind=NextActionKind.WAIT, at=None, detail=_waiting_on(state)))
-    first = candidates[0]
-    return first.action if first.at <= now else Wait(first.at, first.next_action)
+    return None
 
 
 def _waiting_on(state: CaseState) -> str:
@@ -74,8 +95,9 @@ def _waiting_on(state: CaseState) -> str:
     return f"waiting on {'an internal team' if state.waits_internally else 'the customer'}"
 
 
-def stage_of(state: CaseState, decision: Decision) -> Stage:
-    """The stage an open case is in, given what it will do next."""
+def _stage(state: CaseState, decision: Decision, retry_left: bool) -> Stage:
+    """The stage an open case is in, given what it will do next and whether the schedule
+    still holds a retry."""
     if state.is_closed:
         return Stage.CLOSED
     if state.is_paused:
@@ -89,28 +111,23 @@ def stage_of(state: CaseState, decision: Decision) -> Stage:
     retry_pending = isinstance(decision, Charge) or (
         isinstance(decision, Wait) and decision.next_action.kind is NextActionKind.RETRY
     )
-    soft = state.category is FailureCategory.SOFT_DECLINE
-    if soft and (retry_pending or next_retry_at(state, state.day0) is not None):
+    if state.category is FailureCategory.SOFT_DECLINE and (retry_pending or retry_left):
         return Stage.RETRYING
     return Stage.AWAITING_CUSTOMER
 
 
-def next_retry_at(state: CaseState, now: datetime) -> datetime | None:
-    """When the case will next charge by itself, if it will."""
-    retry = _retry(state, now)
-    return retry.at if retry else None
-
-
-def _candidates(state: CaseState, now: datetime) -> list[_Candidate]:
-    """Everything the case would do by itself, each at its moment."""
+def _candidates(state: CaseState, now: datetime) -> tuple[_Candidate | None, list[_Candidate]]:
+    """The next retry, if any, and everything the case would do by itself, each at its
+    moment."""
     if state.is_paused:
-        return _reviews(state)
+        return None, _reviews(state)
     if state.held is not None:
-        return [*_detect(state, now), *_reviews(state)]
-    retry = _retry(state, now)
-    emails = _remind(state, now, retry)
+        return None, [*_detect(state, now), *_reviews(state)]
+    retry, to = _retry(state, now), state.recipient()
+    emails = _remind(state, now, retry, to)
     retries = [retry] if retry is not None else []
-    return [*_detect(state, now), *retries, *emails, *_escalate(state, emails), *_resolve(state)]
+    found = [*_detect(state, now), *retries, *emails, *_escalate(state, emails)]
+    return retry, [*found, *_resolve(state, to)]
 
 
 # ---- 1. detect: what no retry can fix goes to the team that can ----------------------------
@@ -188,23 +205,26 @@ def _scheduled_retry(state: CaseState) -> datetime | None:
 # ---- 3. remind: ask for what is missing, and the email cadence on its own schedule -------------
 
 
-def _remind(state: CaseState, now: datetime, retry: _Candidate | None) -> list[_Candidate]:
-    to = state.recipient()
+def _remind(
+    state: CaseState, now: datetime, retry: _Candidate | None, to: str | None
+) -> list[_Candidate]:
     if to is None or state.waits_internally:
         return []
     found = []
-    request = state.policy.requests.get(state.workflow_reason) if state.workflow_reason else None
+    done = state.steps_done
+    reason = state.workflow_reason
+    request = state.policy.requests.get(reason) if reason else None
     if request is not None:
         for day in state.policy.request_days:
             key = step_key(request, day)
-            if not state.step_done(key):
+            if key not in done:
                 moment = state.clock.on_day(day)
                 found.append(_email(key, request, moment, to, Precedence.ASK))
                 break
     final_day = state.end_state.final_notice_day
     cadence = state.policy.email_cadence.get(state.category) if state.category else None
     for step in cadence or ():
-        if step.day >= final_day or state.step_done(step.key):
+        if step.day >= final_day or step.key in done:
             continue
         failed = state.failed_attempts
         if len(failed) < step.after_failed_retries:
@@ -279,12 +299,11 @@ def _hand_off(
 # ---- 5. resolve: the final notice, then the tier's end state ------------------------------------
 
 
-def _resolve(state: CaseState) -> list[_Candidate]:
+def _resolve(state: CaseState, to: str | None) -> list[_Candidate]:
     if state.waits_internally:
         return []
     rule = state.end_state
     notice = step_key(EmailTemplate.FINAL_NOTICE, rule.final_notice_day)
-    to = state.recipient()
     if to is not None and not state.step_done(notice):
         at = state.clock.on_day(rule.final_notice_day)
         return [_email(notice, EmailTemplate.FINAL_NOTICE, at, to, Precedence.FINAL_NOTICE)]

@@ -8,7 +8,7 @@ from dunning.contract.status import DunningOutcome
 from dunning.machine import transitions
 from dunning.machine.decisions import Wait
 from dunning.machine.effects import Effects, Runtime
-from dunning.machine.planner import plan, stage_of
+from dunning.machine.planner import plan
 from dunning.machine.state import CaseState
 from dunning.machine.steps import CaseSteps
 
@@ -28,9 +28,10 @@ async def run_case(state: CaseState, effects: Effects, runtime: Runtime) -> Dunn
     if state.classification is None:
         await steps.gather_facts()
     while not state.is_closed:
-        decision = plan(state, runtime.now())
+        planned = plan(state, runtime.now())
+        decision = planned.decision
         next_action = decision.next_action if isinstance(decision, Wait) else None
-        transitions.show(state, stage_of(state, decision), next_action)
+        transitions.show(state, planned.stage, next_action)
         runtime.published(state, decision)
         if isinstance(decision, Wait):
             await runtime.sleep(state, decision)

@@ -5,6 +5,7 @@ nowhere else; what is read here never changes anything.
 """
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
@@ -114,7 +115,7 @@ class CaseState(BaseModel):
     def clock(self) -> CaseClock:
         """The case's clock, shifted by pauses and extensions."""
         case = self.case
-        return CaseClock(self.day0, case.options.day_seconds, self.shift, case.failed_at)
+        return _clock(self.day0, case.options.day_seconds, self.shift, case.failed_at)
 
     @property
     def category(self) -> FailureCategory | None:
@@ -237,7 +238,12 @@ class CaseState(BaseModel):
 
     def step_done(self, step: str) -> bool:
         """An email step was sent, or failed for good."""
-        return step in self.failed_steps or any(e.step == step for e in self.emails)
+        return step in self.steps_done
+
+    @property
+    def steps_done(self) -> set[str]:
+        """Every email step sent, or failed for good."""
+        return {e.step for e in self.emails}.union(self.failed_steps)
 
     def sent_at(self, template: EmailTemplate) -> datetime | None:
         """When an email of this template was last sent."""
@@ -262,3 +268,9 @@ class CarriedCase(BaseModel):
 
     carried: CaseState
     """The state as it stood, its oldest timeline entries summarized."""
+
+
+@lru_cache(maxsize=1024)
+def _clock(day0: datetime, day_seconds: int, shift: timedelta, failed_at: datetime) -> CaseClock:
+    """Clocks are immutable, and the planner reads a case's many times a decision."""
+    return CaseClock(day0, day_seconds, shift, failed_at)

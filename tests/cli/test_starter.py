@@ -194,3 +194,23 @@ async def test_an_oversized_case_is_refused_by_start_case(dev_env: WorkflowEnvir
         await start_case(dev_env.client, case, "nowhere", bloated)
     with pytest.raises(RPCError):
         await dev_env.client.get_workflow_handle("dunning-in_cli_huge").describe()
+
+
+async def test_export_cases_feeds_the_learner(
+    stack: Stack, tmp_path: Path, dev_env: WorkflowEnvironment
+) -> None:
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({**CASE, "invoice_id": "in_cli_export", "subscription_id": None}))
+    assert starter(stack, "start", "--case", str(case), "--day-seconds", "1").returncode == 0
+    handle = dev_env.client.get_workflow_handle_for(DunningWorkflow.run, "dunning-in_cli_export")
+    assert (await handle.result()).resolution == "retry"
+    out = tmp_path / "cases.jsonl"
+    exported = starter(stack, "export-cases", "--since", "2026-01-01", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    mine = next(line for line in lines if line["invoice_id"] == "in_cli_export")
+    assert mine["failed_at"].startswith("2026-11-01T10:00") and mine["day_seconds"] == 1
+    assert [a["outcome"] for a in mine["attempts"]] == ["succeeded"]
+    assert all(line["outcome"] is not None for line in lines), "closed cases only"
+    learned = starter(stack, "learn", "--cases", str(out), "--out", str(tmp_path / "p.json"))
+    assert learned.returncode == 0 and "too little data" in learned.stdout

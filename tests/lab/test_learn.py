@@ -7,7 +7,7 @@ from typing import Any
 from dunning.contract.enums import CustomerTier, PaymentMethodType
 from dunning.rules.calendar import next_payday
 from dunning.rules.policy import DunningPolicy
-from lab.backtest import backtest, run_world
+from lab.backtest import backtest, case_line, run_world
 from lab.learn import learn
 from worlds.model import World
 
@@ -42,21 +42,21 @@ def payday_world(invoices: int, seed: int) -> World:
 
 
 def test_the_learner_finds_the_payday_effect_and_retries_just_after_paydays() -> None:
-    _, lines = run_world(payday_world(400, seed=1), DunningPolicy())
-    policy = learn([json.loads(line) for line in lines], DunningPolicy())
+    _, states = run_world(payday_world(400, seed=1), DunningPolicy())
+    policy = learn([json.loads(case_line(state)) for state in states], DunningPolicy())
     assert policy.learned is not None
     plan = policy.learned.plan_for(PaymentMethodType.CARD, CustomerTier.MID_MARKET)
     assert plan is not None and plan.paydays > 0, policy.learned.notes
     default_plan = DunningPolicy().retries[PaymentMethodType.CARD]
     assert plan.retries <= len(default_plan.days_for(CustomerTier.MID_MARKET))
     unseen = payday_world(400, seed=5)
-    learned_report, learned_lines = run_world(unseen, policy)
+    learned_report, learned_states = run_world(unseen, policy)
     default_report = backtest(unseen, DunningPolicy())
     assert learned_report.recovered > default_report.recovered
     assert learned_report.charges <= default_report.charges
     retried_on = [
         datetime.fromisoformat(a["at"])
-        for case in map(json.loads, learned_lines)
+        for case in (json.loads(case_line(state)) for state in learned_states)
         for a in case["attempts"]
     ]
     on_paydays = [at for at in retried_on if at.day in (1, 15) and at.hour == 0]
@@ -64,8 +64,8 @@ def test_the_learner_finds_the_payday_effect_and_retries_just_after_paydays() ->
 
 
 def test_with_too_little_data_the_defaults_stay() -> None:
-    _, lines = run_world(payday_world(5, seed=1), DunningPolicy())
-    policy = learn([json.loads(line) for line in lines], DunningPolicy())
+    _, states = run_world(payday_world(5, seed=1), DunningPolicy())
+    policy = learn([json.loads(case_line(state)) for state in states], DunningPolicy())
     assert policy.learned is not None and policy.learned.plans == {}
     assert "too little data" in policy.learned.notes[0]
     report = backtest(payday_world(5, seed=1), policy)
