@@ -16,8 +16,9 @@ from workflows.names import CASE_QUERY, STATUS_QUERY, WORKFLOW_TYPE
 
 
 async def export_cases(client: Client, since: datetime | None, out: Path) -> list[str]:
-    """Write one line per closed case; return what could not be read."""
-    query = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus != 'Running'"
+    """Write one line per case that reached its outcome (not one an operator terminated);
+    return what could not be read."""
+    query = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Completed'"
     if since is not None:
         query += f" AND CloseTime >= '{since.isoformat()}'"
     lines, unread = await gather(client, query, _line)

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from dunning.contract.enums import CustomerTier, PaymentMethodType
+from dunning.contract.enums import CustomerTier, FailureCategory, PaymentMethodType
 from dunning.rules.calendar import is_payday_window, next_payday
 from dunning.rules.learned import LearnedPlan, RetryPlan, plan_key
 from dunning.rules.network import ACH_MAX_REPRESENTMENTS, BANK_DEBITS
-from dunning.rules.policy import DunningPolicy
+from dunning.rules.policy import DunningPolicy, EmailStep
 
 MIN_ATTEMPTS = 100
 """Fewer scheduled retries than this say too little: the defaults stay."""
@@ -169,8 +169,30 @@ def learn(lines: Iterable[Mapping[str, Any]], base: DunningPolicy) -> DunningPol
         curve = fit_curve(mine)
         for tier in CustomerTier:
             plans[plan_key(method, tier)] = _plan(base, method, tier, curve, paydays)
+    cadence = _cadence_inside_windows(base)
+    if cadence != base.email_cadence:
+        notes.append("every email of a cadence goes out before its shortest window's final notice")
     learned = LearnedPlan(fitted_from=len(attempts), plans=plans, notes=tuple(notes))
-    return base.model_copy(update={"learned": learned})
+    return base.model_copy(update={"learned": learned, "email_cadence": cadence})
+
+
+def _cadence_inside_windows(base: DunningPolicy) -> dict[FailureCategory, tuple[EmailStep, ...]]:
+    """Each cadence with its steps moved before the earliest final notice of any tier, so a
+    customer of every tier receives every email (a step at or after the final notice is
+    never sent, and the customers it would have moved are lost)."""
+    shortest = min(rule.final_notice_day for rule in base.end_states.values())
+    cadences = {}
+    for category, steps in base.email_cadence.items():
+        net_terms = category is FailureCategory.OVERDUE
+        final = base.net_terms_end_state.final_notice_day if net_terms else shortest
+        moved: list[EmailStep] = []
+        latest = final - 1
+        for step in reversed(steps):
+            day = min(step.day, latest)
+            moved.append(step.model_copy(update={"day": max(day, 0)}))
+            latest = day - 1
+        cadences[category] = tuple(reversed(moved))
+    return cadences
 
 
 def _plan(

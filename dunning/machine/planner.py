@@ -187,19 +187,20 @@ def _retry(state: CaseState, now: datetime) -> _Candidate | None:
 
 def _scheduled_retry(state: CaseState) -> datetime | None:
     """When the next retry of the schedule falls: the learned plan's for the case's method
-    and tier (paydays by the case's calendar first), else the policy's schedule."""
+    and tier (its paydays by the case's calendar, and its days, in time order), else the
+    policy's schedule."""
     policy, method, done = state.policy, state.case.payment_method_type, state.scheduled_attempts
     plan = policy.learned.plan_for(method, state.tier) if policy.learned else None
     if plan is None:
         days = policy.retries[method].days_for(state.tier)
         return state.clock.on_day(days[done]) if done < len(days) else None
-    if done < plan.paydays:
-        payday = state.case.failed_at
-        for _ in range(done + 1):
-            payday = next_payday(payday + timedelta(minutes=1))
-        return state.clock.from_calendar(payday)
-    later = done - plan.paydays
-    return state.clock.on_day(plan.days[later]) if later < len(plan.days) else None
+    moments = [state.clock.on_day(day) for day in plan.days]
+    payday = state.case.failed_at
+    for _ in range(plan.paydays):
+        payday = next_payday(payday + timedelta(minutes=1))
+        moments.append(state.clock.from_calendar(payday))
+    moments.sort()
+    return moments[done] if done < len(moments) else None
 
 
 # ---- 3. remind: ask for what is missing, and the email cadence on its own schedule -------------

@@ -4,7 +4,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dunning.contract.enums import CustomerTier, PaymentMethodType
+from dunning.contract.enums import CustomerTier, FailureCategory, PaymentMethodType
 from dunning.rules.calendar import next_payday
 from dunning.rules.policy import DunningPolicy
 from lab.backtest import backtest, case_line, run_world
@@ -70,3 +70,19 @@ def test_with_too_little_data_the_defaults_stay() -> None:
     assert "too little data" in policy.learned.notes[0]
     report = backtest(payday_world(5, seed=1), policy)
     assert report == backtest(payday_world(5, seed=1), DunningPolicy()), "the defaults ran"
+
+
+def test_every_email_of_a_learned_cadence_goes_out_inside_the_shortest_window() -> None:
+    _, states = run_world(payday_world(400, seed=1), DunningPolicy())
+    policy = learn([json.loads(case_line(state)) for state in states], DunningPolicy())
+    self_serve_notice = DunningPolicy().end_states[CustomerTier.SELF_SERVE].final_notice_day
+    soft = policy.email_cadence[FailureCategory.SOFT_DECLINE]
+    assert [s.template for s in soft] == [
+        s.template for s in DunningPolicy().email_cadence[FailureCategory.SOFT_DECLINE]
+    ]
+    assert all(step.day < self_serve_notice for step in soft)
+    assert [s.day for s in soft] == sorted(s.day for s in soft)
+    overdue = policy.email_cadence[FailureCategory.OVERDUE]
+    assert overdue == DunningPolicy().email_cadence[FailureCategory.OVERDUE], (
+        "net terms keep theirs"
+    )

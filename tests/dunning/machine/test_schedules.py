@@ -155,3 +155,18 @@ def test_a_retry_pushed_late_by_the_network_keeps_the_next_one_apart() -> None:
     failure = {"decline_code": "do_not_honor", "network_advice_code": "02"}
     state = run(failure=failure, outcomes=["do_not_honor", "do_not_honor", SUCCEEDED])
     assert days(state, [a.at for a in state.attempts]) == [3, 4, 5]
+
+
+def test_a_learned_plan_retries_on_paydays_and_days_in_time_order() -> None:
+    from datetime import UTC, datetime
+
+    from dunning.rules.learned import LearnedPlan, RetryPlan
+
+    plan = LearnedPlan(
+        fitted_from=500, plans={"card/self_serve": RetryPlan(paydays=1, days=(2, 13))}
+    )
+    failed_at = datetime(2026, 3, 5, 12, tzinfo=UTC)  # the next payday is on day 9.5
+    state = run(policy=DunningPolicy(learned=plan).model_dump(), failed_at=failed_at)
+    retried = [failed_at + (a.at - state.day0) for a in state.attempts]
+    assert [round((r - failed_at).total_seconds() / 86400, 2) for r in retried] == [2, 9.5, 13]
+    assert retried[1] == datetime(2026, 3, 15, 0, 1, tzinfo=UTC), "at 00:01 on the 15th"
