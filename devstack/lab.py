@@ -20,14 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from client.connection import converter_for
 from devstack.processes import ManagedProcess, free_port, sandbox_worker_env, spawn
 from dunning.contract.enums import Outcome
 from dunning.contract.messages import SIGNAL_PAYLOADS
 from dunning.contract.status import DunningStatus
+from dunning.settings import Settings
 from lab.report import InvoiceResult, WorldReport
 from workflows import search_attributes
 from workflows.names import STATUS_QUERY
@@ -71,7 +72,7 @@ async def run_lab(
     into `out`."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=shutil.which("temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=converter_for(Settings.from_env()),
         search_attributes=search_attributes.ALL_KEYS,
         ui=False,
     )
