@@ -82,7 +82,8 @@ def write_report(
     lines = [
         "# Benchmarks",
         "",
-        f"Measured {machine}. `make bench` took {seconds:.0f} s.",
+        f"Measured {machine}. Sections 1-6 took {seconds:.0f} s of `make bench`; the"
+        " recovery and lab sections run after them.",
         "",
         "Every figure is a count, or a ratio against a baseline measured in the same run on "
         "the same server: the machines are shared and noisy, so absolute times mean little.",

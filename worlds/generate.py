@@ -146,11 +146,11 @@ def _funds_return(rng: random.Random, reason: str, fails_on_day: float) -> float
         failed = CALENDAR_START + timedelta(days=fails_on_day)
         payday = _next_payday(failed.date())
         moment = datetime(payday.year, payday.month, payday.day, tzinfo=UTC)
-        # Salaries land overnight, before a retry at 00:01 on the payday.
-        return round((moment - CALENDAR_START) / timedelta(days=1) - rng.uniform(0.05, 0.3), 3)
+        # Salaries land the evening before, ready for a retry at 00:01 on the payday.
+        return round((moment - CALENDAR_START) / timedelta(days=1) - rng.uniform(0.02, 0.125), 3)
     late = reason == "hold" and rng.random() < 0.3
     days = rng.randint(12, 14) if late else rng.randint(2, 11)
-    return fails_on_day + days + rng.choice((0.25, 0.75))
+    return fails_on_day + days + 0.5  # at midnight
 
 
 def _next_payday(day: date) -> date:

@@ -1,9 +1,9 @@
 """Plan the next decision of a case from its state, in the steps of dunning (DOMAIN.md):
 detect and route → retry → remind → escalate → resolve.
 
-`plan(state, now)` is pure: it returns either one thing to do now, or how long to wait
-and what will happen then. The case carries the decision out, records the result
-through `dunning.machine.transitions`, and asks again.
+`plan(state, now)` is pure: it returns the decision (one thing to do now, or how long to
+wait and what will happen then) and the stage the case is in. The case carries the
+decision out, records the result through `dunning.machine.transitions`, and asks again.
 """
 
 from dataclasses import dataclass
@@ -308,6 +308,6 @@ def _resolve(state: CaseState, to: str | None) -> list[_Candidate]:
     if to is not None and not state.step_done(notice):
         at = state.clock.on_day(rule.final_notice_day)
         return [_email(notice, EmailTemplate.FINAL_NOTICE, at, to, Precedence.FINAL_NOTICE)]
-    at = state.clock.on_day(rule.end_day)
+    at = state.end_action_at(state.sent_at(EmailTemplate.FINAL_NOTICE))
     end = ApplyEndState(rule)
     return [_Candidate(at, Precedence.END_STATE, end, NextActionKind.END_STATE, f"{rule.action}")]

@@ -90,7 +90,7 @@ class CaseSteps:
 
     async def _send_email(self, email: SendEmail) -> None:
         state = self.state
-        request = render_email(state, email.template, email.to, email.step)
+        request = render_email(state, email.template, email.to, email.step, self.now())
         try:
             receipt = await self.effects.send_email(request, summary=f"email {email.template}")
         except ProviderRefused as refused:

@@ -173,6 +173,9 @@ class DunningPolicy(PolicyModel):
     """No `payment_failed` email while a silent retry is due within this many hours."""
     min_hours_between_retries: float = 24
     """Scheduled retries keep at least this gap, even when a network rule pushed one late."""
+    lateness_tolerance_hours: float = Field(default=1, ge=0)
+    """How late a step may run before what follows it moves (a final notice sent later than
+    this pushes the end action by the whole notice period)."""
     learned: LearnedPlan | None = None
     """Retry timing learned from outcomes; where it has a plan for a case, it takes
     precedence over `retries`."""

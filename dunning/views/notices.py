@@ -3,6 +3,8 @@
 Rendered here, from the state, so activities only deliver what they are given.
 """
 
+from datetime import datetime
+
 from dunning.contract.enums import EmailTemplate, Team
 from dunning.machine.state import CaseState
 from dunning.providers.requests import EmailRequest, TaskRequest
@@ -57,13 +59,16 @@ def invoice_label(state: CaseState) -> str:
     return (state.invoice.number if state.invoice else None) or state.case.invoice_id
 
 
-def render_email(state: CaseState, template: EmailTemplate, to: str, step: str) -> EmailRequest:
-    """One customer email, naming the invoice, amount, PO, contract and payment link."""
+def render_email(
+    state: CaseState, template: EmailTemplate, to: str, step: str, now: datetime
+) -> EmailRequest:
+    """One customer email, naming the invoice, amount, PO, contract and payment link; a
+    final notice sent `now` names the calendar date its end action will be applied."""
     number = invoice_label(state)
     lines = [OPENINGS[template], ""]
     if template is EmailTemplate.FINAL_NOTICE:
         rule = state.end_state
-        when = state.clock.on_day(rule.end_day).date().isoformat()
+        when = state.clock.calendar(state.end_action_at(now)).date().isoformat()
         action = rule.action.replace("_", " ")
         lines += [f"Unless it is paid, on {when} we will {action}.", ""]
     lines += _invoice_facts(state)

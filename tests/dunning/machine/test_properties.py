@@ -125,8 +125,12 @@ class Scenario:
 
 @st.composite
 def scenarios(draw: Any) -> Scenario:
-    method = draw(st.sampled_from(sorted(METHODS)))
+    # A fifth of the cases: Stripe refuses the first charge for good, and finance resumes
+    # the case late, after the day its final notice was due.
+    held_late = draw(st.integers(0, 4)) == 0
+    method = "card" if held_late else draw(st.sampled_from(sorted(METHODS)))
     charged = METHODS[method] == "charge_automatically"
+    soft = FailureDetails(code="card_declined", decline_code=draw(st.sampled_from(SOFT)))
     case = DunningCase.model_validate(
         {
             "invoice_id": "in_prop",
@@ -135,7 +139,7 @@ def scenarios(draw: Any) -> Scenario:
             "currency": "usd",
             "collection_method": METHODS[method],
             "payment_method_type": method,
-            "failure": draw(declines).model_dump() if charged else None,
+            "failure": (soft if held_late else draw(declines)).model_dump() if charged else None,
             "failed_at": START,
             "subscription_id": draw(st.sampled_from([None, "sub_prop"])),
             "po_number": draw(st.sampled_from([None, "PO-1"])),
@@ -148,10 +152,10 @@ def scenarios(draw: Any) -> Scenario:
         owner_id="7",
         ap_contact=ap_contact,
         ap_contact_bounced=draw(st.booleans()) and ap_contact is not None,
-        po_required=draw(st.booleans()),
-        contract_amount=draw(st.sampled_from([None, None, 5000, 4000])),
+        po_required=draw(st.booleans()) and not held_late,
+        contract_amount=None if held_late else draw(st.sampled_from([None, None, 5000, 4000])),
         annual_contract_value=draw(st.sampled_from([None, 100_000, 9_000_000])),
-        approval_pending=draw(st.booleans()),
+        approval_pending=draw(st.booleans()) and not held_late,
     )
     fingerprints = st.sampled_from(["card_original", "card_b", "card_c"])
     stubborn = draw(st.booleans())
@@ -182,7 +186,11 @@ def scenarios(draw: Any) -> Scenario:
     )
     attached = [card.fingerprint for card in new_cards]
     at_least = len(attached) if stubborn else 0
-    return Scenario(case, providers, draw(messages(attached, at_least)))
+    said = [] if held_late else draw(messages(attached, at_least))
+    if held_late:
+        providers.refusals["charge_invoice"] = {1}
+        said.append((draw(st.floats(10, 45)), OperatorDecision(action="resume", actor="op")))
+    return Scenario(case, providers, said)
 
 
 def messages(
@@ -335,3 +343,20 @@ def test_nothing_is_charged_or_sent_after_a_case_closes(sim: Scenario) -> None:
     assert after == [], f"asked of a provider after the case closed: {after}"
     if succeeded:
         assert state.outcome.outcome is Outcome.RECOVERED
+
+
+@settings(max_examples=400, deadline=None)
+@given(scenarios())
+def test_an_end_action_never_comes_sooner_than_the_notice_after_the_final_notice(
+    sim: Scenario,
+) -> None:
+    state = sim.run()
+    if state.outcome is None or state.outcome.outcome is not Outcome.END_STATE_APPLIED:
+        return
+    notice = state.sent_at(EmailTemplate.FINAL_NOTICE)
+    if notice is None:
+        return
+    rule, clock = state.end_state, state.clock
+    period = clock.days(rule.end_day - rule.final_notice_day)
+    tolerance = clock.hours(state.policy.lateness_tolerance_hours)
+    assert state.outcome.closed_at >= notice + period - tolerance, (notice, state.outcome)

@@ -118,7 +118,7 @@ def test_enterprise_emails_name_the_contract() -> None:
     from dunning.views.notices import render_email
 
     state = run(AccountFacts(tier=CustomerTier.ENTERPRISE, contract_amount=5000), po_number="PO-9")
-    body = render_email(state, EmailTemplate.REMINDER, "x@y.example", "reminder@7").body
+    body = render_email(state, EmailTemplate.REMINDER, "x@y.example", "reminder@7", state.day0).body
     assert "PO: PO-9" in body and "Contracted amount: 50.00 USD" in body
 
 
