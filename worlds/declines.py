@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dunning.contract.case import FailureDetails
-from worlds.fees import CardCharge
+from worlds.fees import MASTERCARD_NEVER, VISA_CATEGORY_1, CardCharge
 
 
 @dataclass(frozen=True)
@@ -70,20 +70,17 @@ SHAPES: dict[str, DeclineShape] = {
 
 NEVER_AGAIN_ADVICE = frozenset({"do_not_try_again", "confirm_card_data"})
 """Stripe's advice that the card will not be approved as it is."""
-ISSUER_NEVER_APPROVES = frozenset(
-    {"04", "07", "12", "14", "15", "41", "43", "46", "57", "R0", "R1", "R3"}
-)
-"""Visa category 1: issuer response codes after which the card is never approved."""
-MASTERCARD_NEVER = frozenset({"01", "03", "21"})
-"""Mastercard advice: new account information needed, or never retry."""
+MASTERCARD_NEW_ACCOUNT_INFO = "01"
+"""Mastercard advice: the card needs new account information from its holder."""
 
 
 def never_recovers(failure: FailureDetails) -> bool:
     """A card declined like this is not approved later however long one waits: it is
     blocked, or its holder must act (a world's hard and customer-action declines)."""
-    if failure.network_decline_code in ISSUER_NEVER_APPROVES:
+    if failure.network_decline_code in VISA_CATEGORY_1:
         return True
-    if failure.network_advice_code in MASTERCARD_NEVER:
+    network_advice = failure.network_advice_code
+    if network_advice in MASTERCARD_NEVER or network_advice == MASTERCARD_NEW_ACCOUNT_INFO:
         return True
     shape = SHAPES.get(failure.decline_code or failure.code or "")
     advice = failure.advice_code or (shape.advice_code if shape else None)

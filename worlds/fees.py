@@ -2,7 +2,8 @@
 breaking them costs"), counted on the world's side from the charges a card really saw.
 
 This is the judge, not the product: it is written from the published rules, apart from
-`dunning.rules.network`, so a product that breaks a rule is billed here.
+`dunning.rules.network` and `dunning.rules.codes`, so a product that breaks a rule is
+billed here. The world's other code lists (`worlds.declines`) take theirs from here.
 """
 
 from collections.abc import Sequence
