@@ -25,7 +25,6 @@ from temporalio.testing import WorkflowEnvironment
 
 from client.connection import converter_for
 from devstack.processes import ManagedProcess, free_port, sandbox_worker_env, spawn
-from dunning.contract.enums import Outcome
 from dunning.contract.messages import SIGNAL_PAYLOADS
 from dunning.contract.status import DunningStatus
 from dunning.settings import Settings
@@ -285,19 +284,14 @@ def _write(
         if status is None:
             continue
         held = state["invoices"][invoice.id]
-        outcome = status.outcome
-        recovered = outcome is not None and outcome.outcome is Outcome.RECOVERED
         results.append(
-            InvoiceResult(
-                invoice_id=invoice.id,
-                outcome=outcome.outcome if outcome else None,
-                resolution=outcome.resolution if outcome else None,
-                end_action=outcome.end_action if outcome else None,
+            InvoiceResult.of(
+                invoice.id,
+                status.outcome,
                 charges=held["charges"],
                 emails=held["emails"],
-                days_open=outcome.days_open if outcome else None,
                 amount_due=invoice.amount_due,
-                amount_recovered=held["amount_paid"] if recovered else 0,
+                amount_paid=held["amount_paid"],
                 network_fees=held["network_fees"],
             )
         )

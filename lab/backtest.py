@@ -6,9 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from dunning.contract.case import REAL_DAY_SECONDS
-from dunning.contract.enums import Outcome
 from dunning.machine.state import CaseState
-from dunning.providers.facts import InvoiceStatus
 from dunning.rules.policy import DunningPolicy
 from dunning.views.status import case_status
 from lab.behaviour import InvoiceWorld
@@ -57,19 +55,13 @@ def run_invoice(
     running = VirtualCase(case, VirtualClock(case.failed_at), HORIZON_DAYS)
     providers = InvoiceWorld(invoice, customer, origin, running)
     state = running.run(providers)
-    outcome = state.outcome
-    recovered = outcome is not None and outcome.outcome is Outcome.RECOVERED
-    paid = providers.status is InvoiceStatus.PAID
-    result = InvoiceResult(
-        invoice_id=invoice.id,
-        outcome=outcome.outcome if outcome else None,
-        resolution=outcome.resolution if outcome else None,
-        end_action=outcome.end_action if outcome else None,
+    result = InvoiceResult.of(
+        invoice.id,
+        state.outcome,
         charges=sum(len(c) for c in providers.charges.values()) - (1 if invoice.failure else 0),
         emails=len(providers.emails),
-        days_open=outcome.days_open if outcome else None,
         amount_due=invoice.amount_due,
-        amount_recovered=providers.amount_paid if recovered and paid else 0,
+        amount_paid=providers.amount_paid,
         network_fees=sum(network_fees(charges) for charges in providers.charges.values()),
     )
     return result, state

@@ -6,6 +6,7 @@ from statistics import median
 from pydantic import BaseModel, ConfigDict
 
 from dunning.contract.enums import EndAction, Outcome, Resolution
+from dunning.contract.status import DunningOutcome
 
 
 class ReportModel(BaseModel):
@@ -37,6 +38,34 @@ class InvoiceResult(ReportModel):
     """Minor units paid while the case was open."""
     network_fees: int
     """Cents the card networks would bill for this invoice's retries."""
+
+    @classmethod
+    def of(
+        cls,
+        invoice_id: str,
+        outcome: DunningOutcome | None,
+        *,
+        charges: int,
+        emails: int,
+        amount_due: int,
+        amount_paid: int,
+        network_fees: int,
+    ) -> "InvoiceResult":
+        """A case's outcome with what the providers saw of it; money paid counts as
+        recovered only when the case recovered it."""
+        recovered = outcome is not None and outcome.outcome is Outcome.RECOVERED
+        return cls(
+            invoice_id=invoice_id,
+            outcome=outcome.outcome if outcome else None,
+            resolution=outcome.resolution if outcome else None,
+            end_action=outcome.end_action if outcome else None,
+            charges=charges,
+            emails=emails,
+            days_open=outcome.days_open if outcome else None,
+            amount_due=amount_due,
+            amount_recovered=amount_paid if recovered else 0,
+            network_fees=network_fees,
+        )
 
 
 class WorldReport(ReportModel):
