@@ -39,9 +39,6 @@ PAYDAY_MIN_LIFT, PAYDAY_MIN_Z = 1.2, 2.0
 PAYDAY_SPACING_DAYS = 15.2
 """Paydays (the 1st and the 15th) come about this far apart."""
 """The payday effect is used only when it is this large and this sure."""
-END_MARGIN_DAYS = 0.0
-"""The last retry goes this long before the end action: none, since a retry due with
-the end action goes first (`Precedence`)."""
 RETRIED = (PaymentMethodType.CARD, PaymentMethodType.ACH_DEBIT, PaymentMethodType.SEPA_DEBIT)
 
 
@@ -204,7 +201,8 @@ def _plan(
     count = len(base.retries[method].days_for(tier))
     if method in BANK_DEBITS:
         count = min(count, ACH_MAX_REPRESENTMENTS)
-    end = base.end_states[tier].end_day - END_MARGIN_DAYS
+    # The last retry goes with the end action: a retry due then goes first (`Precedence`).
+    end = base.end_states[tier].end_day
     on_paydays = min(round(end / PAYDAY_SPACING_DAYS), count - 1) if paydays else 0
     by_days = count - on_paydays
     gap = base.min_hours_between_retries / 24
