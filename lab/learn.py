@@ -196,7 +196,7 @@ def _plan(
     base: DunningPolicy, method: PaymentMethodType, tier: CustomerTier, curve: Curve, paydays: bool
 ) -> RetryPlan:
     """As many retries as the default. With a payday effect, the first go out on the
-    paydays inside the window; the last goes just before the end action, the others
+    paydays inside the window; the last goes with the end action (and before it), the others
     where the curve gains equal shares of what the window can recover."""
     count = len(base.retries[method].days_for(tier))
     if method in BANK_DEBITS:
