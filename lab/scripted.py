@@ -95,8 +95,8 @@ class ScriptedProviders:
     """When each call of `calls` reached the provider."""
     attached: int = 0
     """How many cards the customer attached so far; charges go to the newest."""
-    charges_on_card: int = 0
-    """Charges made on the newest card."""
+    charges_on: dict[int, int] = field(default_factory=dict)
+    """Charges made on each attached card (0: the original)."""
     paid: bool = False
     """A charge paid the invoice."""
     charges: list[tuple[datetime | None, str, Outcome]] = field(default_factory=list)
@@ -110,7 +110,6 @@ class ScriptedProviders:
     def attach_card(self) -> Card:
         """The customer attaches their next card (the one a `payment_method_updated` names)."""
         self.attached += 1
-        self.charges_on_card = 0
         return self.card(self.attached)
 
     def card(self, generation: int) -> Card:
@@ -147,14 +146,15 @@ class ScriptedProviders:
         return CaseFacts(account=self.account, invoice=invoice)
 
     async def charge_invoice(self, request: ChargeRequest, *, summary: str = "") -> ChargeResult:
+        generation = self.attached  # the card on file when the charge was asked for
+        card = self.card(generation)
         await self._call("charge_invoice", request)
         reached = self.started[-1]
         settled = self._settled_status()
         if settled is not None:
             return ChargeResult(status=ChargeStatus.settled(settled), invoice_status=settled)
-        card = self.card(self.attached)
-        self.charges_on_card += 1
-        outcome = card.outcomes[min(self.charges_on_card, len(card.outcomes)) - 1]
+        self.charges_on[generation] = made = self.charges_on.get(generation, 0) + 1
+        outcome = card.outcomes[min(made, len(card.outcomes)) - 1]
         self.charges.append((reached, card.fingerprint, outcome))
         if outcome == SUCCEEDED:
             self.paid = True

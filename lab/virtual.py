@@ -11,7 +11,7 @@ import heapq
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from dunning.contract.case import DunningCase
 from dunning.contract.messages import signal_name
@@ -21,6 +21,7 @@ from dunning.machine.effects import Effects
 from dunning.machine.fit import Message
 from dunning.machine.run import outgrew_history, run_case
 from dunning.machine.state import CaseState
+from dunning.rules.clock import CaseClock
 from lab.scripted import Clock
 
 
@@ -66,22 +67,36 @@ class VirtualClock(Clock):
         self.advance_to(self._now + span)
 
 
-class VirtualRuntime:
-    """`dunning.machine.effects.Runtime` on a virtual clock, up to a horizon."""
+Outage = tuple[datetime, datetime]
+"""A span in which no worker runs the case: it wakes only when the span ends."""
 
-    def __init__(self, clock: VirtualClock, horizon: datetime) -> None:
-        self.clock, self.horizon = clock, horizon
+
+class VirtualRuntime:
+    """`dunning.machine.effects.Runtime` on a virtual clock, up to a horizon, through the
+    worker outages it is given."""
+
+    def __init__(
+        self, clock: VirtualClock, horizon: datetime, outages: Sequence[Outage] = ()
+    ) -> None:
+        self.clock, self.horizon, self.outages = clock, horizon, sorted(outages)
         self.early: list[Message] = []
         """Messages that arrived while the case was classifying: taken once it has."""
 
     def now(self) -> datetime:
         return self.clock.now()
 
+    def take_early(self, state: CaseState) -> bool:
+        """Hand a classified case the messages that arrived while it classified, as a
+        workflow's waiting signal handlers do; whether there were any."""
+        if state.classification is None or not self.early:
+            return False
+        for message in self.early:
+            deliver(state, message, self.now())
+        self.early = []
+        return True
+
     async def sleep(self, state: CaseState, wait: Wait) -> None:
-        if self.early:
-            for message in self.early:
-                deliver(state, message, self.now())
-            self.early = []
+        if self.take_early(state):
             return
         if outgrew_history(state):
             transitions.carry_over(state, self.now())
@@ -92,10 +107,18 @@ class VirtualRuntime:
                 if wait.until > self.horizon:
                     raise Idle(f"next moment {wait.until} is past the horizon")
                 self.clock.advance_to(wait.until)
-                return
+                break
             if due is None or due > self.horizon:
                 raise Idle("waiting on a person, and nothing more is scripted")
             self.clock.advance_to(due)
+        self._sit_out_outage()
+
+    def _sit_out_outage(self) -> None:
+        """A case due while no worker runs wakes when a worker is back."""
+        now = self.clock.now()
+        for start, end in self.outages:
+            if start <= now < end:
+                self.clock.advance_to(end)
 
     def published(self, state: CaseState, decision: Decision | None) -> None:
         """Nothing to publish in memory: the state is there to read."""
@@ -111,10 +134,17 @@ def deliver(state: CaseState, message: Message, now: datetime) -> None:
 class VirtualCase:
     """One case on a virtual clock, and the messages the world sends it."""
 
-    def __init__(self, case: DunningCase, clock: VirtualClock, horizon_days: float) -> None:
+    def __init__(
+        self,
+        case: DunningCase,
+        clock: VirtualClock,
+        horizon_days: float,
+        outages: Sequence[Outage] = (),
+    ) -> None:
         self.clock = clock
         self.state = transitions.open_case(case, clock.now())
-        self.runtime = VirtualRuntime(clock, self.state.clock.on_day(horizon_days))
+        horizon = self.state.clock.on_day(horizon_days)
+        self.runtime = VirtualRuntime(clock, horizon, outages)
 
     def post(self, moment: datetime, message: Message) -> None:
         """The case receives `message` at `moment`, as a signal, unless it has closed by then
@@ -132,9 +162,28 @@ class VirtualCase:
 
     def run(self, effects: Effects) -> CaseState:
         """Run the case to its end, or until it idles."""
+        prompt = cast(Effects, _TakingEarlyMessages(effects, self.runtime, self.state))
         with contextlib.suppress(Idle):
-            drive(run_case(self.state, effects, self.runtime))
+            drive(run_case(self.state, prompt, self.runtime))
         return self.state
+
+
+class _TakingEarlyMessages:
+    """Effects that first hand the case what arrived while it classified: in a workflow the
+    waiting signal handlers take it as soon as the case has classified, while its first
+    call is in flight, not at its first sleep."""
+
+    def __init__(self, effects: Effects, runtime: VirtualRuntime, state: CaseState) -> None:
+        self._effects, self._runtime, self._state = effects, runtime, state
+
+    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
+        call = getattr(self._effects, name)
+
+        async def after_early_messages(*args: Any, **kwargs: Any) -> Any:
+            self._runtime.take_early(self._state)
+            return await call(*args, **kwargs)
+
+        return after_early_messages
 
 
 def simulate(
@@ -145,15 +194,19 @@ def simulate(
     messages: Sequence[tuple[float, Message]] = (),
     on_message: Callable[[Message], Message] | None = None,
     horizon_days: float = 400,
+    outages: Sequence[tuple[float, float]] = (),
 ) -> CaseState:
     """Run a case to its end (or until it idles) and return its state.
 
     `messages` are (policy day, message) pairs, delivered as signals at day0 + that many
     policy days; `on_message` lets the world see each one first and say what reaches the
     case (a customer attaching a card changes what the next charge returns, and the event
-    names the card).
+    names the card). `outages` are (policy day, days) spans in which no worker runs.
     """
-    running = VirtualCase(case, clock or VirtualClock(case.failed_at), horizon_days)
+    clock = clock or VirtualClock(case.failed_at)
+    on_day = CaseClock(clock.now(), case.options.day_seconds).on_day
+    spans = [(on_day(start), on_day(start + length)) for start, length in outages]
+    running = VirtualCase(case, clock, horizon_days, spans)
     for day, message in messages:
 
         def arrive(message: Message = message) -> None:

@@ -65,7 +65,9 @@ def plan(state: CaseState, now: datetime) -> Plan:
     if pending is not None:
         return Plan(pending, _stage(state, pending, _retry(state, now) is not None))
     retry, candidates = _candidates(state, now)
-    candidates.sort(key=lambda c: (c.at, c.precedence))
+    # Everything already due counts as due now, so precedence alone orders it: after a
+    # customer acts, or when a case wakes late, the charge comes before any email.
+    candidates.sort(key=lambda c: (max(c.at, now), c.precedence, c.at))
     decision: Decision
     if not candidates:
         waiting = NextAction(kind=NextActionKind.WAIT, at=None, detail=_waiting_on(state))
@@ -220,7 +222,7 @@ def _remind(
             key = step_key(request, day)
             if key not in done:
                 moment = state.clock.on_day(day)
-                found.append(_email(key, request, moment, to, Precedence.ASK))
+                found.append(_email(state, key, request, moment, to, Precedence.ASK))
                 break
     final_day = state.end_state.final_notice_day
     cadence = state.policy.email_cadence.get(state.category) if state.category else None
@@ -237,15 +239,22 @@ def _remind(
         silent_retry_due = retry is not None and retry.at <= max(at, now) + window
         if step.template is EmailTemplate.PAYMENT_FAILED and silent_retry_due:
             break
-        found.append(_email(step.key, step.template, at, to, Precedence.REMIND))
+        found.append(_email(state, step.key, step.template, at, to, Precedence.REMIND))
         break
     return found
 
 
 def _email(
-    key: str, template: EmailTemplate, at: datetime, to: str, precedence: Precedence
+    state: CaseState,
+    key: str,
+    template: EmailTemplate,
+    at: datetime,
+    to: str,
+    precedence: Precedence,
 ) -> _Candidate:
+    """An email step, no sooner than the policy's gap after the last email."""
     email = SendEmail(key, template, to)
+    at = state.email_allowed_at(at)
     return _Candidate(at, precedence, email, NextActionKind.EMAIL, f"email {template}")
 
 
@@ -307,7 +316,7 @@ def _resolve(state: CaseState, to: str | None) -> list[_Candidate]:
     notice = step_key(EmailTemplate.FINAL_NOTICE, rule.final_notice_day)
     if to is not None and not state.step_done(notice):
         at = state.clock.on_day(rule.final_notice_day)
-        return [_email(notice, EmailTemplate.FINAL_NOTICE, at, to, Precedence.FINAL_NOTICE)]
+        return [_email(state, notice, EmailTemplate.FINAL_NOTICE, at, to, Precedence.FINAL_NOTICE)]
     at = state.end_action_at(state.sent_at(EmailTemplate.FINAL_NOTICE))
     end = ApplyEndState(rule)
     return [_Candidate(at, Precedence.END_STATE, end, NextActionKind.END_STATE, f"{rule.action}")]

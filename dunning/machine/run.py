@@ -35,8 +35,12 @@ async def run_case(state: CaseState, effects: Effects, runtime: Runtime) -> Dunn
         runtime.published(state, decision)
         if isinstance(decision, Wait):
             await runtime.sleep(state, decision)
+            if decision.until is not None:
+                transitions.catch_up(state, decision.until, runtime.now())
         else:
+            started = runtime.now()
             await steps.carry_out(decision)
+            transitions.catch_up(state, started, runtime.now())
     runtime.published(state, None)
     assert state.outcome is not None
     return state.outcome

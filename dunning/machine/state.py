@@ -165,7 +165,7 @@ class CaseState(BaseModel):
         period after it."""
         rule, clock = self.end_state, self.clock
         at = clock.on_day(rule.end_day)
-        tolerance = clock.hours(self.policy.lateness_tolerance_hours)
+        tolerance = clock.tolerance(self.policy.lateness_tolerance_hours)
         if notice_at is not None and notice_at > clock.on_day(rule.final_notice_day) + tolerance:
             at = max(at, notice_at + clock.days(rule.end_day - rule.final_notice_day))
         return at
@@ -255,6 +255,14 @@ class CaseState(BaseModel):
     def steps_done(self) -> set[str]:
         """Every email step sent, or failed for good."""
         return {e.step for e in self.emails}.union(self.failed_steps)
+
+    def email_allowed_at(self, at: datetime) -> datetime:
+        """The earliest moment from `at` that a customer email may go out: the policy's
+        minimum gap after the last email sent."""
+        if not self.emails:
+            return at
+        gap = self.clock.hours(self.policy.min_hours_between_emails)
+        return max(at, self.emails[-1].at + gap)
 
     def sent_at(self, template: EmailTemplate) -> datetime | None:
         """When an email of this template was last sent."""

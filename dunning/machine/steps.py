@@ -78,6 +78,7 @@ class CaseSteps:
 
     async def _charge(self, charge: Charge) -> None:
         state = self.state
+        card = state.card
         request = ChargeRequest(
             invoice_id=state.case.invoice_id,
             attempt=charge.number,
@@ -86,7 +87,7 @@ class CaseSteps:
         result = await self.effects.charge_invoice(
             request, summary=f"charge attempt {charge.number}"
         )
-        transitions.record_charge(state, result, charge.scheduled, self.now())
+        transitions.record_charge(state, result, charge.scheduled, card, self.now())
 
     async def _send_email(self, email: SendEmail) -> None:
         state = self.state

@@ -189,15 +189,21 @@ def _settled_outside(state: CaseState, invoice_status: InvoiceStatus, now: datet
         close(state, Outcome.STOPPED, now)
 
 
-def record_charge(state: CaseState, result: ChargeResult, scheduled: bool, now: datetime) -> None:
-    """Take the result of a charge attempt."""
-    credited = state.retry_requested or state.fixed_by or Resolution.RETRY
-    state.retry_requested = None
+def record_charge(
+    state: CaseState, result: ChargeResult, scheduled: bool, card: int, now: datetime
+) -> None:
+    """Take the result of a charge attempt made on payment method generation `card`. A
+    newer payment method that arrived while it ran keeps its own retry."""
+    current = card == state.card
+    requested = state.retry_requested if current else None
+    credited = requested or state.fixed_by or Resolution.RETRY
+    if current:
+        state.retry_requested = None
     if result.status in (ChargeStatus.ALREADY_PAID, ChargeStatus.NOT_PAYABLE):
         _settled_outside(state, result.invoice_status, now)
         return
     if result.card_fingerprint is not None:
-        state.card_fingerprints = {**state.card_fingerprints, state.card: result.card_fingerprint}
+        state.card_fingerprints = {**state.card_fingerprints, card: result.card_fingerprint}
     number = len(state.attempts) + 1
     succeeded = result.status is ChargeStatus.SUCCEEDED
     decline = FailureDetails() if succeeded else result.decline or FailureDetails()
@@ -210,7 +216,7 @@ def record_charge(state: CaseState, result: ChargeResult, scheduled: bool, now: 
             advice_code=decline.advice_code,
             network_decline_code=decline.network_decline_code,
             network_advice_code=decline.network_advice_code,
-            card=state.card,
+            card=card,
             scheduled=scheduled,
         )
     )
@@ -298,6 +304,21 @@ def _take_fix(state: CaseState, was_blocked: bool, resolution: Resolution) -> No
 def _credit(state: CaseState) -> Resolution:
     """What a payment made outside the case is credited to."""
     return state.fixed_by or Resolution.EXTERNAL_PAYMENT
+
+
+def catch_up(state: CaseState, due: datetime, now: datetime) -> None:
+    """The case meant to be at `due` and is at `now`. Later than the policy's tolerance (an
+    outage, a worker down, a provider slow for hours), its remaining schedule moves by the
+    lateness, as a pause moves it: missed retries are still made and the emails keep
+    their spacing. A paused case moves when it resumes."""
+    late = now - due
+    clock = state.clock
+    if state.is_closed or state.is_paused:
+        return
+    if late <= clock.tolerance(state.policy.lateness_tolerance_hours):
+        return
+    state.shift += late
+    note(state, now, "late", f"{clock.in_days(late):.2f} days late: the schedule moves by it")
 
 
 def hold(state: CaseState, reason: str, now: datetime) -> None:

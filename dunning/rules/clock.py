@@ -5,6 +5,11 @@ from datetime import datetime, timedelta
 
 from dunning.contract.case import REAL_DAY_SECONDS
 
+JITTER = timedelta(seconds=1)
+"""Real time a worker may take to get to a due step without the case counting as late. On a
+compressed clock one second can be a policy day, and an ordinary workflow task's latency
+must not move a schedule."""
+
 
 @dataclass(frozen=True)
 class CaseClock:
@@ -26,6 +31,14 @@ class CaseClock:
     def hours(self, n: float) -> timedelta:
         """A span of `n` policy hours."""
         return self.days(n / 24)
+
+    def tolerance(self, hours: float) -> timedelta:
+        """How late a step may run: `hours` policy hours, and never less than `JITTER`."""
+        return max(self.hours(hours), JITTER)
+
+    def in_days(self, span: timedelta) -> float:
+        """A span in policy days."""
+        return span / timedelta(seconds=self.day_seconds)
 
     def on_day(self, n: float) -> datetime:
         """The moment of policy day `n` of this case."""

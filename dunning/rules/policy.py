@@ -173,9 +173,12 @@ class DunningPolicy(PolicyModel):
     """No `payment_failed` email while a silent retry is due within this many hours."""
     min_hours_between_retries: float = 24
     """Scheduled retries keep at least this gap, even when a network rule pushed one late."""
+    min_hours_between_emails: float = Field(default=24, ge=0)
+    """No two customer emails of a case go out closer than this: the later one waits."""
     lateness_tolerance_hours: float = Field(default=1, ge=0)
-    """How late a step may run before what follows it moves (a final notice sent later than
-    this pushes the end action by the whole notice period)."""
+    """How late a case may run before the rest of its schedule moves: a case that wakes
+    (or finishes a step) later than this shifts its remaining schedule by the lateness, and
+    a final notice sent later than this pushes the end action by the whole notice period."""
     learned: LearnedPlan | None = None
     """Retry timing learned from outcomes; where it has a plan for a case, it takes
     precedence over `retries`."""
