@@ -1,6 +1,7 @@
 """Builds the official provider clients from settings, and the activities around them."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import hubspot
@@ -45,9 +46,11 @@ def sendgrid_client(settings: Settings) -> SendGridAPIClient:
 
 def all_activities(settings: Settings) -> list[Callable[..., Any]]:
     """Every activity of the product, bound to clients built from `settings`."""
-    payments = PaymentActivities(stripe_client(settings))
-    crm = CrmActivities(hubspot_client(settings), settings.http_timeout_seconds)
-    email = EmailActivities(sendgrid_client(settings), settings.email_from)
+    settle = timedelta(seconds=settings.search_settle_seconds)
+    key_renewal = timedelta(seconds=settings.charge_key_renewal_seconds)
+    payments = PaymentActivities(stripe_client(settings), key_renewal)
+    crm = CrmActivities(hubspot_client(settings), settings.http_timeout_seconds, settle)
+    email = EmailActivities(sendgrid_client(settings), settings.email_from, settle)
     facts = FactActivities(crm, payments)
     return [
         facts.read_case_facts,

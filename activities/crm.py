@@ -1,6 +1,7 @@
 """HubSpot: the account's facts, found by the Stripe customer id, and tasks for its owner."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import hubspot
@@ -15,6 +16,7 @@ from temporalio import activity
 from urllib3.exceptions import HTTPError as TransportError
 
 from activities.errors import provider_error
+from activities.once import before_sending
 from dunning.contract.enums import CustomerTier
 from dunning.providers.facts import AccountFacts, Person
 from dunning.providers.requests import ContactUpdate, TaskReceipt, TaskRequest
@@ -40,9 +42,15 @@ T = TypeVar("T")
 class CrmActivities:
     """HubSpot activities, holding one `hubspot.Client`."""
 
-    def __init__(self, client: hubspot.Client, timeout_seconds: float = 20.0) -> None:
+    def __init__(
+        self,
+        client: hubspot.Client,
+        timeout_seconds: float = 20.0,
+        search_settle: timedelta = timedelta(),
+    ) -> None:
         self._hubspot = client
         self._timeout = timeout_seconds
+        self._settle = search_settle
 
     def lookup_account(self, customer_id: str) -> AccountFacts:
         """The account's tier, owner, AP contact, PO rule and contract, by Stripe customer.
@@ -98,12 +106,14 @@ class CrmActivities:
         """A task for the account owner, associated with the company.
 
         The task carries the request's `dedupe_key`; a retry first looks for a task with that
-        key, so an answer lost after HubSpot created the task never creates a second one.
+        key, so an answer lost after HubSpot created the task never creates a second one; the
+        search lags, so a retry that finds nothing waits for it to settle (`activities.once`).
         """
         if activity.info().attempt > 1:
             existing = self._task_with(request.dedupe_key)
             if existing is not None:
                 return TaskReceipt(task_id=existing)
+        before_sending("hubspot", self._settle)
         properties = {
             "hs_task_subject": request.subject,
             "hs_task_body": request.body,

@@ -1,6 +1,7 @@
 """SendGrid: deliver a rendered dunning email. Only opaque ids travel as custom args."""
 
 import json
+from datetime import timedelta
 from typing import Any
 from urllib.error import URLError
 
@@ -10,15 +11,19 @@ from sendgrid.helpers.mail import Category, CustomArg, Mail
 from temporalio import activity
 
 from activities.errors import provider_error
+from activities.once import before_sending
 from dunning.providers.requests import EmailReceipt, EmailRequest
 
 
 class EmailActivities:
     """SendGrid activities, holding one `SendGridAPIClient` and the sender address."""
 
-    def __init__(self, client: SendGridAPIClient, sender: str) -> None:
+    def __init__(
+        self, client: SendGridAPIClient, sender: str, search_settle: timedelta = timedelta()
+    ) -> None:
         self._sendgrid = client
         self._sender = sender
+        self._settle = search_settle
 
     @activity.defn
     def send_email(self, request: EmailRequest) -> EmailReceipt:
@@ -26,12 +31,14 @@ class EmailActivities:
 
         A retry first asks SendGrid whether an earlier attempt's email went out (its
         `dedupe_key` custom argument), so a timeout after SendGrid accepted the email never
-        sends it twice.
+        sends it twice; SendGrid's search lags, so a retry that finds nothing waits for it
+        to settle before sending again (`activities.once`).
         """
         if activity.info().attempt > 1:
             sent = self._already_sent(request.dedupe_key)
             if sent is not None:
                 return EmailReceipt(message_id=sent)
+        before_sending("sendgrid", self._settle)
         mail = Mail(
             from_email=self._sender,
             to_emails=request.to,

@@ -1,6 +1,7 @@
 """Stripe: read the invoice, charge it once per attempt, and the invoice-level actions."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import stripe
@@ -20,6 +21,8 @@ from dunning.providers.requests import (
 )
 
 PO_FIELD_NAME = "PO Number"
+KEY_RENEWAL = timedelta(hours=12)
+"""A charge retrying this long moves to a new idempotency key (Stripe keeps one 24 hours)."""
 
 
 T = TypeVar("T")
@@ -28,8 +31,9 @@ T = TypeVar("T")
 class PaymentActivities:
     """Stripe activities, holding one `stripe.StripeClient`."""
 
-    def __init__(self, client: stripe.StripeClient) -> None:
+    def __init__(self, client: stripe.StripeClient, key_renewal: timedelta = KEY_RENEWAL) -> None:
         self._stripe = client
+        self._key_renewal = key_renewal
 
     def read_invoice(self, invoice_id: str) -> InvoiceFacts:
         """The facts about an invoice that the policy needs. Read within `read_case_facts`,
@@ -46,20 +50,32 @@ class PaymentActivities:
         idempotency key makes every retry of this activity the same single charge. A retry
         that finds the invoice paid replays the charge first: if an earlier attempt of this
         activity paid it, Stripe answers with that charge, credited to the case's retry.
+
+        Stripe forgets a key after 24 hours. A charge still retrying after `key_renewal`
+        (a Stripe outage of half a day) re-reads the invoice's last charge: made since it
+        was first asked for, it is this attempt's answer; otherwise a new key is used.
         """
-        invoice = _call(lambda: self._stripe.v1.invoices.retrieve(request.invoice_id))
+        info = activity.info()
+        renewal = int((datetime.now(UTC) - info.scheduled_time) / self._key_renewal)
+        params: Any = {"expand": ["payment_intent.latest_charge"]}
+        invoice = _call(lambda: self._stripe.v1.invoices.retrieve(request.invoice_id, params))
         status = InvoiceStatus(invoice.status or InvoiceStatus.PAID)
         settled = ChargeResult(status=ChargeStatus.settled(status), invoice_status=status)
-        if status in SETTLED_STATUSES and activity.info().attempt == 1:
+        if renewal:
+            earlier = _charged_since(invoice.to_dict(), info.scheduled_time)
+            if earlier is not None:
+                return earlier
+        if status in SETTLED_STATUSES and (info.attempt == 1 or renewal):
             return settled
-        params: dict[str, Any] = {}
+        key = request.idempotency_key + (f"-renewed-{renewal}" if renewal else "")
+        pay: dict[str, Any] = {}
         if request.payment_method_id:
-            params["payment_method"] = request.payment_method_id
-        options: Any = {"idempotency_key": request.idempotency_key}
+            pay["payment_method"] = request.payment_method_id
+        options: Any = {"idempotency_key": key}
         try:
-            paid = self._stripe.v1.invoices.pay(request.invoice_id, params, options)  # type: ignore[arg-type]
+            paid = self._stripe.v1.invoices.pay(request.invoice_id, pay, options)  # type: ignore[arg-type]
         except stripe.CardError as err:
-            return _declined(err)
+            return _declined(err.json_body or {})
         except stripe.InvalidRequestError as err:
             if status in SETTLED_STATUSES:
                 return settled  # settled by something else, not by an earlier attempt
@@ -136,24 +152,43 @@ def _as_temporal(err: stripe.StripeError) -> Exception:
     return provider_error("stripe", status, err.user_message or str(err), headers)
 
 
-def _declined(err: stripe.CardError) -> ChargeResult:
-    json_body: Any = err.json_body or {}
+def _declined(json_body: Any) -> ChargeResult:
+    """A decline, from Stripe's error body (`{"error": {...}}`)."""
     body: dict[str, Any] = json_body.get("error", {})
+    return _decline_result(body)
+
+
+def _decline_result(error: dict[str, Any]) -> ChargeResult:
     decline = FailureDetails(
-        code=body.get("code") or err.code,
-        decline_code=body.get("decline_code"),
-        advice_code=body.get("advice_code"),
-        network_decline_code=body.get("network_decline_code"),
-        network_advice_code=body.get("network_advice_code"),
-        message=body.get("message"),
+        code=error.get("code"),
+        decline_code=error.get("decline_code"),
+        advice_code=error.get("advice_code"),
+        network_decline_code=error.get("network_decline_code"),
+        network_advice_code=error.get("network_advice_code"),
+        message=error.get("message"),
     )
-    card = (body.get("payment_method") or {}).get("card") or {}
+    card = (error.get("payment_method") or {}).get("card") or {}
     return ChargeResult(
         status=ChargeStatus.DECLINED,
         decline=decline,
         invoice_status=InvoiceStatus.OPEN,
         card_fingerprint=card.get("fingerprint"),
     )
+
+
+def _charged_since(invoice: dict[str, Any], since: datetime) -> ChargeResult | None:
+    """The answer of a charge made on the invoice since `since`, if there was one: what
+    an earlier try of this attempt did, under a key Stripe may have forgotten."""
+    intent = invoice.get("payment_intent")
+    charge = intent.get("latest_charge") if isinstance(intent, dict) else None
+    if not isinstance(charge, dict) or charge.get("created", 0) < since.timestamp() - 1:
+        return None
+    if charge.get("status") == "succeeded":
+        return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=InvoiceStatus.PAID)
+    if charge.get("status") == "failed":
+        assert isinstance(intent, dict)
+        return _decline_result(intent.get("last_payment_error") or {})
+    return None
 
 
 def _facts(invoice: stripe.Invoice) -> InvoiceFacts:

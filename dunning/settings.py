@@ -34,6 +34,8 @@ ENVIRONMENT = {
     "codec_port": "DUNNING_CODEC_PORT",
     "codec_cors_origins": "DUNNING_CODEC_CORS_ORIGINS",
     "http_timeout_seconds": "DUNNING_HTTP_TIMEOUT_SECONDS",
+    "charge_key_renewal_seconds": "DUNNING_CHARGE_KEY_RENEWAL_SECONDS",
+    "search_settle_seconds": "DUNNING_SEARCH_SETTLE_SECONDS",
 }
 """Settings field → the environment variable it is read from."""
 
@@ -59,6 +61,15 @@ class Settings(BaseModel):
     """`SENDGRID_API_BASE`."""
     http_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
     """`DUNNING_HTTP_TIMEOUT_SECONDS`: how long a provider call may take before it is retried."""
+    charge_key_renewal_seconds: float = Field(default=12 * 3600, gt=0, le=20 * 3600)
+    """`DUNNING_CHARGE_KEY_RENEWAL_SECONDS`: a charge still retrying this long after it was
+    first asked for re-reads the invoice and its last charge, then uses a new idempotency
+    key. Stripe keeps keys for 24 hours; renewing well inside that means a key is never
+    reused after Stripe forgot it."""
+    search_settle_seconds: float = Field(default=300, ge=0, le=3600)
+    """`DUNNING_SEARCH_SETTLE_SECONDS`: how long SendGrid's and HubSpot's search may take to
+    show a message or task just accepted. A retry that cannot find what an earlier try may
+    have sent waits this long after that try before it sends again."""
     email_from: str = "billing@example.com"
     """`DUNNING_EMAIL_FROM`: the sender of dunning emails."""
     policy_file: Path | None = None

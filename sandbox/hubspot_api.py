@@ -1,6 +1,7 @@
 """The subset of HubSpot's CRM API the worker uses."""
 
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,8 @@ def handle(state: SandboxState, method: str, path: str, body: Any) -> Reply:
         if method == "POST" and path == "/crm/v3/objects/tasks":
             return _create_task(state, body or {})
         if method == "POST" and path == "/crm/v3/objects/tasks/search":
-            return _search(state.tasks, body or {})
+            shown = {k: v for k, v in state.tasks.items() if state.searchable(k)}
+            return _search(shown, body or {})
         if match := re.fullmatch(r"/crm/v3/owners/([^/]+)", path):
             return _owner(state, match.group(1))
         if method == "PATCH" and (match := re.fullmatch(r"/crm/v3/objects/companies/(\d+)", path)):
@@ -92,6 +94,7 @@ def _create_task(state: SandboxState, body: dict[str, Any]) -> Reply:
         "properties": properties,
         "associations": body.get("associations") or [],
     }
+    state.created[task_id] = time.monotonic()
     return 201, _object(task_id, properties), {}
 
 

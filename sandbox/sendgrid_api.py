@@ -1,6 +1,7 @@
 """SendGrid's mail send endpoint."""
 
 import re
+import time
 from typing import Any
 
 from sandbox.state import SandboxState, now_millis
@@ -29,6 +30,7 @@ def handle(state: SandboxState, method: str, path: str, body: Any) -> Reply:
         message_id = f"sandbox-{now_millis()}-{len(state.mails)}"
         mail = {"message_id": message_id, **body}
         state.mails.append(mail)
+        state.created[message_id] = time.monotonic()
         listeners = list(state.mail_listeners)
     for listener in listeners:
         listener(mail)
@@ -43,6 +45,8 @@ def _messages(state: SandboxState, params: dict[str, str]) -> Reply:
     found = []
     with state.lock:
         for mail in state.mails:
+            if not state.searchable(mail["message_id"]):
+                continue
             args = {**(mail.get("custom_args") or {})}
             for personalization in mail.get("personalizations") or []:
                 args.update(personalization.get("custom_args") or {})

@@ -183,8 +183,10 @@ def _stripe_idempotent(
     fingerprint = json.dumps([method, path, params], sort_keys=True)
     with state.lock:
         stored = state.idempotency.get(key)
+        if stored is not None and time.monotonic() - stored[3] > state.key_life_seconds:
+            stored = None  # Stripe forgot the key: the request is new
         if stored is not None:
-            first_fingerprint, status, body = stored
+            first_fingerprint, status, body, _ = stored
             if first_fingerprint != fingerprint:
                 message = (
                     "Keys for idempotent requests can only be used with the same parameters "
@@ -194,7 +196,7 @@ def _stripe_idempotent(
             return status, body, {"Idempotent-Replayed": "true"}
         status, body, headers = stripe_api.handle(state, method, path, params)
         if status < 500:
-            state.idempotency[key] = (fingerprint, status, body)
+            state.idempotency[key] = (fingerprint, status, body, time.monotonic())
         return status, body, headers
 
 
@@ -216,6 +218,8 @@ def _control(server: SandboxServer, method: str, path: str, raw: str) -> Reply:
         if (method, path) == ("POST", "/_sandbox/faults"):
             state.faults.append(Fault(**json.loads(raw or "{}")))
             return 200, {"faults": len(state.faults)}, {}
+        if (method, path) == ("POST", "/_sandbox/settings"):
+            return _settings(state, json.loads(raw or "{}"))
         if (method, path) == ("GET", "/_sandbox/state"):
             return 200, _snapshot(state), {}
         parts = path.strip("/").split("/")
@@ -226,6 +230,21 @@ def _control(server: SandboxServer, method: str, path: str, raw: str) -> Reply:
             record.payment_method_updated = True
             return 200, {"invoice": parts[2], "payment_method_updated": True}, {}
     return 404, {"error": {"message": f"no sandbox endpoint {method} {path}"}}, {}
+
+
+SETTINGS = ("key_life_seconds", "search_lag_seconds")
+"""How the sandbox's providers behave, settable while it runs."""
+
+
+def _settings(state: SandboxState, settings: dict[str, Any]) -> Reply:
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        return 400, {"error": {"message": f"unknown settings {unknown}; known: {SETTINGS}"}}, {}
+    for name, value in settings.items():
+        if not isinstance(value, int | float) or value < 0:
+            return 400, {"error": {"message": f"{name} must be a number of seconds >= 0"}}, {}
+        setattr(state, name, float(value))
+    return 200, {name: getattr(state, name) for name in SETTINGS}, {}
 
 
 def _world(server: SandboxServer) -> dict[str, Any]:

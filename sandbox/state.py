@@ -34,6 +34,22 @@ class InvoiceRecord:
     """The behaviour's reactions already set off."""
     card_charges: dict[str, list[CardCharge]] = field(default_factory=dict)
     """Every charge each card saw, by fingerprint (behavioural worlds)."""
+    latest_charge: dict[str, Any] | None = None
+    """The last charge made on the invoice, as Stripe's charge object shows it."""
+    last_decline: dict[str, Any] | None = None
+    """The error of the last declined charge (the payment intent's `last_payment_error`)."""
+
+    def charged(self, error: dict[str, Any] | None) -> None:
+        """A charge was made: it paid (`error` None) or declined with `error`."""
+        self.latest_charge = {
+            "id": f"ch_{self.spec.id.removeprefix('in_')}_{now_millis()}",
+            "object": "charge",
+            "created": int(time.time()),
+            "status": "failed" if error else "succeeded",
+            "failure_code": (error or {}).get("code"),
+        }
+        if error is not None:
+            self.last_decline = error
 
     @property
     def card_fingerprint(self) -> str | None:
@@ -92,6 +108,12 @@ class SandboxState:
         """The world clock, for a behavioural world on a compressed clock."""
         self.mail_listeners: list[Callable[[dict[str, Any]], None]] = []
         """Told of every mail SendGrid accepts (the world's customers read them)."""
+        self.key_life_seconds = 24 * 3600.0
+        """How long Stripe remembers an idempotency key."""
+        self.search_lag_seconds = 0.0
+        """How long a mail or task takes to show in SendGrid's and HubSpot's search."""
+        self.created: dict[str, float] = {}
+        """When each mail and task was accepted (monotonic), for the search lag."""
         self.load()
 
     def load(self) -> None:
@@ -117,7 +139,7 @@ class SandboxState:
             self.tasks: dict[str, dict[str, Any]] = {}
             self.mails: list[dict[str, Any]] = []
             self.calls: list[dict[str, Any]] = []
-            self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
+            self.idempotency: dict[str, tuple[str, int, dict[str, Any], float]] = {}
             self.faults: list[Fault] = []
 
     def record(self, provider: str, method: str, path: str, key: str | None, body: Any) -> None:
@@ -150,6 +172,11 @@ class SandboxState:
                     self.faults.remove(fault)
                 return fault
         return None
+
+    def searchable(self, object_id: str) -> bool:
+        """Whether a mail or task shows in its provider's search yet."""
+        created = self.created.get(object_id, 0.0)
+        return time.monotonic() - created >= self.search_lag_seconds
 
     def collectable(self, record: InvoiceRecord) -> bool:
         """Open, and its subscription neither cancelled nor paused by dunning."""

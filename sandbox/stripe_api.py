@@ -106,16 +106,21 @@ def _get_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -
     if record is None:
         return _missing("invoice", invoice_id)
     invoice = invoice_json(state, record)
-    if "payment_intent" in (params.get("expand") or []):
-        invoice["payment_intent"] = _payment_intent(record)
+    expand = params.get("expand") or []
+    if "payment_intent" in expand or "payment_intent.latest_charge" in expand:
+        intent = _payment_intent(record)
+        if "payment_intent.latest_charge" not in expand and record.latest_charge:
+            intent["latest_charge"] = record.latest_charge["id"]
+        invoice["payment_intent"] = intent
     return 200, invoice, {}
 
 
 def _payment_intent(record: InvoiceRecord) -> dict[str, Any]:
-    """The invoice's payment intent, with the failure that opened the case."""
+    """The invoice's payment intent: its last charge, and the last decline (at first, the
+    failure that opened the case)."""
     failure = record.spec.failure
-    error = None
-    if failure is not None:
+    error = record.last_decline
+    if error is None and failure is not None:
         error = {"type": "card_error", **failure.model_dump(exclude_none=True)}
         fingerprint = record.fingerprint(new_card=False)
         if fingerprint is not None:
@@ -126,6 +131,7 @@ def _payment_intent(record: InvoiceRecord) -> dict[str, Any]:
     return {
         "id": f"pi_{record.spec.id.removeprefix('in_')}",
         "object": "payment_intent",
+        "latest_charge": record.latest_charge,
         "last_payment_error": error,
         "payment_method_types": [STRIPE_TYPES[record.spec.payment_method_type]]
         if record.spec.payment_method_type in STRIPE_TYPES
@@ -161,8 +167,11 @@ def _pay_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -
     outcome = record.next_outcome()
     if outcome == "succeeded":
         record.status, record.paid_by = "paid", "charge"
+        record.charged(None)
         return 200, invoice_json(state, record), {}
-    return 402, {"error": decline_error(outcome, record.card_fingerprint)}, {}
+    error = decline_error(outcome, record.card_fingerprint)
+    record.charged(error)
+    return 402, {"error": error}, {}
 
 
 def _pay_as_it_behaves(state: SandboxState, record: InvoiceRecord) -> Reply:
@@ -174,12 +183,14 @@ def _pay_as_it_behaves(state: SandboxState, record: InvoiceRecord) -> Reply:
     charges.append(card_charge(state.clock.calendar(), failure))
     if failure is None:
         record.status, record.paid_by = "paid", "charge"
+        record.charged(None)
         return 200, invoice_json(state, record), {}
     error: dict[str, Any] = {"type": "card_error", **failure.model_dump(exclude_none=True)}
     shape = SHAPES.get(failure.decline_code or "")
     error.setdefault("message", shape.message if shape else "Your card was declined.")
     if record.card_fingerprint is not None:
         error["payment_method"] = {"object": "payment_method", "card": {"fingerprint": card}}
+    record.charged(error)
     return 402, {"error": error}, {}
 
 

@@ -1,6 +1,8 @@
 """The activities bound to a fresh in-process sandbox (the `sandbox` fixture)."""
 
 import dataclasses
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -31,11 +33,29 @@ def email(sandbox: SandboxServer) -> EmailActivities:
     return EmailActivities(sendgrid_client(settings), settings.email_from)
 
 
-def retry_attempt(attempt: int = 2) -> ActivityEnvironment:
-    """An activity environment for a retry: attempt number `attempt` of the same activity."""
+def retry_attempt(
+    attempt: int = 2,
+    *,
+    first_scheduled_ago: timedelta = timedelta(seconds=1),
+    heartbeat_details: Sequence[Any] = (),
+) -> ActivityEnvironment:
+    """An activity environment for attempt number `attempt` of an activity first scheduled
+    `first_scheduled_ago`, with what earlier attempts recorded by heartbeat."""
+    now = datetime.now(UTC)
     environment = ActivityEnvironment()
-    environment.info = dataclasses.replace(environment.info, attempt=attempt)
+    environment.info = dataclasses.replace(
+        environment.info,
+        attempt=attempt,
+        scheduled_time=now - first_scheduled_ago,
+        current_attempt_scheduled_time=now,
+        heartbeat_details=list(heartbeat_details),
+    )
     return environment
+
+
+def first_attempt() -> ActivityEnvironment:
+    """An activity environment for an activity's first attempt, scheduled just now."""
+    return retry_attempt(1, first_scheduled_ago=timedelta())
 
 
 def calls(sandbox: SandboxServer, provider: str) -> list[dict[str, Any]]:

@@ -1,17 +1,22 @@
 """HubSpot activities through hubspot-api-client against the sandbox."""
 
+import time
+from datetime import timedelta
+from typing import Any
+
 import pytest
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
 
+from activities.clients import hubspot_client
 from activities.crm import CrmActivities
 from activities.errors import PERMANENT_TYPE, TRANSIENT_TYPE
 from dunning.contract.enums import CustomerTier, Team
 from dunning.providers.requests import ContactUpdate, TaskRequest
+from harness.sandbox_world import settings_for
 from sandbox.server import SandboxServer
-from tests.activities.conftest import calls, inject, retry_attempt
+from tests.activities.conftest import calls, first_attempt, inject, retry_attempt
 
-run = ActivityEnvironment().run
+run = first_attempt().run
 TASK = TaskRequest(
     owner_id="101",
     company_id="9001",
@@ -114,3 +119,35 @@ def test_a_retry_after_hubspot_created_the_task_creates_nothing_twice(
     assert task["properties"]["dunning_dedupe_key"] == "dunning-in_acme/workflow:missing_po"
     other_route = request.model_copy(update={"route_key": "owner"})
     assert retry.run(crm.create_task, other_route) != first
+
+
+def test_under_a_search_lag_a_retry_creates_no_second_task(sandbox: SandboxServer) -> None:
+    settings = settings_for(sandbox.base_url)
+    crm = CrmActivities(hubspot_client(settings), search_settle=timedelta(seconds=1))
+    sandbox.state.search_lag_seconds = 0.5
+    heartbeats: list[Any] = []
+    first = first_attempt()
+    first.on_heartbeat = lambda *details: heartbeats.extend(details)
+    created = first.run(crm.create_task, TASK)
+
+    retry = retry_attempt(heartbeat_details=heartbeats)
+    with pytest.raises(ApplicationError) as waited:
+        retry.run(crm.create_task, TASK)
+    assert waited.value.next_retry_delay is not None
+    time.sleep(waited.value.next_retry_delay.total_seconds())
+    assert retry.run(crm.create_task, TASK) == created
+    assert len(sandbox.state.tasks) == 1
+
+
+def test_a_retry_that_lost_the_first_try_s_heartbeat_still_waits(
+    sandbox: SandboxServer,
+) -> None:
+    # A worker killed right after sending: no heartbeat reached the server, so the retry
+    # counts from when it was scheduled.
+    settings = settings_for(sandbox.base_url)
+    crm = CrmActivities(hubspot_client(settings), search_settle=timedelta(seconds=30))
+    sandbox.state.search_lag_seconds = 5
+    first_attempt().run(crm.create_task, TASK)
+    with pytest.raises(ApplicationError):
+        retry_attempt().run(crm.create_task, TASK)
+    assert len(sandbox.state.tasks) == 1

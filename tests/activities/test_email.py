@@ -1,17 +1,22 @@
 """SendGrid activity through the sendgrid client against the sandbox."""
 
+import time
+from datetime import timedelta
+from typing import Any
+
 import pytest
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
 
+from activities.clients import sendgrid_client
 from activities.email import EmailActivities
 from activities.errors import PERMANENT_TYPE, TRANSIENT_TYPE
 from dunning.contract.enums import EmailTemplate
 from dunning.providers.requests import EmailRequest
+from harness.sandbox_world import settings_for
 from sandbox.server import SandboxServer
-from tests.activities.conftest import calls, inject, retry_attempt
+from tests.activities.conftest import calls, first_attempt, inject, retry_attempt
 
-run = ActivityEnvironment().run
+run = first_attempt().run
 REQUEST = EmailRequest(
     to="ap@acme.example",
     template=EmailTemplate.PO_REQUEST,
@@ -88,3 +93,40 @@ def test_a_retry_of_an_email_that_never_left_sends_it(
 ) -> None:
     receipt = retry_attempt().run(email.send_email, REQUEST)
     assert receipt.message_id and len(sandbox.state.mails) == 1
+
+
+def test_under_a_search_lag_a_retry_waits_instead_of_sending_twice(
+    sandbox: SandboxServer,
+) -> None:
+    # SendGrid accepted the first try's email, but its search shows it only 0.5 s later,
+    # and the retry comes at once: the retry must not send it again.
+    settings = settings_for(sandbox.base_url)
+    email = EmailActivities(
+        sendgrid_client(settings), settings.email_from, search_settle=timedelta(seconds=1)
+    )
+    sandbox.state.search_lag_seconds = 0.5
+    heartbeats: list[Any] = []
+    first = first_attempt()
+    first.on_heartbeat = lambda *details: heartbeats.extend(details)
+    receipt = first.run(email.send_email, REQUEST)
+    assert heartbeats, "the try that sends records when it sent"
+
+    retry = retry_attempt(heartbeat_details=heartbeats)
+    with pytest.raises(ApplicationError) as waited:
+        retry.run(email.send_email, REQUEST)
+    assert waited.value.type == TRANSIENT_TYPE and waited.value.next_retry_delay
+    assert len(sandbox.state.mails) == 1
+
+    time.sleep(waited.value.next_retry_delay.total_seconds())
+    assert retry.run(email.send_email, REQUEST) == receipt
+    assert len(sandbox.state.mails) == 1
+
+
+def test_without_the_settle_a_search_lag_sends_twice(sandbox: SandboxServer) -> None:
+    # The control: with no settle, the lag the test above survives doubles the email.
+    settings = settings_for(sandbox.base_url)
+    email = EmailActivities(sendgrid_client(settings), settings.email_from)
+    sandbox.state.search_lag_seconds = 5
+    run(email.send_email, REQUEST)
+    retry_attempt().run(email.send_email, REQUEST)
+    assert len(sandbox.state.mails) == 2

@@ -1,17 +1,19 @@
 """Stripe activities through stripe-python against the sandbox."""
 
+import time
+from datetime import timedelta
+
 import pytest
 from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
 
 from activities.errors import PERMANENT_TYPE, TRANSIENT_TYPE
 from activities.payments import PaymentActivities
 from dunning.contract.enums import EndAction
 from dunning.providers.requests import ChargeRequest, ContactUpdate, InvoiceAction, PoUpdate
 from sandbox.server import SandboxServer
-from tests.activities.conftest import calls, inject, retry_attempt
+from tests.activities.conftest import calls, first_attempt, inject, retry_attempt
 
-run = ActivityEnvironment().run
+run = first_attempt().run
 
 
 def test_read_invoice_returns_the_facts_the_policy_needs(
@@ -200,3 +202,59 @@ def test_a_retry_finds_the_invoice_paid_elsewhere(
     )
     assert result.status == "already_paid"
     assert sandbox.state.invoices["in_acme"].charges == 0
+
+
+HALF_A_DAY_AGO = timedelta(hours=13)
+
+
+def test_stripe_forgets_a_key_after_its_life(
+    payments: PaymentActivities, sandbox: SandboxServer
+) -> None:
+    # The control for the tests below: past its life, the same key charges again.
+    sandbox.state.key_life_seconds = 0
+    request = ChargeRequest(invoice_id="in_acme", attempt=1)
+    run(payments.charge_invoice, request)
+    retry_attempt().run(payments.charge_invoice, request)
+    assert sandbox.state.invoices["in_acme"].charges == 2
+
+
+def test_a_charge_retried_past_the_renewal_uses_a_new_key(
+    payments: PaymentActivities, sandbox: SandboxServer
+) -> None:
+    request = ChargeRequest(invoice_id="in_acme", attempt=3)
+    retry = retry_attempt(40, first_scheduled_ago=HALF_A_DAY_AGO)
+    assert retry.run(payments.charge_invoice, request).status == "declined"
+    (pay,) = [c for c in calls(sandbox, "stripe") if c["path"].endswith("/pay")]
+    assert pay["idempotency_key"] == "dunning-in_acme-attempt-3-renewed-1"
+
+
+@pytest.mark.parametrize("pays", [True, False])
+def test_past_the_renewal_an_earlier_try_s_charge_is_the_answer(
+    payments: PaymentActivities, sandbox: SandboxServer, pays: bool
+) -> None:
+    # An earlier try charged the card (its answer was lost), then Stripe was down for half
+    # a day and forgot the key. The retry reads that charge instead of charging again.
+    record = sandbox.state.invoices["in_acme"]
+    if pays:
+        record.spec.attempt_outcomes[:] = ["succeeded"]
+    sandbox.state.key_life_seconds = 0
+    request = ChargeRequest(invoice_id="in_acme", attempt=2)
+    retry = retry_attempt(1, first_scheduled_ago=timedelta(seconds=5))
+    first = retry.run(payments.charge_invoice, request)
+    later = retry_attempt(30, first_scheduled_ago=HALF_A_DAY_AGO)
+    record.latest_charge = {**(record.latest_charge or {}), "created": int(time.time()) - 3600}
+    again = later.run(payments.charge_invoice, request)
+    assert again.status == first.status == ("succeeded" if pays else "declined")
+    assert again.decline == first.decline
+    assert record.charges == 1, "the card was charged once"
+
+
+def test_past_the_renewal_a_charge_made_before_the_attempt_is_not_its_answer(
+    payments: PaymentActivities, sandbox: SandboxServer
+) -> None:
+    record = sandbox.state.invoices["in_acme"]
+    run(payments.charge_invoice, ChargeRequest(invoice_id="in_acme", attempt=1))
+    record.latest_charge = {**(record.latest_charge or {}), "created": int(time.time()) - 86400}
+    later = retry_attempt(30, first_scheduled_ago=HALF_A_DAY_AGO)
+    later.run(payments.charge_invoice, ChargeRequest(invoice_id="in_acme", attempt=2))
+    assert record.charges == 2, "attempt 2 is a charge of its own"
