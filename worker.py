@@ -20,6 +20,11 @@ ACTIVITY_THREADS = 32
 """The provider clients are synchronous: activities run on this many threads, never on the
 event loop."""
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
+STICKY_TIMEOUT = timedelta(seconds=3)
+"""How long a case's next workflow task waits for the worker that ran its last one before any
+worker takes it. The SDK's default is 10 s; when a worker dies, every case it held stalls
+that long, and on a compressed clock (one second a policy day) 10 s is a 10-day outage.
+Three seconds is still far above a healthy worker's pickup time, so cases stay cached."""
 
 log = logging.getLogger("dunning.worker")
 
@@ -35,6 +40,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
     )
 
 

@@ -14,17 +14,18 @@ import shutil
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from client.connection import converter_for
 from devstack.processes import ManagedProcess, free_port, sandbox_worker_env, spawn
+from devstack.workers import Workers
 from dunning.contract.messages import SIGNAL_PAYLOADS
 from dunning.contract.status import DunningStatus
 from dunning.settings import Settings
@@ -33,8 +34,12 @@ from workflows import search_attributes
 from workflows.names import STATUS_QUERY
 from worlds.model import World
 
+Chaos = Callable[[Workers, str], Coroutine[Any, Any, None]]
+"""Something done to a running lab: given its workers and the sandbox's URL."""
 POLL_SECONDS = 0.1
 PROGRESS_SECONDS = 5.0
+FORWARD_RETRY_SECONDS = (0.2, 0.5, 1, 1, 2, 2, 5, 5, 10, 10, 20)
+"""A person retries a message while the server is down, for about a minute."""
 SHOW_SECONDS = 1.0
 """How often a live table of the cases is redrawn."""
 
@@ -103,9 +108,13 @@ async def drive(
     day_seconds: int,
     timeout_seconds: float,
     show: Callable[[list[DunningStatus]], None] | None = None,
+    workers: int = 1,
+    chaos: Chaos | None = None,
+    worker_env: dict[str, str] | None = None,
 ) -> tuple[WorldReport, list[DunningStatus]]:
-    """Run the world against a Temporal server: its worker, webhook service and sandbox
-    start here and stop when every case has closed."""
+    """Run the world against a Temporal server: its workers (`workers` processes on one
+    task queue), webhook service and sandbox start here and stop when every case has
+    closed. `chaos`, if given, runs meanwhile against the workers and the sandbox."""
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
     earlier: dict[str, str] = {}
     for invoice in world.invoices:
@@ -114,6 +123,7 @@ async def drive(
         if run_id is not None:
             earlier[invoice.id] = run_id
     started: list[ManagedProcess] = []
+    pool: Workers | None = None
     try:
         sandbox_port, webhook_port = free_port(), free_port()
         sandbox_url, secret = f"http://127.0.0.1:{sandbox_port}", f"whsec_{secrets.token_hex(8)}"
@@ -121,8 +131,8 @@ async def drive(
         common = sandbox_worker_env(address, sandbox_url, queue, client.namespace)
         if policy is not None:
             common["DUNNING_POLICY_FILE"] = str(policy)
-        worker = spawn("worker", [sys.executable, "worker.py"], common, out / "worker.log")
-        started.append(worker)
+        common |= worker_env or {}
+        pool = Workers(common, out, workers)
         hooks_env = common | {
             "STRIPE_WEBHOOK_SECRETS": secret,
             "DUNNING_WEBHOOK_PORT": str(webhook_port),
@@ -150,12 +160,20 @@ async def drive(
         sandbox = spawn("sandbox", sandbox_args, None, out / "sandbox.log")
         started.append(sandbox)
         _wait_http(f"{sandbox_url}/_sandbox/world", sandbox, "the sandbox")
-        statuses = await _watch(client, world, sandbox_url, timeout_seconds, show, earlier)
+        havoc = asyncio.create_task(chaos(pool, sandbox_url)) if chaos else None
+        try:
+            statuses = await _watch(client, world, sandbox_url, timeout_seconds, show, earlier)
+        finally:
+            if havoc is not None:
+                havoc.cancel()
+                await asyncio.gather(havoc, return_exceptions=True)
         report = _write(out, world, sandbox_url, statuses, day_seconds)
         return report, [statuses[i.id] for i in world.invoices if i.id in statuses]
     finally:
         for process in reversed(started):
             process.stop()
+        if pool is not None:
+            pool.stop()
 
 
 async def end_leftover(client: Client, workflow_id: str) -> bool:
@@ -214,13 +232,20 @@ async def _watch(
 
 
 async def _forward(client: Client, action: dict[str, Any]) -> None:
-    """Send what a person would send; a case that has closed takes no more signals."""
+    """Send what a person would send, again while the server is unavailable; a case that
+    has closed takes no more signals."""
     payload = SIGNAL_PAYLOADS[action["signal"]].model_validate(action["payload"])
     handle = client.get_workflow_handle(f"dunning-{action['invoice_id']}")
-    try:
-        await handle.signal(action["signal"], payload)
-    except RPCError as err:
-        print(f"  {action['invoice_id']}: {action['signal']} not delivered: {err.message}")
+    for pause in FORWARD_RETRY_SECONDS:
+        try:
+            await handle.signal(action["signal"], payload)
+            return
+        except RPCError as err:
+            if err.status is not RPCStatusCode.UNAVAILABLE:
+                print(f"  {action['invoice_id']}: {action['signal']} not delivered: {err.message}")
+                return
+        await asyncio.sleep(pause)
+    print(f"  {action['invoice_id']}: {action['signal']} not delivered: the server is down")
 
 
 async def _statuses(client: Client, invoices: set[str]) -> list[DunningStatus | None]:
