@@ -31,7 +31,7 @@ def chaos_world() -> World:
     delay of their own, and a net-terms payment comes long before the case could end."""
     # Each invoice has a customer of its own: a card one customer attaches reaches all of
     # that customer's open cases, which the backtest of one invoice cannot know.
-    kinds = {
+    kinds: dict[str, dict[str, Any]] = {
         "cus_self": {"name": "Self"},
         "cus_mid": {"name": "Mid", "tier": "mid_market"},
         "cus_po": {
