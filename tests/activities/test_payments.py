@@ -258,3 +258,16 @@ def test_past_the_renewal_a_charge_made_before_the_attempt_is_not_its_answer(
     later = retry_attempt(30, first_scheduled_ago=HALF_A_DAY_AGO)
     later.run(payments.charge_invoice, ChargeRequest(invoice_id="in_acme", attempt=2))
     assert record.charges == 2, "attempt 2 is a charge of its own"
+
+
+@pytest.mark.parametrize("status", ["void", "uncollectible", "paid"])
+def test_a_charge_that_finds_the_invoice_settled_charges_nothing(
+    payments: PaymentActivities, sandbox: SandboxServer, status: str
+) -> None:
+    sandbox.state.invoices["in_acme"].status = status
+    result = run(payments.charge_invoice, ChargeRequest(invoice_id="in_acme", attempt=1))
+    assert (result.status, result.invoice_status) == (
+        "already_paid" if status == "paid" else "not_payable",
+        status,
+    )
+    assert not [c for c in calls(sandbox, "stripe") if c["path"].endswith("/pay")]
