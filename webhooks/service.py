@@ -118,6 +118,10 @@ class WebhookService:
             case = case_from_invoice(invoice, failed_at, self._day_seconds)
         except InputError as err:
             return f"ignored: {err}"
+        closed_at = await self._closed_since(case.workflow_id, failed_at)
+        if closed_at is not None:
+            when = f"{closed_at:%Y-%m-%d %H:%M:%S}"
+            return f"ignored: the invoice's case closed at {when}, after this event"
         note = StripeEvent(type=event["type"], source_event_id=event["id"])
         handle = await start_case(
             self._client,
@@ -127,6 +131,20 @@ class WebhookService:
             start_signal=(Signals.STRIPE_EVENT, note),
         )
         return f"case {handle.id} open"
+
+    async def _closed_since(self, workflow_id: str, event_at: datetime) -> datetime | None:
+        """When the invoice's last case closed, if it closed after the event was created:
+        the event is one that case already answered (redelivered, perhaps after a restart
+        of this service), and an operator who stopped it stays obeyed. A failure after the
+        close is new, and opens a new case."""
+        try:
+            described = await self._client.get_workflow_handle(workflow_id).describe()
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                return None
+            raise
+        closed = described.close_time
+        return closed if closed is not None and closed >= event_at else None
 
     async def _signal(self, workflow_id: str, signal: str, payload: BaseModel) -> str:
         try:

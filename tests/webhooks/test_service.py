@@ -1,6 +1,7 @@
 """The webhook service against the dev server, the worker process and the sandbox."""
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -170,3 +171,31 @@ async def test_an_oversized_body_is_refused(webhook: TestClient[Any, Any]) -> No
         "/stripe/webhook", data=body, headers={"Stripe-Signature": stripe_signature(body)}
     )
     assert response.status == 413
+
+
+async def test_an_event_redelivered_after_a_restart_does_not_reopen_a_stopped_case(
+    dev_env: WorkflowEnvironment, stack: Stack, webhook: TestClient[Any, Any]
+) -> None:
+    # An operator stops dunning on a still-open invoice; Stripe redelivers the event that
+    # opened the case to a restarted service, which no longer remembers it.
+    body = event("invoice.payment_failed", {"id": "in_wh_stopped"}, "evt_stop1")
+    await deliver(webhook, body)
+    handle = handle_of(dev_env, "in_wh_stopped")
+    await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    await handle.execute_update("decide", {"action": "cancel_dunning", "actor": "ops@vendor"})
+    assert (await handle.result()).outcome is Outcome.STOPPED
+    restarted = WebhookService(
+        dev_env.client,
+        stripe(stack),
+        [SECRET],
+        stack.task_queue,
+        DunningPolicy(),
+    )
+    async with TestClient(TestServer(restarted.app())) as fresh:
+        status, answer = await deliver(fresh, body)
+        assert status == 200 and answer["result"].startswith("ignored: the invoice's case closed")
+        query = "WorkflowId = 'dunning-in_wh_stopped'"
+        assert len([w async for w in dev_env.client.list_workflows(query)]) == 1
+        later = json.loads(body) | {"id": "evt_stop2", "created": int(time.time()) + 5}
+        status, answer = await deliver(fresh, json.dumps(later).encode())
+        assert answer["result"] == "case dunning-in_wh_stopped open", "a new failure is new"
