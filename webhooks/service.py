@@ -3,6 +3,8 @@
 - A bad or stale signature, or a body that is not a Stripe event: 400, nothing changes.
 - An event already handled (same id): 200, nothing changes. Concurrent deliveries are
   de-duplicated by the cases themselves, which remember the event ids they acted on.
+- A failure event older than the close of the invoice's last case (a redelivery this
+  service no longer remembers): 200, nothing reopens.
 - An event this service does not handle: 200, logged.
 - Temporal or Stripe unavailable: 503, so Stripe delivers the event again later.
 """
