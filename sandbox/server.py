@@ -5,6 +5,8 @@ as Stripe does, and can be told to fail (`POST /_sandbox/faults`) to test retrie
 """
 
 import json
+import socket
+import struct
 import threading
 import time
 from datetime import UTC, datetime
@@ -87,6 +89,14 @@ class SandboxServer(ThreadingHTTPServer):
         return thread
 
 
+class _Reset(Exception):
+    """The request was processed; the connection is to be reset without an answer."""
+
+
+_LINGER_NONE = struct.pack("ii", 1, 0)
+"""SO_LINGER on with a zero timeout: closing sends a reset."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: SandboxServer
     protocol_version = "HTTP/1.1"
@@ -111,6 +121,12 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
         try:
             status, body, headers = self._dispatch(method, url.path, url.query, raw)
+        except _Reset:
+            # Processed, then the connection is reset with no answer (RST, not FIN).
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_NONE)
+            self.close_connection = True
+            self.connection.close()
+            return
         except Exception as err:  # the sandbox must answer, even to what it cannot parse
             status, body, headers = 400, {"error": {"message": f"bad request: {err}"}}, {}
         payload = b"" if status == 202 and not body else json.dumps(body).encode()
@@ -150,6 +166,8 @@ class _Handler(BaseHTTPRequestHandler):
             reply = sendgrid_api.handle(state, method, path, body)
         if fault is not None:
             time.sleep(fault.respond_after_seconds)
+            if fault.reset:
+                raise _Reset
         return reply
 
 

@@ -80,7 +80,8 @@ class Fault:
     The next `times` calls (or every call for `for_seconds`) wait `delay_seconds`, then
     answer `status`; with status 0 they are processed normally after the wait, and with
     `respond_after_seconds` they are processed first and answered late (a hang after the
-    provider accepted the request).
+    provider accepted the request); with `reset` they are processed, then the connection is
+    reset without an answer.
     """
 
     provider: str
@@ -91,6 +92,7 @@ class Fault:
     delay_seconds: float = 0.0
     respond_after_seconds: float = 0.0
     for_seconds: float | None = None
+    reset: bool = False
     until: float | None = None
 
     def __post_init__(self) -> None:

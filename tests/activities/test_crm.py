@@ -151,3 +151,14 @@ def test_a_retry_that_lost_the_first_try_s_heartbeat_still_waits(
     with pytest.raises(ApplicationError):
         retry_attempt().run(crm.create_task, TASK)
     assert len(sandbox.state.tasks) == 1
+
+
+def test_a_connection_reset_after_hubspot_created_the_task_creates_one(
+    crm: CrmActivities, sandbox: SandboxServer
+) -> None:
+    inject(sandbox, "hubspot", 0, path_prefix="/crm/v3/objects/tasks", reset=True)
+    with pytest.raises(ApplicationError) as raised:
+        run(crm.create_task, TASK)
+    assert (raised.value.type, raised.value.non_retryable) == (TRANSIENT_TYPE, False)
+    retry_attempt().run(crm.create_task, TASK)
+    assert len(sandbox.state.tasks) == 1

@@ -130,3 +130,14 @@ def test_without_the_settle_a_search_lag_sends_twice(sandbox: SandboxServer) -> 
     run(email.send_email, REQUEST)
     retry_attempt().run(email.send_email, REQUEST)
     assert len(sandbox.state.mails) == 2
+
+
+def test_a_connection_reset_after_sendgrid_accepted_sends_once(
+    email: EmailActivities, sandbox: SandboxServer
+) -> None:
+    inject(sandbox, "sendgrid", 0, path_prefix="/v3/mail/send", reset=True)
+    with pytest.raises(ApplicationError) as raised:
+        run(email.send_email, REQUEST)
+    assert (raised.value.type, raised.value.non_retryable) == (TRANSIENT_TYPE, False)
+    retry_attempt().run(email.send_email, REQUEST)
+    assert len(sandbox.state.mails) == 1

@@ -271,3 +271,16 @@ def test_a_charge_that_finds_the_invoice_settled_charges_nothing(
         status,
     )
     assert not [c for c in calls(sandbox, "stripe") if c["path"].endswith("/pay")]
+
+
+def test_a_connection_reset_after_stripe_took_the_charge_charges_once(
+    payments: PaymentActivities, sandbox: SandboxServer
+) -> None:
+    sandbox.state.invoices["in_acme"].spec.attempt_outcomes[:] = ["succeeded"]
+    inject(sandbox, "stripe", 0, path_prefix="/v1/invoices/in_acme/pay", reset=True)
+    request = ChargeRequest(invoice_id="in_acme", attempt=1)
+    with pytest.raises(ApplicationError) as raised:
+        run(payments.charge_invoice, request)
+    assert (raised.value.type, raised.value.non_retryable) == (TRANSIENT_TYPE, False)
+    assert retry_attempt().run(payments.charge_invoice, request).status == "succeeded"
+    assert sandbox.state.invoices["in_acme"].charges == 1
