@@ -38,13 +38,12 @@ def payload_texts(node: Any, inside_search_attributes: bool = False) -> list[str
     return found
 
 
-async def test_the_raw_history_holds_no_personal_or_financial_data(
-    dev_env: WorkflowEnvironment,
-) -> None:
-    keys = EncryptionKeys.parse(f"k1:{base64.b64encode(os.urandom(32)).decode()}")
-    encrypted = Client(
-        dev_env.client.service_client,
-        namespace=dev_env.client.namespace,
+async def stored_history(env: WorkflowEnvironment, keys: EncryptionKeys | None) -> tuple[str, str]:
+    """A case with a PO fix and a refused task run with `keys` (None: no encryption); its
+    raw history as JSON, and every stored payload decoded from base64."""
+    client = Client(
+        env.client.service_client,
+        namespace=env.client.namespace,
         data_converter=data_converter(keys),
     )
     account = AccountFacts(
@@ -62,27 +61,40 @@ async def test_the_raw_history_holds_no_personal_or_financial_data(
     )
     queue = f"dunning-encrypted-{uuid.uuid4()}"
     async with Worker(
-        encrypted,
+        client,
         task_queue=queue,
         workflows=[DunningWorkflow],
         activities=fakes.activities(),
         workflow_runner=workflow_runner(),
     ):
-        handle = await start_case(encrypted, make_case(), queue)
+        handle = await start_case(client, make_case(), queue)
         await wait_for(handle, lambda s: bool(s.emails), "the PO request")
         await handle.signal(Signals.PO_NUMBER_PROVIDED, {"po_number": "PO-SECRET"})
         outcome = await handle.result()
     assert outcome.resolution is Resolution.PO_FIX
     assert fakes.named("send_email")[0].to == "ap@customer.example", "the worker sees it all"
+    raw = json.loads((await env.client.get_workflow_handle(handle.id).fetch_history()).to_json())
+    described = await env.client.get_workflow_handle(handle.id).describe()
+    values = [str(described.typed_search_attributes.get(key)) for key in sa.ALL_KEYS]
+    assert not any("@" in value or "Dana" in value for value in values), "ids and enums only"
+    return json.dumps(raw), "\n".join(payload_texts(raw))
 
-    raw = await dev_env.client.get_workflow_handle(handle.id).fetch_history()
-    text = json.dumps(json.loads(raw.to_json()))
-    decoded = "\n".join(payload_texts(json.loads(raw.to_json())))
+
+async def test_the_raw_history_holds_no_personal_or_financial_data(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    keys = EncryptionKeys.parse(f"k1:{base64.b64encode(os.urandom(32)).decode()}")
+    text, decoded = await stored_history(dev_env, keys)
     for secret in SECRETS:
         assert secret not in text, f"{secret!r} in the raw history"
         assert secret not in decoded, f"{secret!r} in a stored payload"
     assert "activityTaskFailedEventAttributes" in text, "the refusal is in the history, sealed"
 
-    described = await dev_env.client.get_workflow_handle(handle.id).describe()
-    values = [str(described.typed_search_attributes.get(key)) for key in sa.ALL_KEYS]
-    assert not any("@" in value or "Dana" in value for value in values), "ids and enums only"
+
+async def test_without_encryption_the_same_history_shows_every_secret(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    # The control: the search above would find each secret if it were there.
+    text, decoded = await stored_history(dev_env, None)
+    for secret in SECRETS:
+        assert secret in text or secret in decoded, f"{secret!r} not found unencrypted"
