@@ -19,7 +19,8 @@ from workflows.runner import workflow_runner
 with workflow.unsafe.imports_passed_through():
     from dunning.contract.case import DunningCase
     from dunning.contract.status import DunningOutcome
-    from dunning.machine.state import CarriedCase
+    from dunning.machine.decisions import Wait
+    from dunning.machine.state import CarriedCase, CaseState
     from workflows.dunning import DunningWorkflow
 
 HISTORIES_DIR = Path(__file__).parent.parent / "histories"
@@ -98,3 +99,29 @@ async def test_an_unpatched_change_fails_replay() -> None:
     history = next(p for p in HISTORIES if p.stem == "soft_decline_recovered")
     with pytest.raises(NondeterminismError):
         await replayer.replay_workflow(load(history))
+
+
+@workflow.defn(name="DunningWorkflow")
+class SleepsAnHourLonger(DunningWorkflow):
+    """A change replay cannot see: every timer an hour longer, the same commands in order."""
+
+    @workflow.run
+    async def run(self, case: DunningCase | CarriedCase) -> DunningOutcome:
+        return await super().run(case)
+
+    async def sleep(self, state: CaseState, wait: Wait) -> None:
+        later = wait.until + timedelta(hours=1) if wait.until else None
+        await super().sleep(state, Wait(later, wait.next_action))
+
+
+async def test_a_changed_timer_duration_is_not_a_replay_failure() -> None:
+    # What replay does not catch: Temporal matches a timer by its place in the history,
+    # not its duration. Schedules are held by tests/dunning/machine/test_schedules.py.
+    replayer = Replayer(
+        workflows=[SleepsAnHourLonger],
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
+    history = next(p for p in HISTORIES if p.stem == "soft_decline_recovered")
+    result = await replayer.replay_workflow(load(history), raise_on_replay_failure=False)
+    assert result.replay_failure is None
