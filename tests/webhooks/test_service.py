@@ -199,3 +199,66 @@ async def test_an_event_redelivered_after_a_restart_does_not_reopen_a_stopped_ca
         later = json.loads(body) | {"id": "evt_stop2", "created": int(time.time()) + 5}
         status, answer = await deliver(fresh, json.dumps(later).encode())
         assert answer["result"] == "case dunning-in_wh_stopped open", "a new failure is new"
+
+
+@pytest.mark.parametrize("kind", ["setup_intent.succeeded", "customer.updated"])
+async def test_a_new_default_payment_method_reaches_the_customers_cases(
+    webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack, kind: str
+) -> None:
+    invoice, customer = {
+        "setup_intent.succeeded": ("in_wh_setup", "cus_setup"),
+        "customer.updated": ("in_wh_default", "cus_default"),
+    }[kind]
+    await deliver(webhook, event("invoice.payment_failed", {"id": invoice}, f"evt_{kind}_1"))
+    handle = handle_of(dev_env, invoice)
+    await wait_for(handle, lambda s: bool(s.emails), "the customer is told")
+    await visible(dev_env, f"CustomerId = '{customer}' AND WorkflowId = 'dunning-{invoice}'")
+    stack.post(f"/_sandbox/invoices/{invoice}/update_payment_method")
+    obj: dict[str, Any]
+    if kind == "setup_intent.succeeded":
+        obj = {"id": "seti_1", "customer": customer, "payment_method": "pm_setup"}
+        body = event(kind, obj, f"evt_{kind}_2")
+    else:
+        obj = {"id": customer, "invoice_settings": {"default_payment_method": "pm_default"}}
+        before = {"invoice_settings": {"default_payment_method": None}}
+        body = event(kind, obj, f"evt_{kind}_2", previous_attributes=before)
+    status, answer = await deliver(webhook, body)
+    assert (status, answer["result"]) == (200, "payment_method_updated sent to 1 open case(s)")
+    outcome = await handle.result()
+    assert (outcome.outcome, outcome.resolution) == (
+        Outcome.RECOVERED,
+        Resolution.PAYMENT_METHOD_UPDATE,
+    )
+
+
+async def test_invoice_paid_in_stripe_recovers_the_case(
+    webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
+) -> None:
+    await deliver(webhook, event("invoice.payment_failed", {"id": "in_wh_paid"}, "evt_p1"))
+    handle = handle_of(dev_env, "in_wh_paid")
+    await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    early = await deliver(webhook, event("invoice.paid", {"id": "in_wh_paid"}, "evt_p2"))
+    assert early[1]["result"].startswith("ignored: the invoice is open"), "stale until paid"
+    stripe(stack).v1.invoices.pay("in_wh_paid", {"paid_out_of_band": True})
+    paid = event("invoice.paid", {"id": "in_wh_paid", "charge": "ch_1"}, "evt_p3")
+    status, answer = await deliver(webhook, paid)
+    assert (status, answer["result"]) == (200, "invoice_paid sent to dunning-in_wh_paid")
+    outcome = await handle.result()
+    assert (outcome.outcome, outcome.resolution) == (
+        Outcome.RECOVERED,
+        Resolution.EXTERNAL_PAYMENT,
+    )
+
+
+async def test_an_invoice_marked_uncollectible_in_stripe_stops_its_case(
+    webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
+) -> None:
+    invoice = "in_wh_uncollectible"
+    await deliver(webhook, event("invoice.payment_failed", {"id": invoice}, "evt_u1"))
+    handle = handle_of(dev_env, invoice)
+    await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    stripe(stack).v1.invoices.mark_uncollectible(invoice)
+    marked = event("invoice.marked_uncollectible", {"id": invoice}, "evt_u2")
+    status, answer = await deliver(webhook, marked)
+    assert (status, answer["result"]) == (200, f"operator_decision sent to dunning-{invoice}")
+    assert (await handle.result()).outcome is Outcome.STOPPED

@@ -4,6 +4,7 @@ On the dev server (the time-skipping server cannot read back an unset Datetime a
 with one second per policy day.
 """
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -44,12 +45,13 @@ async def test_search_attributes_and_details_follow_the_case(dev_env: WorkflowEn
         assert attributes["CustomerTier"] == "self_serve"
         assert attributes["InvoiceId"] == case.invoice_id and attributes["AmountDue"] == 5000
         assert attributes["NextActionAt"] is not None and attributes["DunningOutcome"] is None
-        assert "**Stage:** retrying" in details and "**Next:** retry 1" in details
+        # A policy day is a second: by the time the Web UI is read, retry 1 may be done.
+        assert "**Stage:** retrying" in details and "**Next:** retry " in details
         assert "**Payment link:** https://pay.example/in_1" in details
 
         await wait_for(handle, lambda s: bool(s.attempts), "the first retry")
         attributes, details = await seen(handle)
-        assert "**Last attempt:** #1 failed insufficient_funds" in details
+        assert re.search(r"\*\*Last attempt:\*\* #\d failed insufficient_funds", details)
 
         await handle.signal(Signals.OPERATOR_DECISION, {"action": "pause", "actor": "op"})
         paused = await wait_for(handle, lambda s: s.stage == "paused", "the pause")
