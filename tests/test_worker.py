@@ -1,11 +1,15 @@
 """The worker process: it polls, and stops gracefully on SIGTERM."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
 from devstack.processes import SANDBOX_CREDENTIALS, sandbox_worker_env, start_worker
+from dunning.settings import Settings
+from worker import ACTIVITY_THREADS, STICKY_TIMEOUT, build_worker
 
 
 def test_the_worker_stops_gracefully_on_sigterm(
@@ -23,3 +27,15 @@ def test_the_worker_stops_gracefully_on_sigterm(
     text = log.read_text()
     assert "worker stopped" in text
     assert SANDBOX_CREDENTIALS["STRIPE_API_KEY"] not in text, "no secret is ever printed"
+
+
+async def test_a_dead_worker_s_cases_wait_at_most_the_sticky_timeout(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    # The SDK's 10 s would be a 10-day outage on a one-second policy day; the chaos test
+    # shows cases moving on after worker kills with the value set here.
+    settings = Settings(task_queue="dunning-sticky")
+    with ThreadPoolExecutor(max_workers=ACTIVITY_THREADS) as executor:
+        worker = build_worker(dev_env.client, settings, executor)
+        timeout = worker.config()["sticky_queue_schedule_to_start_timeout"]
+    assert timeout == STICKY_TIMEOUT <= timedelta(seconds=3)
