@@ -1,5 +1,6 @@
 """Provider faults on the real stack: nothing charged twice, no email sent twice, no case lost."""
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from client.connection import start_case
 from dunning.contract.case import DunningCase
 from dunning.contract.enums import Outcome, Resolution
 from harness.temporal import status_of
-from tests.reliability.worlds import invoice, write_world
+from tests.reliability.worlds import CUSTOMER, invoice, write_world
 from tests.stack import Stack, eventually, running_stack
 from worlds.cases import cases_from_world
 from worlds.model import load_world
@@ -98,3 +99,34 @@ async def test_a_worker_killed_after_the_charge_was_accepted_charges_once(
     assert charged == 1, "one charge after the restart"
     assert {c["idempotency_key"] for c in pays} == {"dunning-in_kill-attempt-1"}
     assert len(pays) == 2, "the retry after the crash replayed the same charge"
+
+
+async def test_permanent_email_and_task_refusals_are_noted_and_never_retried(
+    dev_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    # An enterprise account: the owner's task goes first, and HubSpot refuses it (400);
+    # the payment_failed email after attempt 1 is refused by SendGrid (400). Neither is
+    # tried again, neither holds the case, and attempt 2 recovers it.
+    world = tmp_path / "w.json"
+    enterprise = {
+        **CUSTOMER,
+        "tier": "enterprise",
+        "owner": {"id": "7", "name": "Owner", "email": "owner@vendor.example"},
+    }
+    paying = invoice("in_refused", ["insufficient_funds", SUCCEEDED])
+    world.write_text(json.dumps({"customers": [enterprise], "invoices": [paying]}))
+    with running_stack(address(dev_env), world, tmp_path) as stack:
+        stack.inject(provider="hubspot", path_prefix="/crm/v3/objects/tasks", status=400)
+        stack.inject(provider="sendgrid", path_prefix="/v3/mail/send", status=400)
+        handle = await start_case(dev_env.client, the_case(world), stack.task_queue)
+        outcome = await handle.result()
+        status = await status_of(handle)
+        tasks = [c for c in stack.calls("/crm/v3/objects/tasks") if c["method"] == "POST"]
+        mails = stack.calls("/v3/mail/send")
+    assert (outcome.outcome, outcome.resolution) == (Outcome.RECOVERED, Resolution.RETRY)
+    events = [e.event for e in status.timeline]
+    assert {"task_failed", "email_failed"} <= set(events)
+    assert "held" not in events, "a refused email or task does not stop the case"
+    assert len([c for c in tasks if "search" not in c["path"]]) == 1, "the task, once"
+    assert len(mails) == 1, "the refused email, once"
+    assert status.routed[0].task_id is None, "the hand-off is recorded without a task"
