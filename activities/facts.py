@@ -1,5 +1,7 @@
 """The facts a case is classified from: the CRM account and the Stripe invoice, in one
-activity, because each activity is a billed action and the two reads always go together."""
+activity, because each activity is a billed action and the two reads always go together.
+On a case's first read the same activity takes the invoice over from Stripe's automatic
+collection, so one system alone duns it."""
 
 from collections.abc import Callable
 from typing import TypeVar
@@ -32,7 +34,19 @@ class FactActivities:
         invoice = _unless_refused(
             lambda: self._payments.read_invoice(request.invoice_id), "read the invoice", refusals
         )
-        return CaseFacts(account=account, invoice=invoice, refusals=refusals)
+        taken_over = None
+        if request.take_over_collection and invoice is not None and not invoice.is_settled:
+            taken_over = _unless_refused(
+                lambda: self._payments.take_over_collection(request.invoice_id, invoice),
+                "turn off Stripe's automatic collection",
+                refusals,
+            )
+        return CaseFacts(
+            account=account,
+            invoice=invoice,
+            refusals=refusals,
+            collection_taken_over=taken_over,
+        )
 
 
 def _unless_refused(read: Callable[[], T], what: str, refusals: list[str]) -> T | None:

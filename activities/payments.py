@@ -42,6 +42,16 @@ class PaymentActivities:
         invoice = _call(lambda: self._stripe.v1.invoices.retrieve(invoice_id, params))
         return _facts(invoice)
 
+    def take_over_collection(self, invoice_id: str, invoice: InvoiceFacts) -> bool:
+        """Turn off Stripe's automatic collection of the invoice (`auto_advance=false`: no
+        Smart Retries, no reminders of its own), so that only the case charges and mails
+        it; whether it was on. Within `read_case_facts`, not an activity of its own."""
+        if invoice.auto_advance is False:
+            return False
+        params: Any = {"auto_advance": False}
+        _call(lambda: self._stripe.v1.invoices.update(invoice_id, params))
+        return True
+
     @activity.defn
     def charge_invoice(self, request: ChargeRequest) -> ChargeResult:
         """Pay the invoice once for this attempt. A decline is a result, not an error.
@@ -207,4 +217,5 @@ def _facts(invoice: stripe.Invoice) -> InvoiceFacts:
         customer_email=data.get("customer_email"),
         po_number=po or metadata.get("po_number"),
         card_fingerprint=failed_card.get("fingerprint"),
+        auto_advance=data.get("auto_advance"),
     )

@@ -70,6 +70,8 @@ class InvoiceWorld:
     tasks: int = 0
     amount_paid: int = 0
     reacted: set[int] = field(default_factory=set)
+    auto_advance: bool = True
+    """Stripe collects the invoice on its own until the case takes it over."""
 
     def __post_init__(self) -> None:
         self.po_number = self.invoice.po_number
@@ -182,8 +184,12 @@ class InvoiceWorld:
             customer_email=customer.email,
             po_number=self.po_number,
             card_fingerprint=self.original_card if self.invoice.failure else None,
+            auto_advance=self.auto_advance,
         )
-        return CaseFacts(account=account, invoice=invoice)
+        taken_over = None
+        if request.take_over_collection and not invoice.is_settled:
+            taken_over, self.auto_advance = self.auto_advance, False
+        return CaseFacts(account=account, invoice=invoice, collection_taken_over=taken_over)
 
     async def charge_invoice(self, request: ChargeRequest, *, summary: str = "") -> ChargeResult:
         if self.status is not InvoiceStatus.OPEN:

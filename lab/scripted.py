@@ -141,9 +141,19 @@ class ScriptedProviders:
         await self._call("read_case_facts", request)
         status = self._settled_status()
         invoice = self.invoice.model_copy(update={"status": status}) if status else self.invoice
+        taken_over = self._take_over(request, invoice)
         if self.account_refusal is not None:
-            return CaseFacts(invoice=invoice, refusals=[self.account_refusal])
-        return CaseFacts(account=self.account, invoice=invoice)
+            refusals = [self.account_refusal]
+            return CaseFacts(invoice=invoice, refusals=refusals, collection_taken_over=taken_over)
+        return CaseFacts(account=self.account, invoice=invoice, collection_taken_over=taken_over)
+
+    def _take_over(self, request: FactsRequest, invoice: InvoiceFacts) -> bool | None:
+        """Stripe's automatic collection, turned off when asked (it is on at first)."""
+        if not request.take_over_collection or invoice.is_settled:
+            return None
+        was_on = self.invoice.auto_advance is not False
+        self.invoice = self.invoice.model_copy(update={"auto_advance": False})
+        return was_on
 
     async def charge_invoice(self, request: ChargeRequest, *, summary: str = "") -> ChargeResult:
         generation = self.attached  # the card on file when the charge was asked for

@@ -24,6 +24,8 @@ class InvoiceRecord:
     charges_after_update: int = 0
     payment_method_updated: bool = False
     sent: int = 0
+    auto_advance: bool = True
+    """Stripe collects the invoice on its own (Smart Retries, reminders) until turned off."""
     new_card_fails: bool = False
     """The card the customer attached declines too."""
     paid_by: str | None = None

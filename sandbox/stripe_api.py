@@ -77,6 +77,7 @@ def invoice_json(state: SandboxState, record: InvoiceRecord) -> dict[str, Any]:
         "metadata": record.metadata,
         "subscription": spec.subscription_id,
         "attempt_count": record.charges,
+        "auto_advance": record.auto_advance,
         "due_date": _due_date(state, record),
     }
 
@@ -146,6 +147,8 @@ def _update_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]
     if "custom_fields" in params:
         record.custom_fields = list(params["custom_fields"] or [])
     record.metadata.update(params.get("metadata") or {})
+    if "auto_advance" in params:
+        record.auto_advance = str(params["auto_advance"]).lower() == "true"
     return 200, invoice_json(state, record), {}
 
 

@@ -56,6 +56,8 @@ class CaseState(BaseModel):
     """The first classification: what the case set out to recover from."""
     po_number: str | None = None
     """The PO now on the invoice (from the case, Stripe or a fix)."""
+    collection_owned: bool = False
+    """Stripe's own collection of the invoice is off: this case alone charges and mails it."""
     stage: Stage = Stage.CLASSIFYING
     """Where the case stands."""
     attempts: list[Attempt] = []

@@ -44,7 +44,11 @@ class CaseSteps:
     async def gather_facts(self) -> None:
         """Read the CRM and the invoice, then classify (workflow checks first)."""
         case = self.state.case
-        request = FactsRequest(customer_id=case.customer_id, invoice_id=case.invoice_id)
+        request = FactsRequest(
+            customer_id=case.customer_id,
+            invoice_id=case.invoice_id,
+            take_over_collection=not self.state.collection_owned,
+        )
         try:
             facts = await self.effects.read_case_facts(
                 request, summary="read the account and the invoice"

@@ -150,6 +150,10 @@ def record_facts(state: CaseState, facts: CaseFacts, now: datetime) -> None:
     classify the case, and take back a fix an internal team made."""
     for refusal in facts.refusals:
         note(state, now, "provider_refused", refusal)
+    if facts.collection_taken_over is not None:
+        state.collection_owned = True
+        was = "turned off" if facts.collection_taken_over else "already off"
+        note(state, now, "collection_taken_over", f"Stripe's automatic collection {was}")
     account = facts.account or state.account or AccountFacts(found=False)
     invoice = facts.invoice or state.invoice
     rechecked, blocked = state.recheck, state.is_blocked

@@ -81,6 +81,8 @@ class InvoiceFacts(FactModel):
     card_fingerprint: str | None = None
     """The card whose payment failed, when Stripe names it: the network rules count per
     card, and a customer may attach that same card again."""
+    auto_advance: bool | None = None
+    """Whether Stripe collects the invoice on its own (retries, reminders) as it stands."""
 
     @property
     def is_settled(self) -> bool:
@@ -95,6 +97,9 @@ class FactsRequest(FactModel):
     """The Stripe customer id; the CRM account is found by it."""
     invoice_id: str
     """The Stripe invoice id."""
+    take_over_collection: bool = False
+    """Also turn off Stripe's own collection of an open invoice (`auto_advance`), so that
+    the case alone charges and mails it: asked on the case's first read."""
 
 
 class CaseFacts(FactModel):
@@ -106,3 +111,6 @@ class CaseFacts(FactModel):
     """The invoice, or None when Stripe refused the read."""
     refusals: list[str] = []
     """Why a provider refused its read, one line each; the case goes on without that fact."""
+    collection_taken_over: bool | None = None
+    """Asked to take over collection: whether Stripe was collecting the invoice on its own
+    and now is not (False: it already was not). None: not asked, or nothing to collect."""

@@ -49,3 +49,26 @@ def test_an_outage_of_either_provider_retries_the_whole_read(
         run(facts.read_case_facts, ACME)
     assert raised.value.type == TRANSIENT_TYPE and not raised.value.non_retryable
     assert provider in str(raised.value)
+
+
+def test_the_first_read_takes_the_invoice_over_from_stripe_s_own_collection(
+    facts: FactActivities, sandbox: SandboxServer
+) -> None:
+    first = ACME.model_copy(update={"take_over_collection": True})
+    read = run(facts.read_case_facts, first)
+    assert read.collection_taken_over is True
+    assert sandbox.state.invoices["in_acme"].auto_advance is False
+    updates = [c for c in calls(sandbox, "stripe") if c["method"] == "POST"]
+    assert [(c["path"], c["body"]) for c in updates] == [
+        ("/v1/invoices/in_acme", {"auto_advance": "false"})
+    ]
+    again = run(facts.read_case_facts, first)
+    assert again.collection_taken_over is False, "already off: nothing to turn off"
+    assert len([c for c in calls(sandbox, "stripe") if c["method"] == "POST"]) == 1
+
+
+def test_a_settled_invoice_is_not_taken_over(facts: FactActivities, sandbox: SandboxServer) -> None:
+    sandbox.state.invoices["in_acme"].status = "paid"
+    read = run(facts.read_case_facts, ACME.model_copy(update={"take_over_collection": True}))
+    assert read.collection_taken_over is None
+    assert sandbox.state.invoices["in_acme"].auto_advance is True

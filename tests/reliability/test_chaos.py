@@ -107,6 +107,7 @@ async def test_under_chaos_every_case_ends_as_a_calm_run_does(tmp_path: Path, wo
         }
         assert len(keys) == len(status.attempts), f"{name}: one key per attempt"
         assert held["emails"] == len(status.emails), f"{name}: SendGrid has the case's emails"
+        assert held["auto_advance"] is False, f"{name}: Stripe's own collection is off"
         if result.outcome is Outcome.RECOVERED:
             assert held["status"] == "paid", f"{name}: recovered and paid in Stripe"
         assert_protections(status)

@@ -5,7 +5,15 @@ from typing import Any
 
 import pytest
 
-from dunning.contract.enums import CustomerTier, EmailTemplate, EndAction, Outcome, Team
+from dunning.contract.enums import (
+    CustomerTier,
+    EmailTemplate,
+    EndAction,
+    OperatorAction,
+    Outcome,
+    Team,
+)
+from dunning.contract.messages import OperatorDecision
 from dunning.providers.facts import AccountFacts, Person
 from dunning.rules.policy import DunningPolicy, RetrySchedule
 from harness.temporal import make_case
@@ -170,3 +178,21 @@ def test_a_learned_plan_retries_on_paydays_and_days_in_time_order() -> None:
     retried = [failed_at + (a.at - state.day0) for a in state.attempts]
     assert [round((r - failed_at).total_seconds() / 86400, 2) for r in retried] == [2, 9.5, 13]
     assert retried[1] == datetime(2026, 3, 15, 0, 1, tzinfo=UTC), "at 00:01 on the 15th"
+
+
+def test_a_case_takes_its_invoice_over_from_stripe_on_its_first_read_only() -> None:
+    providers = ScriptedProviders(
+        account=AccountFacts(contract_amount=4000), outcomes=["insufficient_funds"]
+    )
+    state = simulate(
+        make_case(),
+        providers,
+        messages=[(2, OperatorDecision(action=OperatorAction.RESUME, actor="revops"))],
+        horizon_days=30,
+    )
+    reads = providers.named("read_case_facts")
+    assert len(reads) >= 2, "the contract mismatch was rechecked"
+    assert [r.take_over_collection for r in reads] == [True] + [False] * (len(reads) - 1)
+    assert state.collection_owned
+    taken = [e for e in state.timeline if e.event == "collection_taken_over"]
+    assert [e.detail for e in taken] == ["Stripe's automatic collection turned off"]
