@@ -35,7 +35,7 @@ class EmailActivities:
         to settle before sending again (`activities.once`).
         """
         if activity.info().attempt > 1:
-            sent = self._already_sent(request.dedupe_key)
+            sent = self.already_sent(request.dedupe_key)
             if sent is not None:
                 return EmailReceipt(message_id=sent)
         before_sending("sendgrid", self._settle)
@@ -61,7 +61,7 @@ class EmailActivities:
         headers = response.headers or {}
         return EmailReceipt(message_id=headers.get("X-Message-Id"))
 
-    def _already_sent(self, dedupe_key: str) -> str | None:
+    def already_sent(self, dedupe_key: str) -> str | None:
         """The id of an email already sent with this key (SendGrid's Email Activity API)."""
         query = {"query": f"unique_args['dedupe_key']=\"{dedupe_key}\"", "limit": 1}
         try:

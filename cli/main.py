@@ -15,7 +15,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities.clients import stripe_client
-from cli import lab
+from cli import doctor, lab
 from cli.cases import InputError, load_case
 from cli.export_cases import export_cases
 from cli.listing import FILTERS, list_cases, list_query, render_rows
@@ -79,6 +79,7 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write a case's history as JSON for replay tests")
     export.add_argument("case", help="invoice id or workflow id")
     export.add_argument("--out", type=Path, help="default: tests/histories/<invoice>.json")
+    commands.add_parser("doctor", help="check the deployment and say what is wrong")
     lab.add_commands(commands)
     return top
 
@@ -99,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _run(args: argparse.Namespace) -> int:
     if args.command in lab.LAB_COMMANDS:
         return await lab.run(args)
+    if args.command == "doctor":
+        return await doctor.run()
     if args.command == "start":
         cases = _cases_to_start(args)  # validated before anything is started
         return await _start(await connect(), cases, from_world=args.world is not None)

@@ -56,6 +56,7 @@ class SandboxServer(ThreadingHTTPServer):
     ) -> None:
         super().__init__((host, port), _Handler)
         self.state = SandboxState(world)
+        self.state.webhook_url = webhook_url
         self.day_seconds = day_seconds
         self.announcer = Announcer(webhook_url, webhook_secret)
         self.behaviours: Behaviours | None = None

@@ -114,6 +114,8 @@ class SandboxState:
         """Told of every mail SendGrid accepts (the world's customers read them)."""
         self.key_life_seconds = 24 * 3600.0
         """How long Stripe remembers an idempotency key."""
+        self.webhook_url: str | None = None
+        """Where the sandbox announces Stripe events (its one webhook endpoint)."""
         self.search_lag_seconds = 0.0
         """How long a mail or task takes to show in SendGrid's and HubSpot's search."""
         self.created: dict[str, float] = {}

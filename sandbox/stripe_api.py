@@ -35,6 +35,8 @@ def decline_error(decline_code: str, fingerprint: str | None = None) -> dict[str
 
 def handle(state: SandboxState, method: str, path: str, params: dict[str, Any]) -> Reply:
     """Answer one Stripe request."""
+    if (method, path) == ("GET", "/v1/webhook_endpoints"):
+        return 200, _webhook_endpoints(state), {}
     routes = (
         ("GET", r"/v1/invoices/([^/]+)", _get_invoice),
         ("POST", r"/v1/invoices/([^/]+)", _update_invoice),
@@ -52,6 +54,22 @@ def handle(state: SandboxState, method: str, path: str, params: dict[str, Any]) 
             with state.lock:
                 return handler(state, match.group(1), params)
     return _error(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path})")
+
+
+def _webhook_endpoints(state: SandboxState) -> dict[str, Any]:
+    """The endpoint the sandbox announces to, as Stripe lists it: every event enabled."""
+    endpoints = []
+    if state.webhook_url:
+        endpoints.append(
+            {
+                "id": "we_sandbox",
+                "object": "webhook_endpoint",
+                "url": state.webhook_url,
+                "enabled_events": ["*"],
+                "status": "enabled",
+            }
+        )
+    return {"object": "list", "data": endpoints, "has_more": False, "url": "/v1/webhook_endpoints"}
 
 
 def _invoice(state: SandboxState, invoice_id: str) -> InvoiceRecord | None:

@@ -21,6 +21,17 @@ from dunning.errors import describe
 from dunning.providers.facts import InvoiceStatus
 
 CUSTOMER_ID = re.compile(r"^cus_[A-Za-z0-9]+$")
+HANDLED_EVENTS = (
+    "invoice.payment_failed",
+    "invoice.overdue",
+    "invoice.paid",
+    "invoice.voided",
+    "invoice.marked_uncollectible",
+    "payment_method.attached",
+    "setup_intent.succeeded",
+    "customer.updated",
+)
+"""The Stripe events the service acts on: the webhook endpoint must send each."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,7 @@ def _plan(event: Any) -> Plan:
             return Ignore("customer.updated without a new default payment method")
         method = (obj.get("invoice_settings") or {}).get("default_payment_method")
         return _customer_plan(obj.get("id"), event_id, method)
+    assert kind not in HANDLED_EVENTS, f"{kind} is listed as handled but has no plan"
     return Ignore(f"{kind} is not handled")
 
 
