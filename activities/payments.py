@@ -201,6 +201,14 @@ def _charged_since(invoice: dict[str, Any], since: datetime) -> ChargeResult | N
     return None
 
 
+def _tax(invoice: dict[str, Any]) -> int:
+    """The invoice's tax: `tax`, or the sum of `total_tax_amounts` (newer API versions)."""
+    if isinstance(invoice.get("tax"), int):
+        return int(invoice["tax"])
+    amounts = invoice.get("total_tax_amounts") or []
+    return sum(int(t.get("amount") or 0) for t in amounts if isinstance(t, dict))
+
+
 def _facts(invoice: stripe.Invoice) -> InvoiceFacts:
     data: dict[str, Any] = invoice.to_dict()
     fields = data.get("custom_fields") or []
@@ -213,6 +221,7 @@ def _facts(invoice: stripe.Invoice) -> InvoiceFacts:
         status=InvoiceStatus(data.get("status") or InvoiceStatus.OPEN),
         number=data.get("number"),
         amount_due=data["amount_due"],
+        tax=_tax(data),
         hosted_invoice_url=data.get("hosted_invoice_url"),
         customer_email=data.get("customer_email"),
         po_number=po or metadata.get("po_number"),

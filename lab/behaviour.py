@@ -180,6 +180,7 @@ class InvoiceWorld:
             status=self.status,
             number=self.invoice.number,
             amount_due=self.invoice.amount_due,
+            tax=self.invoice.tax,
             hosted_invoice_url=f"https://invoice.example/{self.invoice.id}",
             customer_email=customer.email,
             po_number=self.po_number,

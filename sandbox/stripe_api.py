@@ -85,6 +85,7 @@ def invoice_json(state: SandboxState, record: InvoiceRecord) -> dict[str, Any]:
         "status": record.status,
         "number": spec.number or f"INV-{spec.id.removeprefix('in_').upper()}",
         "amount_due": spec.amount_due,
+        "tax": spec.tax or None,
         "amount_paid": spec.amount_due if record.status == "paid" else 0,
         "currency": spec.currency,
         "customer": spec.customer,

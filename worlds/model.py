@@ -116,6 +116,8 @@ class Invoice(WorldModel):
     """Customer id."""
     amount_due: int = Field(gt=0)
     """Minor units."""
+    tax: int = Field(default=0, ge=0)
+    """The tax included in `amount_due`, minor units."""
     currency: str = Field(pattern=r"^[a-z]{3}$")
     """ISO 4217, lower case."""
     collection_method: CollectionMethod

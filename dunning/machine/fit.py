@@ -53,8 +53,10 @@ def _decision_rejection(state: CaseState, decision: OperatorDecision) -> str | N
     paused = state.is_paused
     if decision.action is OperatorAction.PAUSE and paused:
         return "the case is already paused"
-    if decision.action is OperatorAction.RESUME and not (paused or state.waits_internally):
-        return "the case is neither paused nor waiting on an internal team"
+    awaiting_approval = state.reason == WorkflowReason.APPROVAL_PENDING
+    resumable = paused or state.waits_internally or awaiting_approval
+    if decision.action is OperatorAction.RESUME and not resumable:
+        return "the case is neither paused nor waiting on an internal team or an approval"
     if state.pending_close is not None:
         return f"the case is already closing ({state.pending_close})"
     return None

@@ -94,6 +94,9 @@ class CaseState(BaseModel):
     """An operator's closing decision, not yet carried out."""
     recheck: bool = False
     """Re-read the facts and classify again (after an internal fix)."""
+    approval_granted: bool = False
+    """An operator resumed a case waiting on the customer's approval: it is approved,
+    whatever the CRM still says."""
     held: str | None = None
     """Why the case waits on an internal team after a provider refused a request."""
     paused_since: datetime | None = None

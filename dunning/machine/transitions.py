@@ -20,6 +20,7 @@ from dunning.contract.enums import (
     Resolution,
     Stage,
     Team,
+    WorkflowReason,
 )
 from dunning.contract.messages import (
     BillingContactCorrected,
@@ -131,8 +132,10 @@ def _decide(state: CaseState, decision: OperatorDecision, now: datetime) -> None
             review = now + state.clock.days(state.policy.hold_review_days)
             state.review_at = review if state.waits_internally else None
         case OperatorAction.RESUME:
-            # The team says it is fixed: read the facts again. Should the case still wait
-            # on a team, its reviews go on.
+            # The team says it is fixed (or the customer approved the invoice): read the
+            # facts again. Should the case still wait on a team, its reviews go on.
+            if state.reason == WorkflowReason.APPROVAL_PENDING:
+                state.approval_granted = True
             state.held, state.recheck = None, True
         case OperatorAction.EXTEND:
             state.shift += state.clock.days(decision.days or 0)
@@ -174,7 +177,10 @@ def record_facts(state: CaseState, facts: CaseFacts, now: datetime) -> None:
 def _reclassify(state: CaseState, now: datetime) -> None:
     """Classify again from what the case knows now."""
     case = state.case.model_copy(update={"po_number": state.po_number})
-    _adopt(state, classify(case, state.account or AccountFacts(found=False), state.invoice), now)
+    account = state.account or AccountFacts(found=False)
+    if state.approval_granted:
+        account = account.model_copy(update={"approval_pending": False})
+    _adopt(state, classify(case, account, state.invoice), now)
 
 
 def _adopt(state: CaseState, classification: Classification, now: datetime) -> None:

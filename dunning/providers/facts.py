@@ -72,6 +72,8 @@ class InvoiceFacts(FactModel):
     """The invoice number printed on the invoice."""
     amount_due: int
     """Amount due in minor units."""
+    tax: int = 0
+    """The tax included in the amount, minor units: a contract is compared without it."""
     hosted_invoice_url: str | None = None
     """The payment link the customer can pay at."""
     customer_email: str | None = None

@@ -51,12 +51,20 @@ def workflow_failure_reason(
     sent_to_ap = case.collection_method is CollectionMethod.SEND_INVOICE
     if sent_to_ap and (account.ap_contact is None or account.ap_contact_bounced):
         return WorkflowReason.WRONG_BILLING_CONTACT
-    amount = invoice.amount_due if invoice else case.amount_due
-    if account.contract_amount is not None and amount != account.contract_amount:
+    if account.contract_amount is not None and not _matches_contract(
+        case, invoice, account.contract_amount
+    ):
         return WorkflowReason.CONTRACT_MISMATCH
     if account.approval_pending:
         return WorkflowReason.APPROVAL_PENDING
     return None
+
+
+def _matches_contract(case: DunningCase, invoice: InvoiceFacts | None, contract: int) -> bool:
+    """The amount before tax is the contract's, within the policy's tolerance."""
+    before_tax = invoice.amount_due - invoice.tax if invoice else case.amount_due
+    tolerance = contract * case.effective_policy.contract_tolerance_percent / 100
+    return abs(before_tax - contract) <= tolerance
 
 
 def classify_decline(failure: FailureDetails) -> Classification:

@@ -151,6 +151,9 @@ class DunningPolicy(PolicyModel):
         WorkflowReason.APPROVAL_PENDING: Team.FINANCE,
     }
     """Internal team for each workflow failure."""
+    contract_tolerance_percent: float = Field(default=1.0, ge=0, le=100)
+    """The invoice's amount before tax may differ from the contract by this share of the
+    contract (proration, rounding) before the case goes to RevOps as a mismatch."""
     provider_error_team: Team = Team.FINANCE
     """Team that receives a case whose provider call failed permanently."""
     enterprise_owner_team: Team = Team.CUSTOMER_SUCCESS

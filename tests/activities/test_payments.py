@@ -284,3 +284,12 @@ def test_a_connection_reset_after_stripe_took_the_charge_charges_once(
     assert (raised.value.type, raised.value.non_retryable) == (TRANSIENT_TYPE, False)
     assert retry_attempt().run(payments.charge_invoice, request).status == "succeeded"
     assert sandbox.state.invoices["in_acme"].charges == 1
+
+
+def test_the_invoice_s_tax_is_read_for_the_contract_check(
+    payments: PaymentActivities, sandbox: SandboxServer
+) -> None:
+    sandbox.state.invoices["in_acme"].spec.tax = 800
+    assert run(payments.read_invoice, "in_acme").tax == 800
+    sandbox.state.invoices["in_acme"].spec.tax = 0
+    assert run(payments.read_invoice, "in_acme").tax == 0, "Stripe's null tax is none"

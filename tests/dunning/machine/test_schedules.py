@@ -11,6 +11,7 @@ from dunning.contract.enums import (
     EndAction,
     OperatorAction,
     Outcome,
+    Resolution,
     Team,
 )
 from dunning.contract.messages import OperatorDecision
@@ -196,3 +197,40 @@ def test_a_case_takes_its_invoice_over_from_stripe_on_its_first_read_only() -> N
     assert state.collection_owned
     taken = [e for e in state.timeline if e.event == "collection_taken_over"]
     assert [e.detail for e in taken] == ["Stripe's automatic collection turned off"]
+
+
+def test_an_operator_resumes_a_case_waiting_on_the_customer_s_approval() -> None:
+    # The CRM still says approval is pending when the operator says it came: the case takes
+    # the operator's word, charges, and credits the recovery to the operator.
+    providers = ScriptedProviders(account=AccountFacts(approval_pending=True), outcomes=[SUCCEEDED])
+    resume = OperatorDecision(action=OperatorAction.RESUME, actor="finance")
+    state = simulate(make_case(), providers, messages=[(3, resume)], horizon_days=30)
+    assert state.opened_as is not None and state.opened_as.reason == "approval_pending"
+    assert "signal_ignored" not in [e.event for e in state.timeline]
+    assert state.outcome is not None
+    assert (state.outcome.outcome, state.outcome.resolution) == (
+        Outcome.RECOVERED,
+        Resolution.OPERATOR,
+    )
+    assert days(state, [a.at for a in state.attempts]) == [3]
+
+
+@pytest.mark.parametrize(
+    ("amount_due", "tax", "contract", "mismatch"),
+    [
+        (10_800, 800, 10_000, False),  # tax on top of the contract
+        (10_050, 0, 10_000, False),  # rounding within 1%
+        (10_200, 0, 10_000, True),  # 2% off: a real difference
+        (10_800, 0, 10_000, True),  # no tax: the 800 is a difference
+    ],
+)
+def test_the_contract_is_compared_before_tax_within_the_policy_s_tolerance(
+    amount_due: int, tax: int, contract: int, mismatch: bool
+) -> None:
+    invoice = ScriptedProviders().invoice.model_copy(update={"amount_due": amount_due, "tax": tax})
+    providers = ScriptedProviders(
+        account=AccountFacts(contract_amount=contract), invoice=invoice, outcomes=[SUCCEEDED]
+    )
+    state = simulate(make_case(amount_due=amount_due), providers, horizon_days=30)
+    assert state.opened_as is not None
+    assert (state.opened_as.reason == "contract_mismatch") is mismatch
