@@ -154,6 +154,10 @@ class DunningPolicy(PolicyModel):
     contract_tolerance_percent: float = Field(default=1.0, ge=0, le=100)
     """The invoice's amount before tax may differ from the contract by this share of the
     contract (proration, rounding) before the case goes to RevOps as a mismatch."""
+    team_owners: dict[Team, str] = {}
+    """Who receives each team's tasks: a CRM owner id (a person, or the owner of a team's
+    queue). A team not listed: the account's own owner. The account owner is named in every
+    task either way."""
     provider_error_team: Team = Team.FINANCE
     """Team that receives a case whose provider call failed permanently."""
     enterprise_owner_team: Team = Team.CUSTOMER_SUCCESS

@@ -100,11 +100,15 @@ def _invoice_facts(state: CaseState) -> list[str]:
 
 
 def render_task(state: CaseState, route_key: str, team: Team, reason: str) -> TaskRequest:
-    """A CRM task for the account owner, with the case's context."""
+    """A CRM task for the team's owner in the policy's routing table (else the account
+    owner), with the case's context."""
     case, account = state.case, state.account
+    account_owner = account.owner_id if account else None
+    owner = state.policy.team_owners.get(team) or account_owner
     lines = [
         f"Team: {team}",
         f"Why: {reason}",
+        f"Account owner: {account_owner or 'none'}",
         *_invoice_facts(state),
         f"Failure: {state.category or 'unclassified'} ({state.reason or 'unknown'})",
         f"Customer: {case.customer_id} ({state.tier})",
@@ -118,7 +122,7 @@ def render_task(state: CaseState, route_key: str, team: Team, reason: str) -> Ta
         for entry in state.timeline[-TIMELINE_IN_TASK:]
     ]
     return TaskRequest(
-        owner_id=account.owner_id if account else None,
+        owner_id=owner,
         company_id=account.company_id if account else None,
         team=team,
         subject=f"[{team}] Invoice {invoice_label(state)}: {reason}"[:250],

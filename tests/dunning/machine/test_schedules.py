@@ -234,3 +234,17 @@ def test_the_contract_is_compared_before_tax_within_the_policy_s_tolerance(
     state = simulate(make_case(amount_due=amount_due), providers, horizon_days=30)
     assert state.opened_as is not None
     assert (state.opened_as.reason == "contract_mismatch") is mismatch
+
+
+def test_team_tasks_follow_the_policy_s_routing_table() -> None:
+    # RevOps has a queue owner; the enterprise owner's task has no entry, so it goes to
+    # the account owner. Both tasks name the account owner.
+    policy = DunningPolicy(team_owners={Team.REVOPS: "revops-queue"}).model_dump()
+    providers = ScriptedProviders(
+        account=AccountFacts(tier=CustomerTier.ENTERPRISE, owner_id="7", contract_amount=4000)
+    )
+    simulate(make_case(policy=policy), providers, horizon_days=10)
+    tasks = {t.team: t for t in providers.named("create_task")}
+    assert tasks[Team.REVOPS].owner_id == "revops-queue"
+    assert tasks[Team.CUSTOMER_SUCCESS].owner_id == "7"
+    assert all("Account owner: 7" in t.body for t in tasks.values())
