@@ -2,7 +2,7 @@
 the invoice from Stripe rather than trusting an event's copy of it."""
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import stripe
@@ -72,4 +72,4 @@ def _id_of(value: Any) -> str | None:
 def _date(epoch: Any) -> str | None:
     if not isinstance(epoch, int):
         return None
-    return datetime.fromtimestamp(epoch).date().isoformat()
+    return datetime.fromtimestamp(epoch, UTC).date().isoformat()

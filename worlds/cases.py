@@ -15,6 +15,7 @@ def cases_from_world(world: World, origin: datetime, day_seconds: int) -> list[D
 
 def case_of(invoice: Invoice, origin: datetime, day_seconds: int) -> DunningCase:
     """The case an invoice opens when it fails."""
+    failed_at = origin + timedelta(days=invoice.fails_on_day)
     raw = {
         "invoice_id": invoice.id,
         "customer_id": invoice.customer,
@@ -23,7 +24,9 @@ def case_of(invoice: Invoice, origin: datetime, day_seconds: int) -> DunningCase
         "collection_method": invoice.collection_method,
         "payment_method_type": invoice.payment_method_type,
         "failure": invoice.failure.model_dump() if invoice.failure else None,
-        "failed_at": origin + timedelta(days=invoice.fails_on_day),
+        "failed_at": failed_at,
+        # A sent invoice falls due on the day it is announced overdue, as the sandbox says.
+        "due_date": failed_at.date() if invoice.collection_method == "send_invoice" else None,
         "po_number": invoice.po_number,
         "subscription_id": invoice.subscription_id,
         "options": {"day_seconds": day_seconds},

@@ -106,10 +106,10 @@ def _stage(state: CaseState, decision: Decision, retry_left: bool) -> Stage:
         return Stage.PAUSED
     if state.classification is None:
         return Stage.CLASSIFYING
+    if state.waits_internally:  # a hold outranks the notice: the case waits on a team
+        return Stage.AWAITING_INTERNAL
     if state.sent_at(EmailTemplate.FINAL_NOTICE) is not None:
         return Stage.FINAL_NOTICE
-    if state.waits_internally:
-        return Stage.AWAITING_INTERNAL
     retry_pending = isinstance(decision, Charge) or (
         isinstance(decision, Wait) and decision.next_action.kind is NextActionKind.RETRY
     )

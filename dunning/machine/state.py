@@ -45,7 +45,10 @@ class CaseState(BaseModel):
     policy: DunningPolicy
     """The policy captured at start."""
     day0: datetime
-    """Day 0 of the schedule: when the case opened."""
+    """Day 0 of the schedule: when the case opened (for an invoice sent for payment, its
+    due date, on the case's clock)."""
+    calendar_day0: datetime | None = None
+    """The calendar moment of day 0 when it is not the failure's: the due date."""
     account: AccountFacts | None = None
     """The CRM's facts, once read."""
     invoice: InvoiceFacts | None = None
@@ -120,7 +123,8 @@ class CaseState(BaseModel):
     def clock(self) -> CaseClock:
         """The case's clock, shifted by pauses and extensions."""
         case = self.case
-        return _clock(self.day0, case.options.day_seconds, self.shift, case.failed_at)
+        origin = self.calendar_day0 or case.failed_at
+        return _clock(self.day0, case.options.day_seconds, self.shift, origin)
 
     @property
     def category(self) -> FailureCategory | None:

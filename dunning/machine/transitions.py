@@ -7,11 +7,12 @@ It is longer than most modules on purpose: a reader looking for how a case chang
 reads one file.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 
 from dunning.contract.case import DunningCase, FailureDetails
 from dunning.contract.enums import (
     AttemptOutcome,
+    CollectionMethod,
     EmailTemplate,
     EndAction,
     FailureCategory,
@@ -56,12 +57,31 @@ def open_case(case: DunningCase, started_at: datetime) -> CaseState:
     """A new case, captured at its start."""
     # Policy days count from the moment the case opens, normally seconds after the
     # failure: a failure reported late still gets its whole schedule, never an
-    # instant end state.
+    # instant end state. An invoice sent for payment counts from its due date instead:
+    # its terms ran from there, and finance counts days past due.
+    due = _due_moment(case)
+    day0 = started_at
+    if due is not None:
+        past_due = (case.failed_at - due) / timedelta(days=1)
+        day0 -= timedelta(seconds=past_due * case.options.day_seconds)
     state = CaseState(
-        case=case, policy=case.effective_policy, day0=started_at, po_number=case.po_number
+        case=case,
+        policy=case.effective_policy,
+        day0=day0,
+        calendar_day0=due,
+        po_number=case.po_number,
     )
     note(state, started_at, "opened", f"case opened for invoice {case.invoice_id}")
     return state
+
+
+def _due_moment(case: DunningCase) -> datetime | None:
+    """The start of the due date of an invoice sent for payment, when it lies before the
+    failure was reported (None: the case counts from its opening)."""
+    if case.collection_method is not CollectionMethod.SEND_INVOICE or case.due_date is None:
+        return None
+    due = datetime.combine(case.due_date, time(), tzinfo=UTC)
+    return due if due < case.failed_at else None
 
 
 def note(state: CaseState, at: datetime, event: str, detail: str = "") -> None:

@@ -1,6 +1,6 @@
 """The default policy tables of DOMAIN.md §3, run through the case machine in memory."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from dunning.providers.facts import AccountFacts, Person
 from dunning.rules.policy import DunningPolicy, RetrySchedule
 from harness.temporal import make_case
 from lab.scripted import SUCCEEDED, ScriptedProviders
-from lab.virtual import simulate
+from lab.virtual import VirtualClock, simulate
 
 AP = Person(email="ap@customer.example")
 
@@ -248,3 +248,24 @@ def test_team_tasks_follow_the_policy_s_routing_table() -> None:
     assert tasks[Team.REVOPS].owner_id == "revops-queue"
     assert tasks[Team.CUSTOMER_SUCCESS].owner_id == "7"
     assert all("Account owner: 7" in t.body for t in tasks.values())
+
+
+def test_a_net_terms_case_counts_its_days_from_the_due_date() -> None:
+    # Stripe reports the invoice overdue five days after its due date: the day-1 reminder
+    # is already due, the day-14 one comes nine days later, and the end is due + 60 days.
+    opened = datetime(2026, 3, 6, tzinfo=UTC)
+    case = make_case(
+        collection_method="send_invoice",
+        payment_method_type="invoice",
+        failure=None,
+        failed_at=opened,
+        due_date="2026-03-01",
+    )
+    providers = ScriptedProviders(account=AccountFacts(ap_contact=AP))
+    state = simulate(case, providers, clock=VirtualClock(opened))
+    sent = [(e.template, round((e.at - opened) / timedelta(days=1), 2)) for e in state.emails]
+    assert sent[:2] == [(EmailTemplate.REMINDER, 0), (EmailTemplate.REMINDER, 9.0)]
+    assert state.outcome is not None
+    assert state.outcome.closed_at.date() == datetime(2026, 4, 30).date(), "due + 60 days"
+    notice = next(r for r in providers.named("send_email") if r.template == "final_notice")
+    assert "on 2026-04-30" in notice.body
