@@ -317,6 +317,6 @@ def _resolve(state: CaseState, to: str | None) -> list[_Candidate]:
     if to is not None and not state.step_done(notice):
         at = state.clock.on_day(rule.final_notice_day)
         return [_email(state, notice, EmailTemplate.FINAL_NOTICE, at, to, Precedence.FINAL_NOTICE)]
-    at = state.end_action_at(state.sent_at(EmailTemplate.FINAL_NOTICE))
+    at = state.end_promised_at or state.end_action_at(state.sent_at(EmailTemplate.FINAL_NOTICE))
     end = ApplyEndState(rule)
     return [_Candidate(at, Precedence.END_STATE, end, NextActionKind.END_STATE, f"{rule.action}")]

@@ -106,6 +106,9 @@ class CaseState(BaseModel):
     """When an operator paused the case."""
     review_at: datetime | None = None
     """When a case on hold is next put to a person for review."""
+    end_promised_at: datetime | None = None
+    """The moment the final notice named for the end action. It holds however late the case
+    runs after the notice (an outage never postpones it); a pause or an extension moves it."""
     shift: timedelta = timedelta()
     """How far pauses and extensions pushed the remaining schedule."""
     revision: int = 0

@@ -94,15 +94,21 @@ class CaseSteps:
         transitions.record_charge(state, result, charge.scheduled, card, self.now())
 
     async def _send_email(self, email: SendEmail) -> None:
-        state = self.state
-        request = render_email(state, email.template, email.to, email.step, self.now())
+        state, asked_at = self.state, self.now()
+        request = render_email(state, email.template, email.to, email.step, asked_at)
         try:
             receipt = await self.effects.send_email(request, summary=f"email {email.template}")
         except ProviderRefused as refused:
             transitions.record_email_failed(state, email.step, str(refused), self.now())
             return
         transitions.record_email(
-            state, email.step, email.template, email.to, receipt.message_id, self.now()
+            state,
+            email.step,
+            email.template,
+            email.to,
+            receipt.message_id,
+            self.now(),
+            rendered_at=asked_at,
         )
 
     async def _route(self, route: Route) -> None:

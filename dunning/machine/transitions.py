@@ -146,7 +146,7 @@ def _decide(state: CaseState, decision: OperatorDecision, now: datetime) -> None
             state.paused_since = now
             state.review_at = now + state.clock.days(state.policy.hold_review_days)
         case OperatorAction.RESUME if state.paused_since is not None:
-            state.shift += now - state.paused_since
+            _push_schedule(state, now - state.paused_since)
             state.paused_since = None
             # Back to where it was: a case still waiting on a team keeps being reviewed.
             review = now + state.clock.days(state.policy.hold_review_days)
@@ -158,11 +158,19 @@ def _decide(state: CaseState, decision: OperatorDecision, now: datetime) -> None
                 state.approval_granted = True
             state.held, state.recheck = None, True
         case OperatorAction.EXTEND:
-            state.shift += state.clock.days(decision.days or 0)
+            _push_schedule(state, state.clock.days(decision.days or 0))
         case OperatorAction.CANCEL_DUNNING:
             close(state, Outcome.STOPPED, now)
         case OperatorAction.WRITE_OFF | OperatorAction.MARK_PAID_OFFLINE:
             state.pending_close = decision.action
+
+
+def _push_schedule(state: CaseState, by: timedelta) -> None:
+    """An operator's pause or extension moves the rest of the schedule, and the end the
+    final notice promised."""
+    state.shift += by
+    if state.end_promised_at is not None:
+        state.end_promised_at += by
 
 
 # ---- effects' results -----------------------------------------------------------------
@@ -265,8 +273,17 @@ def record_email(
     to: str,
     message_id: str | None,
     now: datetime,
+    *,
+    rendered_at: datetime | None = None,
 ) -> None:
-    """An email went out."""
+    """An email went out. A final notice handed to the provider at `rendered_at` named the
+    date of the end action: the case keeps that promise, unless the provider took longer
+    than the policy's tolerance to take it, when the notice period counts from `now`."""
+    if template is EmailTemplate.FINAL_NOTICE:
+        handed = rendered_at or now
+        named = state.end_action_at(handed)
+        slow = now - handed > state.clock.tolerance(state.policy.lateness_tolerance_hours)
+        state.end_promised_at = max(named, state.end_action_at(now)) if slow else named
     state.emails.append(
         EmailRecord(at=now, template=template, to=to, step=step, message_id=message_id)
     )

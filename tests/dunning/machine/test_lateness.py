@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dunning.contract.case import DunningCase
-from dunning.contract.enums import CustomerTier, EmailTemplate, Outcome
+from dunning.contract.enums import CustomerTier, EmailTemplate, Outcome, PaymentMethodType
 from dunning.machine.state import CaseState
 from dunning.providers.facts import AccountFacts
+from dunning.rules.policy import DunningPolicy, RetrySchedule
 from lab.scripted import SUCCEEDED, ScriptedProviders
 from lab.virtual import VirtualClock, simulate
 
@@ -124,3 +125,21 @@ def test_a_late_case_does_what_a_calm_one_does_later(run: Run, outages: Any) -> 
         assert late.outcome.closed_at >= notice + period - tolerance
     shifted = late.clock.shift > timedelta()
     assert shifted == any(e.event == "late" for e in late.timeline)
+
+
+def test_lateness_after_the_final_notice_does_not_move_the_date_it_named() -> None:
+    # A retry falls after the final notice (day 12, notice on day 10, end on day 14); the
+    # case sleeps through it and wakes 1.5 days late. The schedule moves, but the end
+    # stays on the day the notice named.
+    policy = DunningPolicy(
+        retries={**DunningPolicy().retries, PaymentMethodType.CARD: RetrySchedule(days=(1, 12))}
+    )
+    case = card_case().model_copy(update={"policy": policy})
+    late, providers = Run(case, CustomerTier.SELF_SERVE, ["insufficient_funds"] * 3).through(
+        [(11.5, 2)]
+    )
+    assert any(e.event == "late" for e in late.timeline)
+    (notice,) = [r for r in providers.named("send_email") if r.template == "final_notice"]
+    assert "on 2026-06-15 we will" in notice.body
+    assert late.outcome is not None
+    assert late.clock.calendar(late.outcome.closed_at).date().isoformat() == "2026-06-15"
