@@ -102,10 +102,9 @@ def invoice_json(state: SandboxState, record: InvoiceRecord) -> dict[str, Any]:
 
 
 def _due_date(state: SandboxState, record: InvoiceRecord) -> int | None:
-    """A sent invoice of a behavioural world falls due on the day it is announced overdue."""
-    if state.clock is None or record.spec.collection_method != "send_invoice":
-        return None
-    return int(state.clock.calendar(record.spec.fails_on_day).timestamp())
+    """A sent invoice of a behavioural world falls due as the world says."""
+    due = record.spec.falls_due(state.clock.calendar(0)) if state.clock else None
+    return int(due.timestamp()) if due else None
 
 
 def _missing(kind: str, object_id: str) -> Reply:

@@ -25,8 +25,7 @@ def case_of(invoice: Invoice, origin: datetime, day_seconds: int) -> DunningCase
         "payment_method_type": invoice.payment_method_type,
         "failure": invoice.failure.model_dump() if invoice.failure else None,
         "failed_at": failed_at,
-        # A sent invoice falls due on the day it is announced overdue, as the sandbox says.
-        "due_date": failed_at.date() if invoice.collection_method == "send_invoice" else None,
+        "due_date": due.date() if (due := invoice.falls_due(origin)) else None,
         "po_number": invoice.po_number,
         "subscription_id": invoice.subscription_id,
         "options": {"day_seconds": day_seconds},

@@ -2,7 +2,7 @@
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -142,6 +142,13 @@ class Invoice(WorldModel):
     """The world day the invoice fails (or, on net terms, falls due)."""
     behaviour: Behaviour | None = None
     """How its customer and card behave; instead of `attempt_outcomes`."""
+
+    def falls_due(self, origin: datetime) -> datetime | None:
+        """When an invoice sent for payment falls due: the world day it is announced
+        overdue, from the calendar moment of world day 0 (None: it is charged)."""
+        if self.collection_method != "send_invoice":
+            return None
+        return origin + timedelta(days=self.fails_on_day)
 
     @model_validator(mode="after")
     def _behaves_or_is_scripted(self) -> "Invoice":

@@ -171,13 +171,19 @@ class CaseState(BaseModel):
         tier = CustomerTier.ENTERPRISE if self.is_enterprise else self.tier
         return self.policy.end_states[tier]
 
+    @property
+    def lateness_tolerance(self) -> timedelta:
+        """How late a step may run before what follows it moves (the policy's hours, on the
+        case's clock)."""
+        return self.clock.tolerance(self.policy.lateness_tolerance_hours)
+
     def end_action_at(self, notice_at: datetime | None) -> datetime:
         """When the end action may be applied: on its day, and, when the final notice went
         out (`notice_at`) later than the policy's tolerance, no sooner than the notice
         period after it."""
         rule, clock = self.end_state, self.clock
         at = clock.on_day(rule.end_day)
-        tolerance = clock.tolerance(self.policy.lateness_tolerance_hours)
+        tolerance = self.lateness_tolerance
         if notice_at is not None and notice_at > clock.on_day(rule.final_notice_day) + tolerance:
             at = max(at, notice_at + clock.days(rule.end_day - rule.final_notice_day))
         return at

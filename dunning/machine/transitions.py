@@ -282,7 +282,7 @@ def record_email(
     if template is EmailTemplate.FINAL_NOTICE:
         handed = rendered_at or now
         named = state.end_action_at(handed)
-        slow = now - handed > state.clock.tolerance(state.policy.lateness_tolerance_hours)
+        slow = now - handed > state.lateness_tolerance
         state.end_promised_at = max(named, state.end_action_at(now)) if slow else named
     state.emails.append(
         EmailRecord(at=now, template=template, to=to, step=step, message_id=message_id)
@@ -362,7 +362,7 @@ def catch_up(state: CaseState, due: datetime, now: datetime) -> None:
     clock = state.clock
     if state.is_closed or state.is_paused:
         return
-    if late <= clock.tolerance(state.policy.lateness_tolerance_hours):
+    if late <= state.lateness_tolerance:
         return
     state.shift += late
     note(state, now, "late", f"{clock.in_days(late):.2f} days late: the schedule moves by it")

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from devstack.lab import Chaos
 from devstack.workers import Workers
 from worlds.model import World
 
@@ -121,7 +122,7 @@ def schedule(
     record: Callable[[str], None],
     *,
     kills: int = 6,
-) -> Callable[[Workers, str], Any]:
+) -> Chaos:
     """The chaos of one run, from `seed`: provider faults at once, then SIGKILLed workers
     every two to four seconds, and one dev server restart after the second kill."""
     rng = random.Random(seed)
