@@ -55,6 +55,7 @@ def all_activities(settings: Settings) -> list[Callable[..., Any]]:
     return [
         facts.read_case_facts,
         payments.charge_invoice,
+        payments.read_settlement,
         payments.apply_po_number,
         payments.resend_invoice,
         payments.update_customer_email,

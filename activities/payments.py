@@ -92,10 +92,27 @@ class PaymentActivities:
             raise _as_temporal(err) from err
         except stripe.StripeError as err:
             raise _as_temporal(err) from err
-        return ChargeResult(
-            status=ChargeStatus.SUCCEEDED,
-            invoice_status=InvoiceStatus(paid.status or InvoiceStatus.PAID),
-        )
+        after = InvoiceStatus(paid.status or InvoiceStatus.PAID)
+        if after is InvoiceStatus.OPEN:  # a bank debit: accepted, the bank answers later
+            return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=after)
+        return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=after)
+
+    @activity.defn
+    def read_settlement(self, invoice_id: str) -> ChargeResult:
+        """Where the invoice's settling bank debit stands, from Stripe's invoice and its last
+        charge: paid by it, returned by the bank (a decline with the return code), still
+        processing, or settled by something else."""
+        params: Any = {"expand": ["payment_intent.latest_charge"]}
+        invoice = _call(lambda: self._stripe.v1.invoices.retrieve(invoice_id, params))
+        status = InvoiceStatus(invoice.status or InvoiceStatus.OPEN)
+        answer = _charge_answer(invoice.to_dict())
+        if status is InvoiceStatus.PAID and answer is not None and answer.paid:
+            return answer
+        if status in SETTLED_STATUSES:
+            return ChargeResult(status=ChargeStatus.settled(status), invoice_status=status)
+        if answer is None or answer.paid:
+            return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=status)
+        return answer
 
     @activity.defn
     def apply_po_number(self, request: PoUpdate) -> None:
@@ -189,15 +206,34 @@ def _decline_result(error: dict[str, Any]) -> ChargeResult:
 def _charged_since(invoice: dict[str, Any], since: datetime) -> ChargeResult | None:
     """The answer of a charge made on the invoice since `since`, if there was one: what
     an earlier try of this attempt did, under a key Stripe may have forgotten."""
+    charge = _latest_charge(invoice)
+    if charge is None or charge.get("created", 0) < since.timestamp() - 1:
+        return None
+    return _charge_answer(invoice)
+
+
+def _latest_charge(invoice: dict[str, Any]) -> dict[str, Any] | None:
     intent = invoice.get("payment_intent")
     charge = intent.get("latest_charge") if isinstance(intent, dict) else None
-    if not isinstance(charge, dict) or charge.get("created", 0) < since.timestamp() - 1:
-        return None
-    if charge.get("status") == "succeeded":
+    return charge if isinstance(charge, dict) else None
+
+
+def _charge_answer(invoice: dict[str, Any]) -> ChargeResult | None:
+    """What the invoice's last charge (expanded) says: it paid, it failed (its decline, or
+    the bank's return), or it is still pending (a bank debit settling)."""
+    charge = _latest_charge(invoice)
+    status = charge.get("status") if charge else None
+    if status == "succeeded":
         return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=InvoiceStatus.PAID)
-    if charge.get("status") == "failed":
-        assert isinstance(intent, dict)
-        return _decline_result(intent.get("last_payment_error") or {})
+    if status == "pending":
+        return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=InvoiceStatus.OPEN)
+    if status == "failed" and charge is not None:
+        intent: dict[str, Any] = invoice["payment_intent"]
+        error = intent.get("last_payment_error") or {
+            "code": charge.get("failure_code"),
+            "message": charge.get("failure_message"),
+        }
+        return _decline_result(error)
     return None
 
 

@@ -19,6 +19,7 @@ from dunning.contract.messages import (
     PaymentMethodUpdated,
     PoNumberProvided,
     Signals,
+    StripeEvent,
 )
 from dunning.machine.fit import Message
 from dunning.providers.facts import (
@@ -44,7 +45,7 @@ from dunning.providers.requests import (
 )
 from lab.virtual import VirtualCase
 from worlds.behaviour import Behaviour, CustomerAction, Reaction
-from worlds.declines import NEW_CARD_DECLINE, card_charge, never_recovers
+from worlds.declines import NEW_CARD_DECLINE, bank_return, card_charge, never_recovers
 from worlds.fees import CardCharge
 from worlds.model import Customer, Invoice
 
@@ -72,6 +73,8 @@ class InvoiceWorld:
     reacted: set[int] = field(default_factory=set)
     auto_advance: bool = True
     """Stripe collects the invoice on its own until the case takes it over."""
+    debit: tuple[datetime, FailureDetails | None] | None = None
+    """The bank debit settling: when the bank answers, and its return (None: it pays)."""
 
     def __post_init__(self) -> None:
         self.po_number = self.invoice.po_number
@@ -199,6 +202,9 @@ class InvoiceWorld:
             )
         now, card = self.case.clock.now(), self.current_card
         decline = self._decline(now)
+        settles_after = self.behaviour.settles_after_days
+        if settles_after is not None:
+            return self._debit(now, bank_return(decline) if decline else None, settles_after)
         self.charges.setdefault(card, []).append(card_charge(now, decline))
         if decline is not None:
             return ChargeResult(
@@ -210,6 +216,30 @@ class InvoiceWorld:
         self.status, self.amount_paid = InvoiceStatus.PAID, self.invoice.amount_due
         return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=self.status)
 
+    def _debit(
+        self, now: datetime, returned: FailureDetails | None, settles_after: float
+    ) -> ChargeResult:
+        """A bank debit: processing now; the bank pays or returns it, as the funds stood at
+        the debit, `settles_after` days later, and Stripe announces which."""
+        self.charges.setdefault(self.current_card, []).append(card_charge(now, returned))
+        settles_at = now + settles_after * WORLD_DAY
+        self.debit = (settles_at, returned)
+        self.case.clock.at(settles_at, self._settle)
+        return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=self.status)
+
+    def _settle(self) -> None:
+        if self.debit is None or self.status is not InvoiceStatus.OPEN:
+            return
+        event = f"evt_{self.invoice.id}_settled_{sum(map(len, self.charges.values()))}"
+        message: Message
+        if self.debit[1] is None:
+            self.status, self.amount_paid = InvoiceStatus.PAID, self.invoice.amount_due
+            message = InvoicePaid(via=PaymentChannel.STRIPE, source_event_id=event)
+        else:
+            message = StripeEvent(type="invoice.payment_failed", source_event_id=event)
+        if not self.case.state.is_closed:
+            self.case.receive(message)
+
     def _decline(self, now: datetime) -> FailureDetails | None:
         """How the card answers a charge now (None: it pays)."""
         if self.new_card:
@@ -219,6 +249,18 @@ class InvoiceWorld:
         if never_recovers(failure) or funds_back is None or self.world_day(now) < funds_back:
             return failure
         return None
+
+    async def read_settlement(self, invoice_id: str, *, summary: str = "") -> ChargeResult:
+        debit, open_ = self.debit, self.status is InvoiceStatus.OPEN
+        if debit is None or self.case.clock.now() < debit[0]:
+            status = ChargeStatus.PROCESSING if open_ else ChargeStatus.settled(self.status)
+            return ChargeResult(status=status, invoice_status=self.status)
+        self.debit = None
+        if debit[1] is None:
+            return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=self.status)
+        return ChargeResult(
+            status=ChargeStatus.DECLINED, decline=debit[1], invoice_status=self.status
+        )
 
     async def send_email(self, request: EmailRequest, *, summary: str = "") -> EmailReceipt:
         self._sent(request.template)

@@ -86,6 +86,9 @@ class ScriptedProviders:
     """What a refusing provider says."""
     settled: tuple[datetime, Status] | None = None
     """From that moment someone else settled the invoice (paid, void, uncollectible)."""
+    settles_after: timedelta | None = None
+    """Charges are bank debits: each stays processing this long after it reached the bank,
+    then settles with its outcome (a decline is the bank's return)."""
     latency: timedelta = timedelta()
     """How long every call takes."""
     clock: Clock = field(default_factory=Clock)
@@ -102,6 +105,8 @@ class ScriptedProviders:
     charges: list[tuple[datetime | None, str, Outcome]] = field(default_factory=list)
     """Every charge that reached a card: when it was asked for, which card (fingerprint),
     and what it returned."""
+    debit: tuple[datetime | None, Card, Outcome] | None = None
+    """The bank debit settling: when it reached the bank, on which card, and its outcome."""
 
     def named(self, name: str) -> list[Any]:
         """The requests of every call to one activity, in order."""
@@ -166,6 +171,12 @@ class ScriptedProviders:
         self.charges_on[generation] = made = self.charges_on.get(generation, 0) + 1
         outcome = card.outcomes[min(made, len(card.outcomes)) - 1]
         self.charges.append((reached, card.fingerprint, outcome))
+        if self.settles_after is not None:
+            self.debit = (reached, card, outcome)
+            return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=Status.OPEN)
+        return self._answer(card, outcome)
+
+    def _answer(self, card: Card, outcome: Outcome) -> ChargeResult:
         if outcome == SUCCEEDED:
             self.paid = True
             return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=Status.PAID)
@@ -176,6 +187,18 @@ class ScriptedProviders:
             invoice_status=Status.OPEN,
             card_fingerprint=card.fingerprint,
         )
+
+    async def read_settlement(self, invoice_id: str, *, summary: str = "") -> ChargeResult:
+        await self._call("read_settlement", invoice_id)
+        settled, debit, now = self._settled_status(), self.debit, self.clock.now()
+        if settled is not None:
+            return ChargeResult(status=ChargeStatus.settled(settled), invoice_status=settled)
+        assert debit is not None and self.settles_after is not None, "no debit was made"
+        reached, card, outcome = debit
+        if now is not None and reached is not None and now < reached + self.settles_after:
+            return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=Status.OPEN)
+        self.debit = None
+        return self._answer(card, outcome)
 
     async def send_email(self, request: EmailRequest, *, summary: str = "") -> EmailReceipt:
         await self._call("send_email", request)
@@ -205,6 +228,7 @@ class ScriptedProviders:
         return [
             ("read_case_facts", self.read_case_facts),
             ("charge_invoice", self.charge_invoice),
+            ("read_settlement", self.read_settlement),
             ("send_email", self.send_email),
             ("create_task", self.create_task),
             ("apply_po_number", self.apply_po_number),

@@ -101,6 +101,21 @@ class Behaviours:
             body = stripe_api.invoice_json(self.state, record)
         self.announce("invoice.paid", body, self.clock.calendar())
 
+    def debit_made(self, record: InvoiceRecord) -> None:
+        """A bank debit was made: the bank answers on its settlement day."""
+        if record.debit is not None:
+            self.at(record.debit[0], partial(self._settle, record))
+
+    def _settle(self, record: InvoiceRecord) -> None:
+        """The bank pays or returns the debit, and Stripe says which."""
+        with self.state.lock:
+            if record.debit is None or record.status != "open":
+                return
+            paid = record.settle()
+            body = stripe_api.invoice_json(self.state, record)
+        kind = "invoice.paid" if paid else "invoice.payment_failed"
+        self.announce(kind, body, self.clock.calendar())
+
     def mail_accepted(self, mail: dict[str, Any]) -> None:
         """A mail SendGrid accepted: which case's (its `dedupe_key` names the workflow) and
         which template (its category)."""

@@ -73,6 +73,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.state.clock = WorldClock(self.day_seconds, start)
         self.behaviours = Behaviours(self.state, self.state.clock, self.announcer)
         self.state.mail_listeners = [self.behaviours.mail_accepted]
+        self.state.debit_listeners = [self.behaviours.debit_made]
         self.behaviours.start()
 
     @property

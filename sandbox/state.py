@@ -41,6 +41,10 @@ class InvoiceRecord:
     last_decline: dict[str, Any] | None = None
     """The error of the last declined charge (the payment intent's `last_payment_error`)."""
 
+    debit: tuple[float, dict[str, Any] | None] | None = None
+    """The bank debit settling: the world day the bank answers, and its return (None: it
+    pays)."""
+
     def charged(self, error: dict[str, Any] | None) -> None:
         """A charge was made: it paid (`error` None) or declined with `error`."""
         self.latest_charge = {
@@ -49,9 +53,30 @@ class InvoiceRecord:
             "created": int(time.time()),
             "status": "failed" if error else "succeeded",
             "failure_code": (error or {}).get("code"),
+            "failure_message": (error or {}).get("message"),
         }
         if error is not None:
             self.last_decline = error
+
+    def debited(self, settles_on: float, error: dict[str, Any] | None) -> None:
+        """A bank debit was made: its charge is pending until `settles_on`."""
+        self.charged(None)
+        assert self.latest_charge is not None
+        self.latest_charge["status"] = "pending"
+        self.debit = (settles_on, error)
+
+    def settle(self) -> bool:
+        """The bank answers the debit; whether it paid."""
+        assert self.debit is not None
+        _, error = self.debit
+        created = self.latest_charge["created"] if self.latest_charge else int(time.time())
+        self.debit = None
+        self.charged(error)
+        assert self.latest_charge is not None
+        self.latest_charge["created"] = created
+        if error is None:
+            self.status, self.paid_by = "paid", "charge"
+        return error is None
 
     @property
     def card_fingerprint(self) -> str | None:
@@ -112,6 +137,8 @@ class SandboxState:
         """The world clock, for a behavioural world on a compressed clock."""
         self.mail_listeners: list[Callable[[dict[str, Any]], None]] = []
         """Told of every mail SendGrid accepts (the world's customers read them)."""
+        self.debit_listeners: list[Callable[[InvoiceRecord], None]] = []
+        """Told of every bank debit made (the world's banks settle them later)."""
         self.key_life_seconds = 24 * 3600.0
         """How long Stripe remembers an idempotency key."""
         self.webhook_url: str | None = None

@@ -6,7 +6,7 @@ from typing import Any
 from dunning.contract.case import FailureDetails
 from dunning.rules.codes import STRIPE_PAYMENT_METHOD_TYPES
 from sandbox.state import InvoiceRecord, SandboxState
-from worlds.declines import NEW_CARD_DECLINE, SHAPES, card_charge, never_recovers
+from worlds.declines import NEW_CARD_DECLINE, SHAPES, bank_return, card_charge, never_recovers
 
 Reply = tuple[int, dict[str, Any], dict[str, str]]
 HOSTED_INVOICE_BASE = "https://invoice.stripe.com/i/sandbox"
@@ -147,9 +147,14 @@ def _payment_intent(record: InvoiceRecord) -> dict[str, Any]:
                 "object": "payment_method",
                 "card": {"fingerprint": fingerprint},
             }
+    if record.debit is not None:
+        status = "processing"
+    else:
+        status = "succeeded" if record.status == "paid" else "requires_payment_method"
     return {
         "id": f"pi_{record.spec.id.removeprefix('in_')}",
         "object": "payment_intent",
+        "status": status,
         "latest_charge": record.latest_charge,
         "last_payment_error": error,
         "payment_method_types": [STRIPE_TYPES[record.spec.payment_method_type]]
@@ -177,6 +182,9 @@ def _pay_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -
     if record.status != "open":
         message = f"Invoice is {record.status}, only open invoices can be paid."
         return _error(400, "invalid_request_error", message, "invoice_not_open")
+    if record.debit is not None:
+        message = "This invoice's payment is processing and cannot be paid again yet."
+        return _error(400, "invalid_request_error", message, "invoice_payment_processing")
     if str(params.get("paid_out_of_band", "")).lower() == "true":
         record.status, record.paid_by = "paid", "out_of_band"
         return 200, invoice_json(state, record), {}
@@ -201,6 +209,11 @@ def _pay_as_it_behaves(state: SandboxState, record: InvoiceRecord) -> Reply:
     failure = _behaviour_decline(state, record)
     card = record.card_fingerprint or f"account_{record.spec.customer}"
     charges = record.card_charges.setdefault(card, [])
+    settles_after = record.spec.behaviour.settles_after_days if record.spec.behaviour else None
+    if settles_after is not None:
+        returned = bank_return(failure) if failure else None
+        charges.append(card_charge(state.clock.calendar(), returned))
+        return _debit(state, record, settles_after, returned)
     charges.append(card_charge(state.clock.calendar(), failure))
     if failure is None:
         record.status, record.paid_by = "paid", "charge"
@@ -213,6 +226,21 @@ def _pay_as_it_behaves(state: SandboxState, record: InvoiceRecord) -> Reply:
         error["payment_method"] = {"object": "payment_method", "card": {"fingerprint": card}}
     record.charged(error)
     return 402, {"error": error}, {}
+
+
+def _debit(
+    state: SandboxState, record: InvoiceRecord, days: float, returned: FailureDetails | None
+) -> Reply:
+    """A bank debit: accepted and `processing` (the invoice stays open); the bank pays or
+    returns it `days` later, as the funds stood now."""
+    assert state.clock is not None
+    error = None
+    if returned is not None:
+        error = {"type": "card_error", **returned.model_dump(exclude_none=True)}
+    record.debited(state.clock.day() + days, error)
+    for listener in list(state.debit_listeners):
+        listener(record)
+    return 200, invoice_json(state, record), {}
 
 
 def _behaviour_decline(state: SandboxState, record: InvoiceRecord) -> FailureDetails | None:

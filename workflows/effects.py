@@ -53,6 +53,10 @@ class TemporalEffects:
         metrics.charge_attempted(result.status)
         return result
 
+    async def read_settlement(self, invoice_id: str, *, summary: str) -> ChargeResult:
+        result: ChargeResult = await _call(PaymentActivities.read_settlement, invoice_id, summary)
+        return result
+
     async def send_email(self, request: EmailRequest, *, summary: str) -> EmailReceipt:
         receipt: EmailReceipt = await _call(EmailActivities.send_email, request, summary)
         metrics.email_sent(request.template)

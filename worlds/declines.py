@@ -9,6 +9,7 @@ Network decline codes are the issuers' ISO 8583 response codes Stripe passes thr
 customer authentication required, 96 system malfunction, 91 issuer unavailable.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -103,4 +104,21 @@ def card_charge(at: datetime, decline: FailureDetails | None) -> CardCharge:
         decline_code=decline.decline_code or decline.code,
         network_decline_code=decline.network_decline_code,
         network_advice_code=decline.network_advice_code,
+    )
+
+
+RETURN_CODE = re.compile(r"^R\d\d$")
+INSUFFICIENT_FUNDS_RETURN = "R01"
+"""NACHA's return for insufficient funds (SEPA's AM04 is reported the same way)."""
+
+
+def bank_return(failure: FailureDetails) -> FailureDetails:
+    """How a settling bank debit comes back when the account cannot pay it: the charge's
+    `failure_code` with the bank's return code (R01 unless the failure named another)."""
+    returned = failure.network_decline_code or ""
+    code = returned if RETURN_CODE.match(returned) else INSUFFICIENT_FUNDS_RETURN
+    return FailureDetails(
+        code=failure.decline_code or failure.code or "insufficient_funds",
+        network_decline_code=code,
+        message=f"The customer's bank returned the debit ({code}).",
     )

@@ -71,6 +71,11 @@ class Recheck:
 
 
 @dataclass(frozen=True)
+class ReadSettlement:
+    """Ask Stripe whether the settling bank debit has settled."""
+
+
+@dataclass(frozen=True)
 class ApplyEndState:
     """Apply the tier's end action and close the case."""
 
@@ -93,7 +98,15 @@ class Wait:
 
 
 Action = (
-    Charge | SendEmail | Route | ApplyPo | ApplyContact | Recheck | ApplyEndState | CloseByOperator
+    Charge
+    | SendEmail
+    | Route
+    | ApplyPo
+    | ApplyContact
+    | Recheck
+    | ReadSettlement
+    | ApplyEndState
+    | CloseByOperator
 )
 """A decision that does something now."""
 Decision = Action | Wait

@@ -43,6 +43,11 @@ class Effects(Protocol):
         """One charge attempt; a decline is a result."""
         ...
 
+    async def read_settlement(self, invoice_id: str, *, summary: str) -> ChargeResult:
+        """Where the invoice's settling bank debit stands: still processing, paid, or
+        returned (a decline with the bank's return code)."""
+        ...
+
     async def send_email(self, request: EmailRequest, *, summary: str) -> EmailReceipt:
         """One customer email."""
         ...

@@ -20,6 +20,7 @@ from dunning.machine.decisions import (
     CloseByOperator,
     Decision,
     Precedence,
+    ReadSettlement,
     Recheck,
     Route,
     SendEmail,
@@ -31,6 +32,7 @@ from dunning.rules.network import retry_verdict
 from dunning.rules.policy import step_key
 
 OWNER_ROUTE_KEY = "owner"
+SETTLEMENT_KEY_PREFIX = "settlement:"
 INTERNAL_ESCALATION_KEY = "internal-escalation"
 REVIEW_KEY_PREFIX = "review:"
 
@@ -108,6 +110,8 @@ def _stage(state: CaseState, decision: Decision, retry_left: bool) -> Stage:
         return Stage.CLASSIFYING
     if state.waits_internally:  # a hold outranks the notice: the case waits on a team
         return Stage.AWAITING_INTERNAL
+    if state.settling is not None:  # an attempt is still in flight
+        return Stage.RETRYING
     if state.sent_at(EmailTemplate.FINAL_NOTICE) is not None:
         return Stage.FINAL_NOTICE
     retry_pending = isinstance(decision, Charge) or (
@@ -121,6 +125,8 @@ def _stage(state: CaseState, decision: Decision, retry_left: bool) -> Stage:
 def _candidates(state: CaseState, now: datetime) -> tuple[_Candidate | None, list[_Candidate]]:
     """The next retry, if any, and everything the case would do by itself, each at its
     moment."""
+    if state.settling is not None:
+        return None, [*_settle(state), *(_reviews(state) if state.is_paused else [])]
     if state.is_paused:
         return None, _reviews(state)
     if state.held is not None:
@@ -203,6 +209,25 @@ def _scheduled_retry(state: CaseState) -> datetime | None:
         moments.append(state.clock.from_calendar(payday))
     moments.sort()
     return moments[done] if done < len(moments) else None
+
+
+def _settle(state: CaseState) -> list[_Candidate]:
+    """A bank debit in flight: nothing else is charged or mailed until the bank answers.
+    The case reads it when Stripe announces the answer, or after the policy's wait; one
+    still processing then goes to a team, once."""
+    debit = state.settling
+    assert debit is not None
+    detail = f"bank debit of attempt {debit.attempt} settling"
+    read = _Candidate(
+        debit.check_at, Precedence.RETRY, ReadSettlement(), NextActionKind.WAIT, detail
+    )
+    key = f"{SETTLEMENT_KEY_PREFIX}{debit.attempt}"
+    if debit.checks == 0 or key in state.route_keys:
+        return [read]
+    days = state.policy.settlement_check_days
+    why = f"bank debit of attempt {debit.attempt} unsettled after {days:g} days"
+    overdue = debit.charged_at + state.clock.days(days)
+    return [read, _route(overdue, key, state.policy.settlement_team, why)]
 
 
 # ---- 3. remind: ask for what is missing, and the email cadence on its own schedule -------------

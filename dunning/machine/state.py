@@ -31,6 +31,7 @@ from dunning.contract.status import (
     RoutedTask,
     TimelineEntry,
 )
+from dunning.machine.pending import PendingDebit
 from dunning.providers.facts import AccountFacts, InvoiceFacts, Person
 from dunning.rules.classify import Classification
 from dunning.rules.clock import CaseClock
@@ -95,6 +96,8 @@ class CaseState(BaseModel):
     """A billing contact received, not yet written to Stripe and the CRM."""
     pending_close: OperatorAction | None = None
     """An operator's closing decision, not yet carried out."""
+    settling: PendingDebit | None = None
+    """A bank debit made by the case that Stripe has not settled yet: the case waits for it."""
     recheck: bool = False
     """Re-read the facts and classify again (after an internal fix)."""
     approval_granted: bool = False

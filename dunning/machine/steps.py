@@ -16,15 +16,18 @@ from dunning.machine.decisions import (
     ApplyPo,
     Charge,
     CloseByOperator,
+    ReadSettlement,
     Recheck,
     Route,
     SendEmail,
 )
 from dunning.machine.effects import Effects, ProviderRefused
 from dunning.machine.state import CaseState
-from dunning.providers.facts import CaseFacts, FactsRequest
+from dunning.providers.facts import CaseFacts, FactsRequest, InvoiceStatus
 from dunning.providers.requests import (
     ChargeRequest,
+    ChargeResult,
+    ChargeStatus,
     ContactUpdate,
     InvoiceAction,
     InvoiceActionKind,
@@ -73,6 +76,8 @@ class CaseSteps:
                     await self._apply_contact()
                 case Recheck():
                     await self.gather_facts()
+                case ReadSettlement():
+                    await self._read_settlement()
                 case ApplyEndState(rule=rule):
                     await self._end(rule.route_to, rule.action)
                 case CloseByOperator(action=decided):
@@ -92,6 +97,18 @@ class CaseSteps:
             request, summary=f"charge attempt {charge.number}"
         )
         transitions.record_charge(state, result, charge.scheduled, card, self.now())
+
+    async def _read_settlement(self) -> None:
+        state = self.state
+        try:
+            result = await self.effects.read_settlement(
+                state.case.invoice_id, summary="read the bank debit's settlement"
+            )
+        except ProviderRefused as refused:
+            # Unread is unsettled: the case looks again later, and a team hears of it.
+            transitions.note(state, self.now(), "settlement_unread", str(refused))
+            result = ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=InvoiceStatus.OPEN)
+        transitions.record_settlement(state, result, self.now())
 
     async def _send_email(self, email: SendEmail) -> None:
         state, asked_at = self.state, self.now()

@@ -41,6 +41,7 @@ from dunning.contract.status import (
     TimelineEntry,
 )
 from dunning.machine.fit import Message, rejection
+from dunning.machine.pending import PendingDebit
 from dunning.machine.state import CaseState
 from dunning.providers.facts import AccountFacts, CaseFacts, InvoiceStatus, Person
 from dunning.providers.requests import ChargeResult, ChargeStatus
@@ -51,6 +52,8 @@ SEEN_EVENTS_KEPT = 100
 SUMMARY_EVENT = "summarized"
 TIMELINE_KEPT_ON_CARRY = 50
 """The newest timeline entries a case keeps whole when it carries into a fresh history."""
+SETTLEMENT_EVENTS = frozenset({"invoice.paid", "invoice.payment_failed"})
+"""Stripe's events that answer a settling bank debit."""
 
 
 def open_case(case: DunningCase, started_at: datetime) -> CaseState:
@@ -106,8 +109,14 @@ def receive(state: CaseState, message: Message, now: datetime) -> str | None:
     match message:
         case StripeEvent():
             note(state, now, "stripe_event", f"{message.type} ({message.source_event_id})")
+            if message.type in SETTLEMENT_EVENTS:
+                _settlement_heard(state, now)
         case PaymentMethodUpdated():
             _new_payment_method(state, message, now)
+        case InvoicePaid() if state.settling is not None:
+            # Most likely the debit itself settled: Stripe's invoice says whose money it was.
+            note(state, now, "invoice_paid", "paid while a bank debit settled: reading Stripe")
+            _settlement_heard(state, now)
         case InvoicePaid():
             via = f" via {message.via}" if message.via else ""
             note(state, now, "invoice_paid", f"paid outside the workflow{via}")
@@ -136,6 +145,12 @@ def _new_payment_method(state: CaseState, message: PaymentMethodUpdated, now: da
     note(state, now, "payment_method_updated", "the customer gave a new payment method")
     if state.category is not FailureCategory.WORKFLOW_FAILURE:
         state.retry_requested = Resolution.PAYMENT_METHOD_UPDATE
+
+
+def _settlement_heard(state: CaseState, now: datetime) -> None:
+    """Stripe announced an answer for the invoice: a settling debit is read now."""
+    if state.settling is not None:
+        state.settling = state.settling.model_copy(update={"check_at": now})
 
 
 def _decide(state: CaseState, decision: OperatorDecision, now: datetime) -> None:
@@ -242,13 +257,74 @@ def record_charge(
         return
     if result.card_fingerprint is not None:
         state.card_fingerprints = {**state.card_fingerprints, card: result.card_fingerprint}
+    if result.status is ChargeStatus.PROCESSING:
+        number = len(state.attempts) + 1
+        check_at = now + state.clock.days(state.policy.settlement_check_days)
+        state.settling = PendingDebit(
+            attempt=number,
+            card=card,
+            scheduled=scheduled,
+            credit=credited,
+            charged_at=now,
+            check_at=check_at,
+        )
+        note(state, now, "charge_processing", f"attempt {number}: the bank debit is settling")
+        return
+    _count_attempt(state, result, scheduled, card, credited, charged_at=now, now=now)
+
+
+def record_settlement(state: CaseState, result: ChargeResult, now: datetime) -> None:
+    """Take what Stripe says of the settling debit: still processing (the case waits on, and
+    looks again later), or settled: paid, or returned by the bank, which counts as the
+    attempt's decline at the moment of the debit."""
+    debit = state.settling
+    assert debit is not None, "no bank debit is settling"
+    if result.status is ChargeStatus.PROCESSING:
+        days = state.policy.settlement_check_days
+        state.settling = debit.model_copy(
+            update={"check_at": now + state.clock.days(days), "checks": debit.checks + 1}
+        )
+        waited = state.clock.in_days(now - debit.charged_at)
+        note(
+            state,
+            now,
+            "settlement_pending",
+            f"attempt {debit.attempt}: still processing after {waited:.1f} days",
+        )
+        return
+    state.settling = None
+    if result.status in (ChargeStatus.ALREADY_PAID, ChargeStatus.NOT_PAYABLE):
+        _settled_outside(state, result.invoice_status, now)
+        return
+    _count_attempt(
+        state,
+        result,
+        debit.scheduled,
+        debit.card,
+        debit.credit,
+        charged_at=debit.charged_at,
+        now=now,
+    )
+
+
+def _count_attempt(
+    state: CaseState,
+    result: ChargeResult,
+    scheduled: bool,
+    card: int,
+    credited: Resolution,
+    *,
+    charged_at: datetime,
+    now: datetime,
+) -> None:
+    """An attempt's money moved or was refused: it counts, at the moment it was made."""
     number = len(state.attempts) + 1
     succeeded = result.status is ChargeStatus.SUCCEEDED
     decline = FailureDetails() if succeeded else result.decline or FailureDetails()
     state.attempts.append(
         Attempt(
             number=number,
-            at=now,
+            at=charged_at,
             outcome=AttemptOutcome.SUCCEEDED if succeeded else AttemptOutcome.FAILED,
             decline_code=decline.decline_code or decline.code,
             advice_code=decline.advice_code,

@@ -40,6 +40,8 @@ class ChargeStatus(StrEnum):
     """The invoice was paid before the attempt: nothing was charged."""
     NOT_PAYABLE = "not_payable"
     """The invoice was voided or marked uncollectible before the attempt."""
+    PROCESSING = "processing"
+    """A bank debit was accepted and is settling: the bank answers days later."""
 
     @classmethod
     def settled(cls, invoice_status: InvoiceStatus) -> "ChargeStatus":
@@ -59,6 +61,11 @@ class ChargeResult(EffectModel):
     card_fingerprint: str | None = None
     """The fingerprint of the card charged, when the provider names it: the network caps
     count per card, whichever payment method object carries it."""
+
+    @property
+    def paid(self) -> bool:
+        """The attempt's own money paid the invoice."""
+        return self.status is ChargeStatus.SUCCEEDED
 
 
 class EmailRequest(EffectModel):

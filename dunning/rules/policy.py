@@ -186,6 +186,12 @@ class DunningPolicy(PolicyModel):
     """How late a case may run before the rest of its schedule moves: a case that wakes
     (or finishes a step) later than this shifts its remaining schedule by the lateness, and
     a final notice sent later than this pushes the end action by the whole notice period."""
+    settlement_check_days: float = Field(default=14, gt=0)
+    """A bank debit still settling after this many days (ACH takes up to 4 business days,
+    SEPA up to 14) is read again without waiting for Stripe's event, and a still-pending
+    one goes to the settlement team; the case keeps waiting and checks again as often."""
+    settlement_team: Team = Team.FINANCE
+    """Team that hears of a bank debit still unsettled after `settlement_check_days`."""
     learned: LearnedPlan | None = None
     """Retry timing learned from outcomes; where it has a plan for a case, it takes
     precedence over `retries`."""

@@ -32,12 +32,17 @@ def test_the_lab_and_the_backtest_agree_per_invoice(tmp_path: Path) -> None:
         "payment_method_update",
         "po_fix",
         "external_payment",
-    }, "every way the small world recovers"
+        None,
+    }, "every way the small world recovers, and an end state"
     for name in ("report.json", "cases.jsonl", "sandbox_state.json", "sandbox_calls.json"):
         assert (live / name).exists(), name
     state = json.loads((live / "sandbox_state.json").read_text())
     assert state["invoices"]["in_lab_card"]["paid_by"] == "charge"
     assert state["invoices"]["in_lab_lost"]["paid_by"] == "pays_on_day"
+    # A bank debit counts once the bank settled it, and two returns end the presentments.
+    assert state["invoices"]["in_lab_debit"]["paid_by"] == "charge"
+    assert results(live)["in_lab_debit"][:2] == ("recovered", "retry")
+    assert results(live)["in_lab_returned"][3] == 2
     calls = json.loads((live / "sandbox_calls.json").read_text())
     keys = {c["idempotency_key"] for c in calls if c["path"].endswith("/pay")}
     charges = [int(str(r[3])) for r in results(live).values()]

@@ -54,6 +54,8 @@ def scenario(seed: int) -> tuple[dict[str, Any], dict[str, Any], list[tuple[floa
         ],
         "refusals": {"send_email": {2}} if rng.random() < 0.3 else {},
     }
+    if case["payment_method_type"] == "ach_debit":  # a bank debit settles days later
+        script["settles_after"] = timedelta(days=rng.choice([2.5, 20.5]))
     choices: list[Message] = [
         PaymentMethodUpdated(payment_method_id="pm_x"),
         InvoicePaid(),

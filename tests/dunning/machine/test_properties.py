@@ -98,6 +98,10 @@ policies = st.one_of(
 """The default policy, or retry schedules of any spacing (every number is configurable)."""
 
 
+REFUSABLE = ["charge_invoice", "read_settlement", "send_email", "create_task", "apply_po_number"]
+"""The calls a provider may refuse for good in a scenario."""
+
+
 @dataclass
 class Scenario:
     """One generated case: its input, its providers and what people do to it."""
@@ -173,6 +177,9 @@ def scenarios(draw: Any) -> Scenario:
         # only the network caps stand between that card and too many retries.
         same_card = Card(fingerprint=draw(fingerprints), outcomes=draw(soft_outcomes))
         new_cards = [same_card] * draw(st.integers(22, 45))
+    # Bank debits settle days after they are made, or are returned.
+    bank_debit = method in ("ach_debit", "sepa_debit")
+    settles_after = draw(st.one_of(st.none(), st.floats(0.5, 20))) if bank_debit else None
     settled_day = draw(st.one_of(st.none(), st.floats(0.5, 90)))
     settled_as = draw(st.sampled_from(list(InvoiceStatus)[2:]))
     providers = ScriptedProviders(
@@ -181,13 +188,14 @@ def scenarios(draw: Any) -> Scenario:
         new_cards=new_cards,
         refusals=draw(
             st.dictionaries(
-                st.sampled_from(["charge_invoice", "send_email", "create_task", "apply_po_number"]),
+                st.sampled_from(REFUSABLE),
                 st.sets(st.integers(1, 6), max_size=2),
                 max_size=2,
             )
         ),
         settled=(START + timedelta(days=settled_day), settled_as) if settled_day else None,
         latency=timedelta(seconds=draw(st.sampled_from([0, 1, 30, 600, 3000]))),
+        settles_after=timedelta(days=settles_after) if settles_after is not None else None,
     )
     attached = [card.fingerprint for card in new_cards]
     at_least = len(attached) if stubborn else 0

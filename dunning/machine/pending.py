@@ -1,0 +1,28 @@
+"""A bank debit that Stripe accepted and the bank has not answered yet."""
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from dunning.contract.enums import Resolution
+
+
+class PendingDebit(BaseModel):
+    """An attempt whose money is still moving: ACH and SEPA debits stay `processing` for
+    days. The attempt counts (and its resolution is credited) only once Stripe settles it."""
+
+    attempt: int
+    """The attempt number the debit was made under."""
+    card: int
+    """The payment method generation it was made on."""
+    scheduled: bool
+    """A retry of the schedule (not one a fix or a new payment method asked for)."""
+    credit: Resolution
+    """What the recovery is credited to if the debit settles."""
+    charged_at: datetime
+    """When the debit was made: the moment the attempt counts at."""
+    check_at: datetime
+    """When the case reads the debit again: its settlement event brings this to now; without
+    one, the policy's `settlement_check_days` after the last look."""
+    checks: int = 0
+    """How many reads found it still processing."""
