@@ -9,6 +9,7 @@ from temporalio import activity
 
 from activities.errors import provider_error
 from dunning.contract.case import FailureDetails
+from dunning.providers.cards import CardHistory, CardHistoryRequest, CardUse
 from dunning.providers.facts import SETTLED_STATUSES, InvoiceFacts, InvoiceStatus
 from dunning.providers.requests import (
     ChargeRequest,
@@ -21,6 +22,9 @@ from dunning.providers.requests import (
 )
 
 PO_FIELD_NAME = "PO Number"
+CHARGES_PAGE = 100
+MAX_CHARGE_PAGES = 10
+"""A card charged more than a thousand times in 30 days is far past every cap already."""
 KEY_RENEWAL = timedelta(hours=12)
 """A charge retrying this long moves to a new idempotency key (Stripe keeps one 24 hours)."""
 
@@ -96,6 +100,26 @@ class PaymentActivities:
         if after is InvoiceStatus.OPEN:  # a bank debit: accepted, the bank answers later
             return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=after)
         return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=after)
+
+    @activity.defn
+    def read_card_history(self, request: CardHistoryRequest) -> CardHistory:
+        """The card's charges since `request.since` made for anything but the case's
+        invoice: the customer's charges, page by page, kept when they are on the card."""
+        uses: list[CardUse] = []
+        params: Any = {
+            "customer": request.customer_id,
+            "created": {"gte": int(request.since.timestamp())},
+            "limit": CHARGES_PAGE,
+        }
+        for _ in range(MAX_CHARGE_PAGES):
+            page: Any = _call(lambda: self._stripe.v1.charges.list(params))
+            data = [charge.to_dict() for charge in page.data]
+            listed = [_card_use(charge) for charge in data]
+            uses.extend(use for card, use in listed if _counts(card, use, request))
+            if not page.has_more or not data:
+                break
+            params["starting_after"] = data[-1]["id"]
+        return CardHistory(charges=sorted(uses, key=lambda use: use.at))
 
     @activity.defn
     def read_settlement(self, invoice_id: str) -> ChargeResult:
@@ -235,6 +259,25 @@ def _charge_answer(invoice: dict[str, Any]) -> ChargeResult | None:
         }
         return _decline_result(error)
     return None
+
+
+def _card_use(charge: dict[str, Any]) -> tuple[str | None, CardUse]:
+    """A listed charge: the card it was on, and what it was."""
+    details = charge.get("payment_method_details") or {}
+    card = (details.get("card") or {}).get("fingerprint")
+    invoice = charge.get("invoice")
+    invoice_id = invoice.get("id") if isinstance(invoice, dict) else invoice
+    use = CardUse(
+        at=datetime.fromtimestamp(int(charge.get("created") or 0), UTC),
+        succeeded=charge.get("status") == "succeeded",
+        invoice_id=invoice_id if isinstance(invoice_id, str) else None,
+    )
+    return card, use
+
+
+def _counts(card: str | None, use: CardUse, request: CardHistoryRequest) -> bool:
+    """On the card, and not one of the case's own charges."""
+    return card == request.card_fingerprint and use.invoice_id != request.invoice_id
 
 
 def _tax(invoice: dict[str, Any]) -> int:

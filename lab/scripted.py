@@ -14,6 +14,7 @@ from typing import Any
 
 from dunning.contract.case import FailureDetails
 from dunning.machine.effects import ProviderRefused
+from dunning.providers.cards import CardHistory, CardHistoryRequest, CardUse
 from dunning.providers.facts import AccountFacts, CaseFacts, FactsRequest, InvoiceFacts
 from dunning.providers.facts import InvoiceStatus as Status
 from dunning.providers.requests import (
@@ -105,6 +106,8 @@ class ScriptedProviders:
     charges: list[tuple[datetime | None, str, Outcome]] = field(default_factory=list)
     """Every charge that reached a card: when it was asked for, which card (fingerprint),
     and what it returned."""
+    elsewhere: list[tuple[str, CardUse]] = field(default_factory=list)
+    """Charges on the customer's cards for other invoices: (fingerprint, charge)."""
     debit: tuple[datetime | None, Card, Outcome] | None = None
     """The bank debit settling: when it reached the bank, on which card, and its outcome."""
 
@@ -188,6 +191,21 @@ class ScriptedProviders:
             card_fingerprint=card.fingerprint,
         )
 
+    async def read_card_history(
+        self, request: CardHistoryRequest, *, summary: str = ""
+    ) -> CardHistory:
+        await self._call("read_card_history", request)
+        now = self.clock.now()
+        return CardHistory(
+            charges=[
+                use
+                for card, use in self.elsewhere
+                if card == request.card_fingerprint
+                and use.at >= request.since
+                and (now is None or use.at <= now)
+            ]
+        )
+
     async def read_settlement(self, invoice_id: str, *, summary: str = "") -> ChargeResult:
         await self._call("read_settlement", invoice_id)
         settled, debit, now = self._settled_status(), self.debit, self.clock.now()
@@ -229,6 +247,7 @@ class ScriptedProviders:
             ("read_case_facts", self.read_case_facts),
             ("charge_invoice", self.charge_invoice),
             ("read_settlement", self.read_settlement),
+            ("read_card_history", self.read_card_history),
             ("send_email", self.send_email),
             ("create_task", self.create_task),
             ("apply_po_number", self.apply_po_number),

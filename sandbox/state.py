@@ -45,35 +45,57 @@ class InvoiceRecord:
     """The bank debit settling: the world day the bank answers, and its return (None: it
     pays)."""
 
-    def charged(self, error: dict[str, Any] | None) -> None:
-        """A charge was made: it paid (`error` None) or declined with `error`."""
+    charge_log: list[dict[str, Any]] = field(default_factory=list)
+    """Every charge made on the invoice, as Stripe's charge objects (`GET /v1/charges`)."""
+
+    def charged(self, error: dict[str, Any] | None, *, pending: bool = False) -> None:
+        """A charge was made: it paid (`error` None), declined with `error`, or is a bank
+        debit still `pending`."""
+        card = self.card_fingerprint
+        details: dict[str, Any] = (
+            {"type": "card", "card": {"fingerprint": card}}
+            if card
+            else {"type": self.spec.payment_method_type}
+        )
         self.latest_charge = {
-            "id": f"ch_{self.spec.id.removeprefix('in_')}_{now_millis()}",
+            "id": f"ch_{self.spec.id.removeprefix('in_')}_{now_millis()}_{len(self.charge_log)}",
             "object": "charge",
             "created": int(time.time()),
-            "status": "failed" if error else "succeeded",
-            "failure_code": (error or {}).get("code"),
-            "failure_message": (error or {}).get("message"),
+            "amount": self.spec.amount_due,
+            "currency": self.spec.currency,
+            "customer": self.spec.customer,
+            "invoice": self.spec.id,
+            "payment_method_details": details,
+        }
+        self.charge_log.append(self.latest_charge)
+        self._answered("pending" if pending else None, error)
+
+    def _answered(self, pending: str | None, error: dict[str, Any] | None) -> None:
+        """The charge's status and, for a decline, its failure and the network's outcome."""
+        charge = self.latest_charge
+        assert charge is not None
+        charge["status"] = pending or ("failed" if error else "succeeded")
+        charge["failure_code"] = (error or {}).get("code")
+        charge["failure_message"] = (error or {}).get("message")
+        charge["outcome"] = {
+            "type": "issuer_declined" if error else "authorized",
+            "reason": (error or {}).get("decline_code"),
+            "network_decline_code": (error or {}).get("network_decline_code"),
         }
         if error is not None:
             self.last_decline = error
 
     def debited(self, settles_on: float, error: dict[str, Any] | None) -> None:
         """A bank debit was made: its charge is pending until `settles_on`."""
-        self.charged(None)
-        assert self.latest_charge is not None
-        self.latest_charge["status"] = "pending"
+        self.charged(None, pending=True)
         self.debit = (settles_on, error)
 
     def settle(self) -> bool:
-        """The bank answers the debit; whether it paid."""
+        """The bank answers the debit (its charge settles or fails); whether it paid."""
         assert self.debit is not None
         _, error = self.debit
-        created = self.latest_charge["created"] if self.latest_charge else int(time.time())
         self.debit = None
-        self.charged(error)
-        assert self.latest_charge is not None
-        self.latest_charge["created"] = created
+        self._answered(None, error)
         if error is None:
             self.status, self.paid_by = "paid", "charge"
         return error is None

@@ -37,6 +37,9 @@ def handle(state: SandboxState, method: str, path: str, params: dict[str, Any]) 
     """Answer one Stripe request."""
     if (method, path) == ("GET", "/v1/webhook_endpoints"):
         return 200, _webhook_endpoints(state), {}
+    if (method, path) == ("GET", "/v1/charges"):
+        with state.lock:
+            return 200, _list_charges(state, params or {}), {}
     routes = (
         ("GET", r"/v1/invoices/([^/]+)", _get_invoice),
         ("POST", r"/v1/invoices/([^/]+)", _update_invoice),
@@ -70,6 +73,27 @@ def _webhook_endpoints(state: SandboxState) -> dict[str, Any]:
             }
         )
     return {"object": "list", "data": endpoints, "has_more": False, "url": "/v1/webhook_endpoints"}
+
+
+def _list_charges(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]:
+    """`GET /v1/charges`: newest first, by `customer` and `created[gte]`, paged by
+    `limit` and `starting_after` as Stripe pages."""
+    customer = params.get("customer")
+    since = int((params.get("created") or {}).get("gte") or 0)
+    charges = [
+        charge
+        for record in state.invoices.values()
+        for charge in record.charge_log
+        if (customer is None or charge["customer"] == customer) and charge["created"] >= since
+    ]
+    charges.sort(key=lambda charge: (charge["created"], charge["id"]), reverse=True)
+    after = params.get("starting_after")
+    if after:
+        ids = [charge["id"] for charge in charges]
+        charges = charges[ids.index(after) + 1 :] if after in ids else []
+    limit = min(int(params.get("limit") or 10), 100)
+    page = charges[:limit]
+    return {"object": "list", "data": page, "has_more": len(charges) > limit, "url": "/v1/charges"}
 
 
 def _invoice(state: SandboxState, invoice_id: str) -> InvoiceRecord | None:

@@ -71,6 +71,11 @@ class Recheck:
 
 
 @dataclass(frozen=True)
+class ReadCardHistory:
+    """Read the card's recent charges for other invoices before retrying it."""
+
+
+@dataclass(frozen=True)
 class ReadSettlement:
     """Ask Stripe whether the settling bank debit has settled."""
 
@@ -104,6 +109,7 @@ Action = (
     | ApplyPo
     | ApplyContact
     | Recheck
+    | ReadCardHistory
     | ReadSettlement
     | ApplyEndState
     | CloseByOperator

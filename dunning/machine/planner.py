@@ -9,7 +9,14 @@ decision out, records the result through `dunning.machine.transitions`, and asks
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dunning.contract.enums import EmailTemplate, FailureCategory, NextActionKind, Stage, Team
+from dunning.contract.enums import (
+    EmailTemplate,
+    FailureCategory,
+    NextActionKind,
+    PaymentMethodType,
+    Stage,
+    Team,
+)
 from dunning.contract.status import NextAction
 from dunning.machine.decisions import (
     Action,
@@ -20,6 +27,7 @@ from dunning.machine.decisions import (
     CloseByOperator,
     Decision,
     Precedence,
+    ReadCardHistory,
     ReadSettlement,
     Recheck,
     Route,
@@ -114,7 +122,7 @@ def _stage(state: CaseState, decision: Decision, retry_left: bool) -> Stage:
         return Stage.RETRYING
     if state.sent_at(EmailTemplate.FINAL_NOTICE) is not None:
         return Stage.FINAL_NOTICE
-    retry_pending = isinstance(decision, Charge) or (
+    retry_pending = isinstance(decision, Charge | ReadCardHistory) or (
         isinstance(decision, Wait) and decision.next_action.kind is NextActionKind.RETRY
     )
     if state.category is FailureCategory.SOFT_DECLINE and (retry_pending or retry_left):
@@ -176,6 +184,7 @@ def _retry(state: CaseState, now: datetime) -> _Candidate | None:
     else:
         return None
     decline, decline_at = state.last_decline
+    elsewhere = state.card_uses_now
     verdict = retry_verdict(
         method=state.case.payment_method_type,
         last_decline=decline,
@@ -183,14 +192,27 @@ def _retry(state: CaseState, now: datetime) -> _Candidate | None:
         attempts_on_method=state.attempts_on_card,
         clock=state.clock,
         now=now,
+        charged_elsewhere=[use.at for use in elsewhere],
+        declined_elsewhere=[use.at for use in elsewhere if not use.succeeded],
     )
     if verdict.earliest is None:
         return None
     at = max(proposed, verdict.earliest)
     number = len(state.attempts) + 1
     detail = f"retry {number}" + (f" ({verdict.reason})" if verdict.reason else "")
-    charge = Charge(number, scheduled=not requested)
-    return _Candidate(at, Precedence.RETRY, charge, NextActionKind.RETRY, detail)
+    action: Action = Charge(number, scheduled=not requested)
+    if _card_unread(state, at):
+        action = ReadCardHistory()
+    return _Candidate(at, Precedence.RETRY, action, NextActionKind.RETRY, detail)
+
+
+def _card_unread(state: CaseState, at: datetime) -> bool:
+    """A card retry due at `at` first reads the card's other charges from Stripe, unless
+    they were read since: the caps are the card's, across invoices and whoever charged it."""
+    if not state.reads_card_history or state.card_fingerprint is None:
+        return False
+    card = state.case.payment_method_type is PaymentMethodType.CARD
+    return card and not state.card_read_since(at)
 
 
 def _scheduled_retry(state: CaseState) -> datetime | None:

@@ -32,6 +32,7 @@ from dunning.contract.status import (
     TimelineEntry,
 )
 from dunning.machine.pending import PendingDebit
+from dunning.providers.cards import CardUse
 from dunning.providers.facts import AccountFacts, InvoiceFacts, Person
 from dunning.rules.classify import Classification
 from dunning.rules.clock import CaseClock
@@ -86,6 +87,16 @@ class CaseState(BaseModel):
     """The card behind each payment method generation, where a provider named it."""
     payment_method_id: str | None = None
     """The payment method to charge, after an update that named one."""
+    card_uses: list[CardUse] = []
+    """The current card's charges for other invoices (or by others), as Stripe last listed
+    them: the network caps count them with the case's own attempts."""
+    card_read: tuple[str, datetime] | None = None
+    """Which card's charges were last read from Stripe, and when."""
+    card_read_unused: bool = False
+    """No charge was tried since that read: it may clear the next one."""
+    reads_card_history: bool = False
+    """The case reads the card's other charges before a retry: every case opened now does.
+    Off for a state carried over from before it did (its replay makes the same calls)."""
     retry_requested: Resolution | None = None
     """A retry asked for outside the schedule, and what would be credited for it."""
     fixed_by: Resolution | None = None
@@ -209,6 +220,25 @@ class CaseState(BaseModel):
             return True
         mine, theirs = self.card_fingerprints.get(self.card), self.card_fingerprints.get(generation)
         return mine is not None and mine == theirs
+
+    @property
+    def card_fingerprint(self) -> str | None:
+        """The card charged now, when a provider named it."""
+        return self.card_fingerprints.get(self.card)
+
+    def card_read_since(self, at: datetime) -> bool:
+        """The current card's other charges were read from Stripe at or after `at`, and
+        no charge was tried since (each retry reads afresh)."""
+        read = self.card_read
+        fresh = read is not None and read[0] == self.card_fingerprint and read[1] >= at
+        return fresh and self.card_read_unused
+
+    @property
+    def card_uses_now(self) -> list[CardUse]:
+        """The current card's charges for other invoices, as last read (none if another
+        card's were)."""
+        read = self.card_read
+        return self.card_uses if read is not None and read[0] == self.card_fingerprint else []
 
     @property
     def attempts_on_card(self) -> list[Attempt]:

@@ -43,6 +43,7 @@ from dunning.contract.status import (
 from dunning.machine.fit import Message, rejection
 from dunning.machine.pending import PendingDebit
 from dunning.machine.state import CaseState
+from dunning.providers.cards import CardHistory
 from dunning.providers.facts import AccountFacts, CaseFacts, InvoiceStatus, Person
 from dunning.providers.requests import ChargeResult, ChargeStatus
 from dunning.rules.classify import Classification, classify, classify_decline
@@ -56,8 +57,11 @@ SETTLEMENT_EVENTS = frozenset({"invoice.paid", "invoice.payment_failed"})
 """Stripe's events that answer a settling bank debit."""
 
 
-def open_case(case: DunningCase, started_at: datetime) -> CaseState:
-    """A new case, captured at its start."""
+def open_case(
+    case: DunningCase, started_at: datetime, *, reads_card_history: bool = True
+) -> CaseState:
+    """A new case, captured at its start (`reads_card_history` False: as cases started
+    before retries read the card's other charges)."""
     # Policy days count from the moment the case opens, normally seconds after the
     # failure: a failure reported late still gets its whole schedule, never an
     # instant end state. An invoice sent for payment counts from its due date instead:
@@ -73,6 +77,7 @@ def open_case(case: DunningCase, started_at: datetime) -> CaseState:
         day0=day0,
         calendar_day0=due,
         po_number=case.po_number,
+        reads_card_history=reads_card_history,
     )
     note(state, started_at, "opened", f"case opened for invoice {case.invoice_id}")
     return state
@@ -247,6 +252,7 @@ def record_charge(
 ) -> None:
     """Take the result of a charge attempt made on payment method generation `card`. A
     newer payment method that arrived while it ran keeps its own retry."""
+    state.card_read_unused = False
     current = card == state.card
     requested = state.retry_requested if current else None
     credited = requested or state.fixed_by or Resolution.RETRY
@@ -271,6 +277,18 @@ def record_charge(
         note(state, now, "charge_processing", f"attempt {number}: the bank debit is settling")
         return
     _count_attempt(state, result, scheduled, card, credited, charged_at=now, now=now)
+
+
+def record_card_history(
+    state: CaseState, fingerprint: str, history: CardHistory | None, now: datetime
+) -> None:
+    """The card's charges for other invoices, as Stripe listed them just now (None: Stripe
+    refused the list, and the case counts its own attempts alone)."""
+    state.card_read, state.card_read_unused = (fingerprint, now), True
+    state.card_uses = list(history.charges) if history is not None else []
+    if state.card_uses:
+        detail = f"{len(state.card_uses)} recent charge(s) on the card for other invoices"
+        note(state, now, "card_history", detail)
 
 
 def record_settlement(state: CaseState, result: ChargeResult, now: datetime) -> None:
@@ -449,6 +467,7 @@ def hold(state: CaseState, reason: str, now: datetime) -> None:
     internal team, with a review date."""
     state.pending_close = state.pending_po = None
     state.pending_contact = None
+    state.card_read_unused = False  # a refused charge read the card for nothing
     state.held = reason
     state.review_at = now + state.clock.days(state.policy.hold_review_days)
     note(state, now, "held", reason)

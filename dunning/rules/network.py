@@ -26,6 +26,8 @@ MASTERCARD_SAME_AMOUNT_WINDOW_DAYS = 30
 ACH_MAX_REPRESENTMENTS = 2
 ACH_REPRESENTMENT_WINDOW_DAYS = 180
 BANK_DEBITS = frozenset({PaymentMethodType.ACH_DEBIT, PaymentMethodType.SEPA_DEBIT})
+CARD_WINDOW_DAYS = max(VISA_RETRY_WINDOW_DAYS, MASTERCARD_SAME_AMOUNT_WINDOW_DAYS)
+"""How far back a card's charges can still count against a cap."""
 
 
 @dataclass(frozen=True)
@@ -54,11 +56,15 @@ def retry_verdict(
     attempts_on_method: Sequence[Attempt],
     clock: CaseClock,
     now: datetime,
+    charged_elsewhere: Sequence[datetime] = (),
+    declined_elsewhere: Sequence[datetime] = (),
 ) -> RetryVerdict:
     """When a retry on the current payment method is allowed.
 
     `last_decline` is the newest decline on this method (None for a fresh method),
-    `attempts_on_method` the attempts the case already made on it.
+    `attempts_on_method` the attempts the case already made on it. The caps are the card's,
+    whoever charged it: `charged_elsewhere` are the moments of its charges for other
+    invoices (or by others), `declined_elsewhere` those of them that were declined.
     """
     if last_decline is not None:
         never = _never_reason(method, last_decline)
@@ -77,15 +83,16 @@ def retry_verdict(
             earliest, reasons = later, [f"Mastercard advice {advice}"]
     declines = [a.at for a in attempts_on_method if a.outcome is AttemptOutcome.FAILED]
     declines_with_original = [last_decline_at, *declines] if last_decline else declines
+    card_declines = [*declines_with_original, *declined_elsewhere]
     windows = (
         (
-            [a.at for a in attempts_on_method],
+            [*(a.at for a in attempts_on_method), *charged_elsewhere],
             visa_retry_cap(now),
             VISA_RETRY_WINDOW_DAYS,
             "retries in 30 days",
         ),
         (
-            declines_with_original,
+            card_declines,
             MASTERCARD_DECLINES_PER_DAY,
             MASTERCARD_DECLINE_WINDOW_DAYS,
             "declines in a day",

@@ -46,6 +46,8 @@ EVERY_PATH = {
     "operator_pause_reviewed",
     "long_life_carried_over",
     "learned_plan_payday_retry",
+    "bank_debit_settled",
+    "card_history_read_before_retry",
 }
 
 

@@ -35,6 +35,7 @@ from dunning.contract.messages import (
 )
 from dunning.machine.fit import Message
 from dunning.machine.state import CaseState
+from dunning.providers.cards import CardUse
 from dunning.providers.facts import AccountFacts, InvoiceStatus, Person
 from dunning.rules.policy import DunningPolicy, RetrySchedule
 from lab.scripted import SUCCEEDED, Card, ScriptedProviders
@@ -180,6 +181,18 @@ def scenarios(draw: Any) -> Scenario:
     # Bank debits settle days after they are made, or are returned.
     bank_debit = method in ("ach_debit", "sepa_debit")
     settles_after = draw(st.one_of(st.none(), st.floats(0.5, 20))) if bank_debit else None
+    # The customer's other invoices charge the same cards: the caps are the card's.
+    # Now and then a busy card: a burst of charges around the case's first retries.
+    spread = st.lists(st.tuples(st.floats(-30, 40), fingerprints, st.booleans()), max_size=10)
+    burst = st.lists(
+        st.tuples(st.floats(-1, 6), st.just("card_original"), st.booleans()),
+        min_size=8,
+        max_size=24,
+    )
+    uses = draw(spread) + (draw(burst) if draw(st.booleans()) else [])
+    elsewhere = [
+        (card, CardUse(at=START + timedelta(days=day), succeeded=paid)) for day, card, paid in uses
+    ]
     settled_day = draw(st.one_of(st.none(), st.floats(0.5, 90)))
     settled_as = draw(st.sampled_from(list(InvoiceStatus)[2:]))
     providers = ScriptedProviders(
@@ -196,6 +209,7 @@ def scenarios(draw: Any) -> Scenario:
         settled=(START + timedelta(days=settled_day), settled_as) if settled_day else None,
         latency=timedelta(seconds=draw(st.sampled_from([0, 1, 30, 600, 3000]))),
         settles_after=timedelta(days=settles_after) if settles_after is not None else None,
+        elsewhere=elsewhere,
     )
     attached = [card.fingerprint for card in new_cards]
     at_least = len(attached) if stubborn else 0
@@ -270,6 +284,32 @@ def charges_by_card(sim: Scenario) -> dict[str, list[tuple[datetime, str | Failu
         assert at is not None
         cards.setdefault(fingerprint, []).append((at, outcome))
     return cards
+
+
+@settings(max_examples=400, deadline=None)
+@given(scenarios())
+def test_a_retry_never_takes_a_card_past_its_caps_counting_other_invoices(sim: Scenario) -> None:
+    sim.run()
+    if sim.case.payment_method_type != "card":
+        return
+    # What the case could know when it retried: the charges Stripe listed (one call, the
+    # read, before the charge), its own attempts, and the failure that opened it.
+    lag = sim.providers.latency
+    for fingerprint, charges in charges_by_card(sim).items():
+        others = [use for card, use in sim.providers.elsewhere if card == fingerprint]
+        retries = charges[1 if fingerprint == "card_original" else 0 :]
+        for at, _ in retries:
+            known = [use for use in others if use.at <= at - lag]
+            mine = [t for t, _ in retries if t < at]
+            month = [t for t in mine if at - t < timedelta(days=30)]
+            month += [u.at for u in known if at - u.at < timedelta(days=30)]
+            assert len(month) + 1 <= VISA_PER_30_DAYS, f"{fingerprint} at {at}: {len(month)}"
+            declined_today = [t for t, o in charges if t < at and o != SUCCEEDED]
+            declined_today = [t for t in declined_today if at - t < timedelta(days=1)]
+            declined_today += [
+                u.at for u in known if not u.succeeded and at - u.at < timedelta(days=1)
+            ]
+            assert len(declined_today) < MASTERCARD_PER_DAY, f"{fingerprint} at {at}"
 
 
 @settings(max_examples=400, deadline=None)
