@@ -314,6 +314,19 @@ def test_a_retry_never_takes_a_card_past_its_caps_counting_other_invoices(sim: S
 
 @settings(max_examples=400, deadline=None)
 @given(scenarios())
+def test_a_retry_costs_at_most_one_read_of_the_card(sim: Scenario) -> None:
+    sim.run()
+    reads = len(sim.providers.named("read_card_history"))
+    charges = len(sim.providers.named("charge_invoice"))
+    if sim.case.payment_method_type != "card":
+        assert reads == 0, "bank debits have no card networks"
+    elif not sim.providers.elsewhere:
+        # Nothing else charged the card, so no read ever moved a retry: one read each.
+        assert reads <= charges
+
+
+@settings(max_examples=400, deadline=None)
+@given(scenarios())
 def test_a_card_that_may_not_be_charged_again_never_is(sim: Scenario) -> None:
     sim.run()
     for fingerprint, charges in charges_by_card(sim).items():
