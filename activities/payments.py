@@ -306,4 +306,7 @@ def _facts(invoice: stripe.Invoice) -> InvoiceFacts:
         po_number=po or metadata.get("po_number"),
         card_fingerprint=failed_card.get("fingerprint"),
         auto_advance=data.get("auto_advance"),
+        amount_paid=int(data.get("amount_paid") or 0),
+        credited=int(data.get("pre_payment_credit_notes_amount") or 0)
+        + int(data.get("post_payment_credit_notes_amount") or 0),
     )

@@ -25,6 +25,8 @@ from webhooks.events import HANDLED_EVENTS
 from workflows import search_attributes
 
 WEBHOOK_PATH = "/stripe/webhook"
+POLLER_LOOKS, POLLER_LOOK_SECONDS = 10, 0.3
+"""A worker has about three seconds to show it polls the task queue."""
 PROBE = "doctor-probe"
 
 
@@ -96,10 +98,15 @@ async def _task_queue(client: Client, task_queue: str) -> Finding:
         task_queue=TaskQueue(name=task_queue),
         task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     )
-    try:
-        described = await client.workflow_service.describe_task_queue(request)
-    except RPCError as err:
-        return Finding("task queue", f"{task_queue}: {err.message}")
+    # A worker that has just (re)started may not have polled yet: look a few times.
+    for _ in range(POLLER_LOOKS):
+        try:
+            described = await client.workflow_service.describe_task_queue(request)
+        except RPCError as err:
+            return Finding("task queue", f"{task_queue}: {err.message}")
+        if described.pollers:
+            break
+        await asyncio.sleep(POLLER_LOOK_SECONDS)
     if not described.pollers:
         problem = f"no worker polls {task_queue!r}: start `python worker.py`"
         return Finding("task queue", problem)

@@ -6,8 +6,8 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 
+from dunning.contract.money import format_amount
 from dunning.errors import InputError
-from dunning.views.notices import format_amount
 from workflows import search_attributes as sa
 from workflows.names import WORKFLOW_TYPE
 

@@ -1,7 +1,7 @@
 """A case's status as a person reads it in a terminal."""
 
+from dunning.contract.money import format_amount
 from dunning.contract.status import DunningStatus
-from dunning.views.notices import format_amount
 
 
 def render_status(status: DunningStatus) -> str:

@@ -10,9 +10,9 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
 from devstack.progress import report_text
+from dunning.contract.money import format_amount
 from dunning.contract.status import DunningStatus
 from dunning.views.kpis import aging, recovery_report
-from dunning.views.notices import format_amount
 from workflows.names import STATUS_QUERY
 
 CONCURRENT_QUERIES = 20

@@ -4,9 +4,9 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from dunning.contract.money import format_amount
 from dunning.contract.status import DunningStatus
 from dunning.views.kpis import Rate, RecoveryReport
-from dunning.views.notices import format_amount
 
 COLUMNS = ("invoice", "tier", "failure", "stage", "tries", "next action", "team", "outcome")
 
@@ -74,10 +74,14 @@ def report_text(report: RecoveryReport) -> str:
     ]
     for currency, at_risk in sorted(report.at_risk_by_currency.items()):
         recovered = report.recovered_by_currency.get(currency, 0)
+        credit = report.credited_by_currency.get(currency, 0)
         lines.append(
             f"  money: {format_amount(recovered, currency)} recovered of "
             f"{format_amount(at_risk, currency)} at risk"
+            + (f" ({format_amount(credit, currency)} credited)" if credit else "")
         )
+    if report.partially_recovered:
+        lines.append(f"  partly recovered (part paid, the rest lost): {report.partially_recovered}")
     return "\n".join(lines)
 
 

@@ -34,7 +34,16 @@ class Announcer:
         """Every event, with how its delivery ended (`delivered`, `failed`)."""
         self._lock = threading.Lock()
 
-    def __call__(self, kind: str, obj: dict[str, Any], created: datetime) -> None:
+    def __call__(
+        self,
+        kind: str,
+        obj: dict[str, Any],
+        created: datetime,
+        previous: dict[str, Any] | None = None,
+    ) -> None:
+        data: dict[str, Any] = {"object": obj}
+        if previous is not None:
+            data["previous_attributes"] = previous
         event = {
             "id": f"evt_sandbox_{next(self._ids):06d}",
             "object": "event",
@@ -42,7 +51,7 @@ class Announcer:
             "type": kind,
             "created": int(created.timestamp()),
             "livemode": False,
-            "data": {"object": obj},
+            "data": data,
         }
         record = {"id": event["id"], "type": kind, "delivery": "pending"}
         with self._lock:

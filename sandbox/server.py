@@ -57,10 +57,22 @@ class SandboxServer(ThreadingHTTPServer):
         super().__init__((host, port), _Handler)
         self.state = SandboxState(world)
         self.state.webhook_url = webhook_url
+        self.state.announce = self._announce
         self.day_seconds = day_seconds
         self.announcer = Announcer(webhook_url, webhook_secret)
         self.behaviours: Behaviours | None = None
         self.start_world()
+
+    def _announce(
+        self,
+        kind: str,
+        obj: dict[str, Any],
+        created: datetime,
+        previous: dict[str, Any] | None = None,
+    ) -> None:
+        """Announce an event, at the world's calendar time when the world runs on a clock."""
+        clock = self.state.clock
+        self.announcer(kind, obj, clock.calendar() if clock else created, previous)
 
     def start_world(self) -> None:
         """(Re)start the world clock and its behaviours, for a world on a clock."""
@@ -243,6 +255,8 @@ def _control(server: SandboxServer, method: str, path: str, raw: str) -> Reply:
         if (method, path) == ("GET", "/_sandbox/state"):
             return 200, _snapshot(state), {}
         parts = path.strip("/").split("/")
+        if method == "POST" and len(parts) == 4 and parts[3] == "partial_payment":
+            return _partial_payment(state, parts[2], json.loads(raw or "{}"))
         if method == "POST" and len(parts) == 4 and parts[3] == "update_payment_method":
             record = state.invoices.get(parts[2])
             if record is None:
@@ -250,6 +264,18 @@ def _control(server: SandboxServer, method: str, path: str, raw: str) -> Reply:
             record.payment_method_updated = True
             return 200, {"invoice": parts[2], "payment_method_updated": True}, {}
     return 404, {"error": {"message": f"no sandbox endpoint {method} {path}"}}, {}
+
+
+def _partial_payment(state: SandboxState, invoice_id: str, body: dict[str, Any]) -> Reply:
+    """`POST /_sandbox/invoices/{id}/partial_payment {"amount"}`: the customer pays part."""
+    record = state.invoices.get(invoice_id)
+    if record is None:
+        return 404, {"error": {"message": f"no invoice {invoice_id}"}}, {}
+    amount = body.get("amount")
+    refused = stripe_api.pay_in_part(state, record, amount if isinstance(amount, int) else 0)
+    if refused is not None:
+        return 400, {"error": {"message": refused}}, {}
+    return 200, stripe_api.invoice_json(state, record), {}
 
 
 SETTINGS = ("key_life_seconds", "search_lag_seconds")

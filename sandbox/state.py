@@ -29,7 +29,8 @@ class InvoiceRecord:
     new_card_fails: bool = False
     """The card the customer attached declines too."""
     paid_by: str | None = None
-    """Who paid: `charge`, `customer`, `pays_on_day` or `out_of_band`."""
+    """Who paid: `charge`, `customer`, `pays_on_day`, `out_of_band`, or `credit` (credit
+    notes alone)."""
     templates_received: list[str] = field(default_factory=list)
     """The email templates the customer received, in order."""
     reacted: set[int] = field(default_factory=set)
@@ -41,6 +42,10 @@ class InvoiceRecord:
     last_decline: dict[str, Any] | None = None
     """The error of the last declined charge (the payment intent's `last_payment_error`)."""
 
+    paid_in_part: int = 0
+    """Money received by partial payments (the customer's own transfers)."""
+    credited: int = 0
+    """Credit notes issued against the invoice."""
     debit: tuple[float, dict[str, Any] | None] | None = None
     """The bank debit settling: the world day the bank answers, and its return (None: it
     pays)."""
@@ -99,6 +104,20 @@ class InvoiceRecord:
         if error is None:
             self.status, self.paid_by = "paid", "charge"
         return error is None
+
+    @property
+    def amount_remaining(self) -> int:
+        """What is still to pay on an open invoice."""
+        if self.status != "open":
+            return 0
+        return max(self.spec.amount_due - self.paid_in_part - self.credited, 0)
+
+    @property
+    def amount_paid(self) -> int:
+        """Money received: all but the credit once paid, the partial payments before."""
+        if self.status == "paid":
+            return max(self.spec.amount_due - self.credited, 0)
+        return self.paid_in_part
 
     @property
     def card_fingerprint(self) -> str | None:
@@ -161,6 +180,9 @@ class SandboxState:
         """Told of every mail SendGrid accepts (the world's customers read them)."""
         self.debit_listeners: list[Callable[[InvoiceRecord], None]] = []
         """Told of every bank debit made (the world's banks settle them later)."""
+        self.announce: Callable[..., None] = lambda *_args, **_kwargs: None
+        """Announces a Stripe event to the webhook endpoint (kind, object, created,
+        previous attributes)."""
         self.key_life_seconds = 24 * 3600.0
         """How long Stripe remembers an idempotency key."""
         self.webhook_url: str | None = None

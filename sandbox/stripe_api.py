@@ -1,6 +1,7 @@
 """The subset of Stripe's API the worker uses, answered from the sandbox state."""
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from dunning.contract.case import FailureDetails
@@ -51,6 +52,9 @@ def handle(state: SandboxState, method: str, path: str, params: dict[str, Any]) 
         ("POST", r"/v1/subscriptions/([^/]+)", _update_subscription),
         ("DELETE", r"/v1/subscriptions/([^/]+)", _cancel_subscription),
     )
+    if (method, path) == ("POST", "/v1/credit_notes"):
+        with state.lock:
+            return _credit_note(state, params)
     for verb, pattern, handler in routes:
         match = re.fullmatch(pattern, path)
         if verb == method and match:
@@ -110,7 +114,9 @@ def invoice_json(state: SandboxState, record: InvoiceRecord) -> dict[str, Any]:
         "number": spec.number or f"INV-{spec.id.removeprefix('in_').upper()}",
         "amount_due": spec.amount_due,
         "tax": spec.tax or None,
-        "amount_paid": spec.amount_due if record.status == "paid" else 0,
+        "amount_paid": record.amount_paid,
+        "amount_remaining": record.amount_remaining,
+        "pre_payment_credit_notes_amount": record.credited,
         "currency": spec.currency,
         "customer": spec.customer,
         "customer_email": state.customers[spec.customer]["email"],
@@ -276,6 +282,54 @@ def _behaviour_decline(state: SandboxState, record: InvoiceRecord) -> FailureDet
     funds_back = record.spec.behaviour.funds_return_day
     if never_recovers(failure) or funds_back is None or state.clock.day() < funds_back:
         return failure
+    return None
+
+
+def _credit_note(state: SandboxState, params: dict[str, Any]) -> Reply:
+    """`POST /v1/credit_notes`: credit part or all of an open invoice; credited in full, the
+    invoice is paid (by credit, not money). Announced as Stripe announces it."""
+    invoice_id = str(params.get("invoice") or "")
+    record = _invoice(state, invoice_id)
+    if record is None:
+        return _missing("invoice", invoice_id)
+    try:
+        amount = int(params.get("amount") or 0)
+    except ValueError:
+        amount = 0
+    if record.status != "open" or not 0 < amount <= record.amount_remaining:
+        message = f"Credit note amount must be between 1 and {record.amount_remaining}."
+        return _error(400, "invalid_request_error", message, "parameter_invalid_integer")
+    record.credited += amount
+    note = {
+        "id": f"cn_{invoice_id.removeprefix('in_')}_{record.credited}",
+        "object": "credit_note",
+        "invoice": invoice_id,
+        "customer": record.spec.customer,
+        "amount": amount,
+        "type": "pre_payment",
+    }
+    if record.amount_remaining == 0:
+        record.status, record.paid_by = "paid", record.paid_by or "credit"
+    now = datetime.now(UTC)
+    state.announce("credit_note.created", note, now)
+    if record.status == "paid":
+        state.announce("invoice.paid", invoice_json(state, record), now)
+    return 200, note, {}
+
+
+def pay_in_part(state: SandboxState, record: InvoiceRecord, amount: int) -> str | None:
+    """The customer pays part of the invoice themselves (a transfer applied to it); paid in
+    full, the invoice is paid. Why it cannot be, or None."""
+    if record.status != "open" or not 0 < amount <= record.amount_remaining:
+        return f"amount must be between 1 and {record.amount_remaining} on an open invoice"
+    before = {"amount_paid": record.amount_paid, "amount_remaining": record.amount_remaining}
+    record.paid_in_part += amount
+    now = datetime.now(UTC)
+    if record.amount_remaining == 0:
+        record.status, record.paid_by = "paid", "customer"
+        state.announce("invoice.paid", invoice_json(state, record), now)
+    else:
+        state.announce("invoice.updated", invoice_json(state, record), now, before)
     return None
 
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from dunning.contract.enums import OperatorAction, PaymentChannel
 from dunning.contract.messages import (
@@ -16,6 +16,7 @@ from dunning.contract.messages import (
     OperatorDecision,
     PaymentMethodUpdated,
     Signals,
+    StripeEvent,
 )
 from dunning.errors import describe
 from dunning.providers.facts import InvoiceStatus
@@ -30,6 +31,8 @@ HANDLED_EVENTS = (
     "payment_method.attached",
     "setup_intent.succeeded",
     "customer.updated",
+    "invoice.updated",
+    "credit_note.created",
 )
 """The Stripe events the service acts on: the webhook endpoint must send each."""
 
@@ -47,8 +50,25 @@ class SignalCase:
 
     invoice_id: str
     signal: str
-    payload: InvoicePaid | OperatorDecision
+    payload: InvoicePaid | OperatorDecision | StripeEvent
     confirmed_by: frozenset[InvoiceStatus]
+    if_credited: StripeEvent | None = None
+    """Sent instead when Stripe's invoice shows credit notes: the case reads how much of
+    it was money and how much credit."""
+
+    def message(self, invoice: dict[str, Any]) -> tuple[str, BaseModel]:
+        """The signal and payload to send, given Stripe's invoice as it is now."""
+        if self.if_credited is not None and credited(invoice):
+            return Signals.STRIPE_EVENT, self.if_credited
+        return self.signal, self.payload
+
+
+def credited(invoice: dict[str, Any]) -> int:
+    """Credit notes against an invoice, minor units."""
+    return sum(
+        int(invoice.get(field) or 0)
+        for field in ("pre_payment_credit_notes_amount", "post_payment_credit_notes_amount")
+    )
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,10 @@ class Ignore:
 
 
 Plan = OpenCase | SignalCase | SignalCustomerCases | Ignore
+
+
+STILL_COLLECTED = frozenset({InvoiceStatus.OPEN, InvoiceStatus.PAID})
+"""An invoice whose payment or credit the case should read (open, or just settled)."""
 
 
 class MalformedEvent(ValueError):
@@ -91,11 +115,23 @@ def _plan(event: Any) -> Plan:
         raise MalformedEvent(f"{kind}: data.object.id is missing")
     if kind in ("invoice.payment_failed", "invoice.overdue"):
         return OpenCase(obj["id"])
+    changed = StripeEvent(type=kind, source_event_id=event_id)
     if kind == "invoice.paid":
         paid = InvoicePaid(
             source_event_id=event_id, via=PaymentChannel.STRIPE, reference=_id(obj.get("charge"))
         )
-        return SignalCase(obj["id"], Signals.INVOICE_PAID, paid, frozenset({InvoiceStatus.PAID}))
+        paid_now = frozenset({InvoiceStatus.PAID})
+        return SignalCase(obj["id"], Signals.INVOICE_PAID, paid, paid_now, if_credited=changed)
+    if kind == "invoice.updated":
+        before = event["data"].get("previous_attributes") or {}
+        if not {"amount_paid", "amount_remaining"} & set(before):
+            return Ignore("invoice.updated without a change to what was paid")
+        return SignalCase(obj["id"], Signals.STRIPE_EVENT, changed, STILL_COLLECTED)
+    if kind == "credit_note.created":
+        invoice_id = _id(obj.get("invoice"))
+        if invoice_id is None:
+            return Ignore("credit_note.created without an invoice")
+        return SignalCase(invoice_id, Signals.STRIPE_EVENT, changed, STILL_COLLECTED)
     if kind in ("invoice.voided", "invoice.marked_uncollectible"):
         status = InvoiceStatus.VOID if kind == "invoice.voided" else InvoiceStatus.UNCOLLECTIBLE
         stop = OperatorDecision(

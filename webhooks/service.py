@@ -110,7 +110,8 @@ class WebhookService:
             return await self._open(invoice, event)
         if status not in plan.confirmed_by:
             return f"ignored: the invoice is {status} in Stripe, the event is stale"
-        return await self._signal(f"dunning-{plan.invoice_id}", plan.signal, plan.payload)
+        signal, payload = plan.message(invoice)
+        return await self._signal(f"dunning-{plan.invoice_id}", signal, payload)
 
     async def _open(self, invoice: dict[str, Any], event: dict[str, Any]) -> str:
         if invoice.get("status") in SETTLED_STATUSES:

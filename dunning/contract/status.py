@@ -118,7 +118,10 @@ class DunningOutcome(Record):
     end_action: EndAction | None = None
     """For an end state: what was done to the account."""
     amount_recovered: int = 0
-    """Minor units recovered."""
+    """Minor units of money received: the whole amount net of credit for a recovered case,
+    what partial payments brought for any other."""
+    amount_credited: int = 0
+    """Minor units credited by credit notes: resolved, not recovered."""
     attempts: int = 0
     """Charge attempts the case made."""
     emails_sent: int = 0

@@ -96,7 +96,7 @@ def _pending(state: CaseState) -> Action | None:
         return ApplyPo(state.pending_po)
     if state.pending_contact is not None:
         return ApplyContact()
-    if state.recheck:
+    if state.recheck or state.reread:
         return Recheck()
     return None
 

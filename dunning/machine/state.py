@@ -94,6 +94,13 @@ class CaseState(BaseModel):
     """Which card's charges were last read from Stripe, and when."""
     card_read_unused: bool = False
     """No charge was tried since that read: it may clear the next one."""
+    amount_paid: int = 0
+    """Money received against the invoice outside the case's own charges (partial
+    payments), as Stripe last said."""
+    credited: int = 0
+    """Credit notes against the invoice, as Stripe last said."""
+    reread: bool = False
+    """Stripe announced a change to the invoice (a payment, a credit note): read it again."""
     reads_card_history: bool = False
     """The case reads the card's other charges before a retry: every case opened now does.
     Off for a state carried over from before it did (its replay makes the same calls)."""
@@ -184,6 +191,11 @@ class CaseState(BaseModel):
             return self.policy.net_terms_end_state
         tier = CustomerTier.ENTERPRISE if self.is_enterprise else self.tier
         return self.policy.end_states[tier]
+
+    @property
+    def amount_outstanding(self) -> int:
+        """What is still to collect: the amount due less partial payments and credit."""
+        return max(self.case.amount_due - self.amount_paid - self.credited, 0)
 
     @property
     def lateness_tolerance(self) -> timedelta:
@@ -294,6 +306,7 @@ class CaseState(BaseModel):
             or self.pending_contact is not None
             or self.pending_close is not None
             or self.recheck
+            or self.reread
         )
 
     # ---- emails ----------------------------------------------------------------------

@@ -32,6 +32,7 @@ from dunning.contract.messages import (
     PoNumberProvided,
     StripeEvent,
 )
+from dunning.contract.money import format_amount
 from dunning.contract.status import (
     Attempt,
     DunningOutcome,
@@ -44,7 +45,7 @@ from dunning.machine.fit import Message, rejection
 from dunning.machine.pending import PendingDebit
 from dunning.machine.state import CaseState
 from dunning.providers.cards import CardHistory
-from dunning.providers.facts import AccountFacts, CaseFacts, InvoiceStatus, Person
+from dunning.providers.facts import AccountFacts, CaseFacts, InvoiceFacts, InvoiceStatus, Person
 from dunning.providers.requests import ChargeResult, ChargeStatus
 from dunning.rules.classify import Classification, classify, classify_decline
 
@@ -55,6 +56,8 @@ TIMELINE_KEPT_ON_CARRY = 50
 """The newest timeline entries a case keeps whole when it carries into a fresh history."""
 SETTLEMENT_EVENTS = frozenset({"invoice.paid", "invoice.payment_failed"})
 """Stripe's events that answer a settling bank debit."""
+INVOICE_CHANGED_EVENTS = frozenset({"invoice.updated", "credit_note.created", "invoice.paid"})
+"""Stripe's events after which the case reads the invoice again (money moved in parts)."""
 
 
 def open_case(
@@ -116,6 +119,8 @@ def receive(state: CaseState, message: Message, now: datetime) -> str | None:
             note(state, now, "stripe_event", f"{message.type} ({message.source_event_id})")
             if message.type in SETTLEMENT_EVENTS:
                 _settlement_heard(state, now)
+            if message.type in INVOICE_CHANGED_EVENTS and not state.is_closed:
+                state.reread = True
         case PaymentMethodUpdated():
             _new_payment_method(state, message, now)
         case InvoicePaid() if state.settling is not None:
@@ -208,7 +213,9 @@ def record_facts(state: CaseState, facts: CaseFacts, now: datetime) -> None:
     account = facts.account or state.account or AccountFacts(found=False)
     invoice = facts.invoice or state.invoice
     rechecked, blocked = state.recheck, state.is_blocked
-    state.account, state.invoice, state.recheck = account, invoice, False
+    state.account, state.invoice, state.recheck, state.reread = account, invoice, False, False
+    if facts.invoice is not None:
+        _money_moved(state, facts.invoice, now)
     if invoice and invoice.po_number:
         state.po_number = invoice.po_number
     if invoice and invoice.card_fingerprint and 0 not in state.card_fingerprints:
@@ -238,9 +245,30 @@ def _adopt(state: CaseState, classification: Classification, now: datetime) -> N
         note(state, now, "classified", f"{classification.category}: {classification.reason}")
 
 
+def _money_moved(state: CaseState, invoice: InvoiceFacts, now: datetime) -> None:
+    """Part of the invoice was paid or credited: the case goes on for what remains."""
+    case = state.case
+    if invoice.amount_paid > state.amount_paid and invoice.status is InvoiceStatus.OPEN:
+        paid = format_amount(invoice.amount_paid, case.currency)
+        note(state, now, "partial_payment", f"{paid} received of {_amount(state, case.amount_due)}")
+    if invoice.credited > state.credited:
+        credit = format_amount(invoice.credited, case.currency)
+        note(state, now, "credit_note", f"{credit} credited")
+    state.amount_paid = max(state.amount_paid, invoice.amount_paid)
+    state.credited = max(state.credited, invoice.credited)
+
+
+def _amount(state: CaseState, minor_units: int) -> str:
+    return format_amount(minor_units, state.case.currency)
+
+
 def _settled_outside(state: CaseState, invoice_status: InvoiceStatus, now: datetime) -> None:
     """Stripe says the invoice no longer needs collecting."""
-    if invoice_status is InvoiceStatus.PAID:
+    if invoice_status is InvoiceStatus.PAID and state.credited and not state.amount_paid:
+        # Paid by credit alone: resolved, but no money came in.
+        note(state, now, "resolved_by_credit", f"{_amount(state, state.credited)} credited")
+        close(state, Outcome.STOPPED, now)
+    elif invoice_status is InvoiceStatus.PAID:
         close(state, Outcome.RECOVERED, now, resolution=_credit(state))
     else:
         note(state, now, "invoice_settled", f"invoice is {invoice_status}: nothing to collect")
@@ -488,7 +516,8 @@ def close(
         outcome=outcome,
         resolution=resolution,
         end_action=end_action,
-        amount_recovered=state.case.amount_due if outcome is Outcome.RECOVERED else 0,
+        amount_recovered=_money_received(state, outcome),
+        amount_credited=state.credited,
         attempts=len(state.attempts),
         emails_sent=len(state.emails),
         closed_at=now,
@@ -499,6 +528,13 @@ def close(
     state.pending_contact = None
     detail = f"{outcome}" + (f" ({resolution})" if resolution else "")
     note(state, now, "closed", detail)
+
+
+def _money_received(state: CaseState, outcome: Outcome) -> int:
+    """A recovered invoice brought all but its credit; any other, its partial payments."""
+    if outcome is Outcome.RECOVERED:
+        return max(state.case.amount_due - state.credited, 0)
+    return state.amount_paid
 
 
 # ---- what the case shows, and its long life ---------------------------------------------

@@ -85,6 +85,10 @@ class InvoiceFacts(FactModel):
     card, and a customer may attach that same card again."""
     auto_advance: bool | None = None
     """Whether Stripe collects the invoice on its own (retries, reminders) as it stands."""
+    amount_paid: int = 0
+    """Money received against the invoice so far, minor units (a partial payment)."""
+    credited: int = 0
+    """Credit notes issued against the invoice, minor units: not money received."""
 
     @property
     def is_settled(self) -> bool:

@@ -47,6 +47,10 @@ class RecoveryReport:
     at_risk_by_currency: dict[str, int] = field(default_factory=dict)
     involuntary_churn: int = 0
     """Subscriptions cancelled or paused by dunning."""
+    partially_recovered: int = 0
+    """Closed cases not recovered in full whose customer still paid part of the invoice."""
+    credited_by_currency: dict[str, int] = field(default_factory=dict)
+    """Money resolved by credit notes: off the books, not recovered."""
 
 
 def recovery_report(statuses: Iterable[DunningStatus]) -> RecoveryReport:
@@ -58,6 +62,7 @@ def recovery_report(statuses: Iterable[DunningStatus]) -> RecoveryReport:
     end_states: dict[EndAction, int] = defaultdict(int)
     outcomes: dict[Outcome, int] = defaultdict(int)
     recovered_money: dict[str, int] = defaultdict(int)
+    credited: dict[str, int] = defaultdict(int)
     at_risk: dict[str, int] = defaultdict(int)
     for status in cases:
         at_risk[status.currency] += status.amount_due
@@ -65,6 +70,7 @@ def recovery_report(statuses: Iterable[DunningStatus]) -> RecoveryReport:
             continue
         outcomes[status.outcome.outcome] += 1
         recovered_money[status.currency] += status.outcome.amount_recovered
+        credited[status.currency] += status.outcome.amount_credited
         if status.outcome.end_action is not None:
             end_states[status.outcome.end_action] += 1
     churn = sum(end_states.get(action, 0) for action in SUBSCRIPTION_END_ACTIONS)
@@ -87,6 +93,14 @@ def recovery_report(statuses: Iterable[DunningStatus]) -> RecoveryReport:
         recovered_by_currency=dict(recovered_money),
         at_risk_by_currency=dict(at_risk),
         involuntary_churn=churn,
+        partially_recovered=sum(
+            1
+            for s in closed
+            if s.outcome
+            and s.outcome.outcome is not Outcome.RECOVERED
+            and s.outcome.amount_recovered
+        ),
+        credited_by_currency={c: v for c, v in credited.items() if v},
     )
 
 

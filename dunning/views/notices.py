@@ -6,12 +6,10 @@ Rendered here, from the state, so activities only deliver what they are given.
 from datetime import datetime
 
 from dunning.contract.enums import EmailTemplate, Team
+from dunning.contract.money import format_amount
 from dunning.machine.state import CaseState
 from dunning.providers.requests import EmailRequest, TaskRequest
 
-ZERO_DECIMAL_CURRENCIES = frozenset(
-    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv"}
-)
 TIMELINE_IN_TASK = 15
 
 SUBJECTS = {
@@ -45,13 +43,6 @@ OPENINGS = {
         "Please reply with the name and email address that should receive it."
     ),
 }
-
-
-def format_amount(minor_units: int, currency: str) -> str:
-    """`1200000, "usd"` → `12,000.00 USD`."""
-    if currency in ZERO_DECIMAL_CURRENCIES:
-        return f"{minor_units:,} {currency.upper()}"
-    return f"{minor_units / 100:,.2f} {currency.upper()}"
 
 
 def invoice_label(state: CaseState) -> str:
@@ -89,8 +80,13 @@ def _invoice_facts(state: CaseState) -> list[str]:
     case = state.case
     facts = [
         f"Invoice: {invoice_label(state)}",
-        f"Amount due: {format_amount(case.amount_due, case.currency)}",
+        f"Amount due: {format_amount(state.amount_outstanding, case.currency)}",
     ]
+    settled_in_part = case.amount_due - state.amount_outstanding
+    if settled_in_part:
+        total = format_amount(case.amount_due, case.currency)
+        part = format_amount(settled_in_part, case.currency)
+        facts.append(f"Invoice total: {total}, of which {part} already paid or credited")
     if state.po_number:
         facts.append(f"PO: {state.po_number}")
     contract = state.account.contract_amount if state.account else None

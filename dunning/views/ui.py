@@ -2,8 +2,8 @@
 facts, and a short block of where it stands, kept current."""
 
 from dunning.contract.case import DunningCase
+from dunning.contract.money import format_amount
 from dunning.machine.state import CaseState
-from dunning.views.notices import format_amount
 
 
 def static_summary(case: DunningCase) -> str:

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import time
+import urllib.request
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -262,3 +263,70 @@ async def test_an_invoice_marked_uncollectible_in_stripe_stops_its_case(
     status, answer = await deliver(webhook, marked)
     assert (status, answer["result"]) == (200, f"operator_decision sent to dunning-{invoice}")
     assert (await handle.result()).outcome is Outcome.STOPPED
+
+
+def post_json(stack: Stack, path: str, body: dict[str, Any]) -> None:
+    request = urllib.request.Request(
+        f"{stack.sandbox_url}{path}", data=json.dumps(body).encode(), method="POST"
+    )
+    urllib.request.urlopen(request, timeout=10).read()
+
+
+async def test_a_partial_payment_lowers_what_is_at_risk_and_the_rest_is_credited(
+    webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
+) -> None:
+    invoice = "in_wh_parts"
+    await deliver(webhook, event("invoice.payment_failed", {"id": invoice}, "evt_pp1"))
+    handle = handle_of(dev_env, invoice)
+    await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    post_json(stack, f"/_sandbox/invoices/{invoice}/partial_payment", {"amount": 4000})
+    before = {"amount_paid": 0, "amount_remaining": 9900}
+    updated = event("invoice.updated", {"id": invoice}, "evt_pp2", previous_attributes=before)
+    status, answer = await deliver(webhook, updated)
+    assert (status, answer["result"]) == (200, f"stripe_event sent to dunning-{invoice}")
+    await wait_for(
+        handle, lambda s: any(e.event == "partial_payment" for e in s.timeline), "the payment"
+    )
+    credit = stripe(stack).v1.credit_notes.create({"invoice": invoice, "amount": 5900})
+    await deliver(webhook, event("credit_note.created", credit.to_dict(), "evt_pp3"))
+    outcome = await handle.result()
+    assert outcome.outcome is Outcome.RECOVERED
+    assert (outcome.amount_recovered, outcome.amount_credited) == (4000, 5900)
+
+
+async def test_a_credit_note_for_the_whole_invoice_closes_it_unrecovered(
+    webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
+) -> None:
+    invoice = "in_wh_credit"
+    await deliver(webhook, event("invoice.payment_failed", {"id": invoice}, "evt_cn1"))
+    handle = handle_of(dev_env, invoice)
+    await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    stripe(stack).v1.credit_notes.create({"invoice": invoice, "amount": 9900})
+    # Stripe announces the invoice paid (by credit): the case reads how, not "recovered".
+    paid = await deliver(webhook, event("invoice.paid", {"id": invoice}, "evt_cn2"))
+    assert paid[1]["result"] == f"stripe_event sent to dunning-{invoice}"
+    outcome = await handle.result()
+    status = await handle.query(DunningWorkflow.status)
+    assert (outcome.outcome, outcome.amount_recovered, outcome.amount_credited) == (
+        Outcome.STOPPED,
+        0,
+        9900,
+    )
+    assert any(e.event == "resolved_by_credit" for e in status.timeline)
+
+
+async def test_an_invoice_update_without_a_payment_changes_nothing(
+    webhook: TestClient[Any, Any],
+) -> None:
+    renamed = event(
+        "invoice.updated", {"id": "in_wh_parts"}, "evt_up1", previous_attributes={"footer": "x"}
+    )
+    status, answer = await deliver(webhook, renamed)
+    assert (status, answer["result"]) == (
+        200,
+        "ignored: invoice.updated without a change to what was paid",
+    )
+    orphan = event("credit_note.created", {"id": "cn_1", "invoice": None}, "evt_up2")
+    assert (await deliver(webhook, orphan))[1]["result"] == (
+        "ignored: credit_note.created without an invoice"
+    )

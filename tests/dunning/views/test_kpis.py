@@ -89,3 +89,20 @@ def test_open_cases_are_aged_in_buckets() -> None:
     ]
     assert buckets["31-60"].due_by_currency == {"usd": 5000}
     assert aging([young], opened + timedelta(days=120))["90+"].cases == 1
+
+
+def test_partial_payments_and_credit_are_counted_apart_from_recoveries() -> None:
+    lost, credited = simulate(["insufficient_funds"]), simulate(["insufficient_funds"])
+    assert lost.outcome is not None and credited.outcome is not None
+    part_paid = lost.outcome.model_copy(update={"amount_recovered": 1500})
+    lost = lost.model_copy(update={"outcome": part_paid})
+    by_credit = credited.outcome.model_copy(
+        update={"outcome": Outcome.STOPPED, "end_action": None, "amount_credited": 5000}
+    )
+    credited = credited.model_copy(update={"outcome": by_credit})
+    report = recovery_report([lost, credited, simulate([SUCCEEDED])])
+
+    assert report.partially_recovered == 1
+    assert report.recovered_by_currency == {"usd": 1500 + 5000}
+    assert report.credited_by_currency == {"usd": 5000}
+    assert report.overall.recovered == 1
