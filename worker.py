@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 from activities.clients import all_activities
 from client.connection import connect, exit_process
 from dunning.settings import Settings
+from workflows.dispute import DisputeWorkflow
 from workflows.dunning import DunningWorkflow
 from workflows.runner import workflow_runner
 
@@ -34,7 +35,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[DunningWorkflow],
+        workflows=[DunningWorkflow, DisputeWorkflow],
         workflow_runner=workflow_runner(),
         activities=all_activities(settings),
         activity_executor=executor,

@@ -20,7 +20,7 @@ from cli.cases import InputError, load_case
 from cli.export_cases import export_cases
 from cli.listing import FILTERS, list_cases, list_query, render_rows
 from cli.render import render_status
-from cli.report import gather_statuses, render_report
+from cli.report import gather_disputes, gather_statuses, render_report
 from client.connection import connect, start_case
 from dunning.contract.case import REAL_DAY_SECONDS, DunningCase, workflow_id_for
 from dunning.contract.status import DunningStatus
@@ -112,10 +112,11 @@ async def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "report":
         query = f"WorkflowType = '{WORKFLOW_TYPE}'"
-        if args.since:
-            query += f" AND StartTime >= '{_iso_date(args.since)}'"
+        started_since = _iso_date(args.since) if args.since else None
+        if started_since:
+            query += f" AND StartTime >= '{started_since}'"
         statuses, unread = await gather_statuses(client, query)
-        print(render_report(statuses))
+        print(render_report(statuses, await gather_disputes(client, started_since)))
         for problem in unread:
             print(f"not read: {problem}", file=sys.stderr)
         return 0

@@ -13,6 +13,8 @@ from devstack.progress import report_text
 from dunning.contract.money import format_amount
 from dunning.contract.status import DunningStatus
 from dunning.views.kpis import aging, recovery_report
+from workflows import search_attributes
+from workflows.dispute import DISPUTE_WORKFLOW_TYPE
 from workflows.names import STATUS_QUERY
 
 CONCURRENT_QUERIES = 20
@@ -60,10 +62,33 @@ async def gather(
     return found, failed
 
 
-def render_report(statuses: list[DunningStatus]) -> str:
-    """The recovery report with the aging of open cases."""
+async def gather_disputes(client: Client, since: str | None = None) -> dict[str, list[int]]:
+    """The amounts of the disputes on recovered money, by currency (from the disputes'
+    search attributes: no query per dispute)."""
+    query = f"WorkflowType = '{DISPUTE_WORKFLOW_TYPE}'"
+    if since:
+        query += f" AND StartTime >= '{since}'"
+    disputes: dict[str, list[int]] = {}
+    async for execution in client.list_workflows(query):
+        found = execution.typed_search_attributes
+        currency, amount = (
+            found.get(search_attributes.CURRENCY),
+            found.get(search_attributes.AMOUNT_DUE),
+        )
+        if currency is not None and amount is not None:
+            disputes.setdefault(currency, []).append(amount)
+    return disputes
+
+
+def render_report(
+    statuses: list[DunningStatus], disputes: dict[str, list[int]] | None = None
+) -> str:
+    """The recovery report with the aging of open cases and the disputes on recovered money."""
     lines = [report_text(recovery_report(statuses)), "  aging of open cases (days open):"]
     for label, bucket in aging(statuses, datetime.now(UTC)).items():
         due = ", ".join(format_amount(v, c) for c, v in sorted(bucket.due_by_currency.items()))
         lines.append(f"    {label:>6}: {bucket.cases} case(s)" + (f", {due} due" if due else ""))
+    for currency, amounts in sorted((disputes or {}).items()):
+        total = format_amount(sum(amounts), currency)
+        lines.append(f"  disputed after recovery: {len(amounts)} ({total})")
     return "\n".join(lines)

@@ -9,16 +9,19 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.converter import DataConverter
 from temporalio.envconfig import ClientConfig
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from codec.encryption import EncryptionKeys, data_converter
 from dunning.contract.case import DunningCase
+from dunning.contract.dispute import DisputeCase
 from dunning.contract.status import DunningOutcome
 from dunning.errors import InputError
 from dunning.rules.policy import DunningPolicy
 from dunning.settings import Settings
 from dunning.views.ui import static_details, static_summary
 from workflows import search_attributes
+from workflows.dispute import DisputeWorkflow
 from workflows.dunning import DunningWorkflow
 
 
@@ -59,6 +62,24 @@ def converter_for(settings: Settings) -> DataConverter:
     """The data converter the settings ask for."""
     spec = settings.encryption_keys.get_secret_value()
     return data_converter(EncryptionKeys.parse(spec) if spec else None)
+
+
+async def start_dispute(client: Client, dispute: DisputeCase, task_queue: str) -> bool:
+    """Start the dispute's workflow once; whether this call started it (False: it was)."""
+    try:
+        await client.start_workflow(
+            DisputeWorkflow.run,
+            dispute,
+            id=dispute.workflow_id,
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=search_attributes.of_dispute(dispute),
+            static_summary=f"dispute of {dispute.amount} {dispute.currency} on "
+            f"{dispute.invoice_id}",
+        )
+    except WorkflowAlreadyStartedError:
+        return False
+    return True
 
 
 async def start_case(

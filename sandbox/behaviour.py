@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from dunning.contract.messages import Signals
-from sandbox import stripe_api
+from sandbox import stripe_objects
 from sandbox.announce import Announcer
 from sandbox.state import InvoiceRecord, SandboxState
 from worlds.behaviour import CustomerAction, Reaction
@@ -88,7 +88,7 @@ class Behaviours:
         """The invoice fails (or falls due) and Stripe says so."""
         with self.state.lock:
             self.announced.add(record.spec.id)
-            body = stripe_api.invoice_json(self.state, record)
+            body = stripe_objects.invoice_json(self.state, record)
         kind = "invoice.overdue" if record.spec.failure is None else "invoice.payment_failed"
         self.announce(kind, body, self.clock.calendar())
 
@@ -98,7 +98,7 @@ class Behaviours:
                 return
             record.status = "paid"
             record.paid_by = why
-            body = stripe_api.invoice_json(self.state, record)
+            body = stripe_objects.invoice_json(self.state, record)
         self.announce("invoice.paid", body, self.clock.calendar())
 
     def debit_made(self, record: InvoiceRecord) -> None:
@@ -112,7 +112,7 @@ class Behaviours:
             if record.debit is None or record.status != "open":
                 return
             paid = record.settle()
-            body = stripe_api.invoice_json(self.state, record)
+            body = stripe_objects.invoice_json(self.state, record)
         kind = "invoice.paid" if paid else "invoice.payment_failed"
         self.announce(kind, body, self.clock.calendar())
 

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from sandbox import hubspot_api, sendgrid_api, stripe_api
+from sandbox import hubspot_api, sendgrid_api, stripe_api, stripe_money, stripe_objects
 from sandbox.announce import Announcer
 from sandbox.behaviour import Behaviours
 from sandbox.forms import decode_form
@@ -257,6 +257,8 @@ def _control(server: SandboxServer, method: str, path: str, raw: str) -> Reply:
         parts = path.strip("/").split("/")
         if method == "POST" and len(parts) == 4 and parts[3] == "partial_payment":
             return _partial_payment(state, parts[2], json.loads(raw or "{}"))
+        if method == "POST" and len(parts) == 4 and parts[3] == "dispute":
+            return _dispute(state, parts[2], json.loads(raw or "{}"))
         if method == "POST" and len(parts) == 4 and parts[3] == "update_payment_method":
             record = state.invoices.get(parts[2])
             if record is None:
@@ -272,10 +274,22 @@ def _partial_payment(state: SandboxState, invoice_id: str, body: dict[str, Any])
     if record is None:
         return 404, {"error": {"message": f"no invoice {invoice_id}"}}, {}
     amount = body.get("amount")
-    refused = stripe_api.pay_in_part(state, record, amount if isinstance(amount, int) else 0)
+    refused = stripe_money.pay_in_part(state, record, amount if isinstance(amount, int) else 0)
     if refused is not None:
         return 400, {"error": {"message": refused}}, {}
-    return 200, stripe_api.invoice_json(state, record), {}
+    return 200, stripe_objects.invoice_json(state, record), {}
+
+
+def _dispute(state: SandboxState, invoice_id: str, body: dict[str, Any]) -> Reply:
+    """`POST /_sandbox/invoices/{id}/dispute {"reason"?}`: the customer disputes the charge
+    that paid the invoice."""
+    record = state.invoices.get(invoice_id)
+    if record is None:
+        return 404, {"error": {"message": f"no invoice {invoice_id}"}}, {}
+    disputed = stripe_money.dispute(state, record, str(body.get("reason") or "fraudulent"))
+    if disputed is None:
+        return 400, {"error": {"message": f"no charge paid invoice {invoice_id}"}}, {}
+    return 200, disputed, {}
 
 
 SETTINGS = ("key_life_seconds", "search_lag_seconds")
@@ -320,7 +334,7 @@ def _snapshot(state: SandboxState) -> dict[str, Any]:
         mails[invoice_id] = mails.get(invoice_id, 0) + 1
     return {
         "invoices": {
-            invoice_id: stripe_api.invoice_json(state, record)
+            invoice_id: stripe_objects.invoice_json(state, record)
             | {
                 "sent": record.sent,
                 "charges": len(keys.get(invoice_id, ())),

@@ -33,6 +33,7 @@ HANDLED_EVENTS = (
     "customer.updated",
     "invoice.updated",
     "credit_note.created",
+    "charge.dispute.created",
 )
 """The Stripe events the service acts on: the webhook endpoint must send each."""
 
@@ -80,13 +81,25 @@ class SignalCustomerCases:
 
 
 @dataclass(frozen=True)
+class RouteDispute:
+    """A charge was disputed: if it recovered an invoice, route the dispute (Stripe's
+    charge names the invoice)."""
+
+    dispute_id: str
+    charge_id: str
+    amount: int
+    currency: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Ignore:
     """Nothing to do, and why."""
 
     reason: str
 
 
-Plan = OpenCase | SignalCase | SignalCustomerCases | Ignore
+Plan = OpenCase | SignalCase | SignalCustomerCases | RouteDispute | Ignore
 
 
 STILL_COLLECTED = frozenset({InvoiceStatus.OPEN, InvoiceStatus.PAID})
@@ -118,7 +131,9 @@ def _plan(event: Any) -> Plan:
     changed = StripeEvent(type=kind, source_event_id=event_id)
     if kind == "invoice.paid":
         paid = InvoicePaid(
-            source_event_id=event_id, via=PaymentChannel.STRIPE, reference=_id(obj.get("charge"))
+            source_event_id=event_id,
+            via=PaymentChannel.STRIPE,
+            reference=object_id(obj.get("charge")),
         )
         paid_now = frozenset({InvoiceStatus.PAID})
         return SignalCase(obj["id"], Signals.INVOICE_PAID, paid, paid_now, if_credited=changed)
@@ -128,7 +143,7 @@ def _plan(event: Any) -> Plan:
             return Ignore("invoice.updated without a change to what was paid")
         return SignalCase(obj["id"], Signals.STRIPE_EVENT, changed, STILL_COLLECTED)
     if kind == "credit_note.created":
-        invoice_id = _id(obj.get("invoice"))
+        invoice_id = object_id(obj.get("invoice"))
         if invoice_id is None:
             return Ignore("credit_note.created without an invoice")
         return SignalCase(invoice_id, Signals.STRIPE_EVENT, changed, STILL_COLLECTED)
@@ -151,27 +166,43 @@ def _plan(event: Any) -> Plan:
             return Ignore("customer.updated without a new default payment method")
         method = (obj.get("invoice_settings") or {}).get("default_payment_method")
         return _customer_plan(obj.get("id"), event_id, method)
+    if kind == "charge.dispute.created":
+        return _dispute_plan(obj)
     assert kind not in HANDLED_EVENTS, f"{kind} is listed as handled but has no plan"
     return Ignore(f"{kind} is not handled")
+
+
+def _dispute_plan(dispute: dict[str, Any]) -> Plan:
+    dispute_id, charge_id = object_id(dispute), object_id(dispute.get("charge"))
+    amount, currency = dispute.get("amount"), dispute.get("currency")
+    if dispute_id is None or charge_id is None:
+        return Ignore("charge.dispute.created without a dispute or charge id")
+    if not isinstance(amount, int) or amount <= 0 or not isinstance(currency, str):
+        return Ignore(f"dispute {dispute_id} without a positive amount and a currency")
+    reason = dispute.get("reason")
+    return RouteDispute(
+        dispute_id, charge_id, amount, currency, reason if isinstance(reason, str) else "general"
+    )
 
 
 def _customer_plan(customer: Any, event_id: str, method: Any) -> Plan:
     """Tell the customer's cases of a new payment method, naming its card when the event
     carries it (an expanded payment method), so a card attached again counts as itself."""
-    customer_id = _id(customer)
+    customer_id = object_id(customer)
     if customer_id is None or not CUSTOMER_ID.match(customer_id):
         return Ignore(f"no valid customer id ({customer_id!r})")
     card = (method.get("card") or {}) if isinstance(method, dict) else {}
     fingerprint = card.get("fingerprint")
     update = PaymentMethodUpdated(
         source_event_id=event_id,
-        payment_method_id=_id(method),
+        payment_method_id=object_id(method),
         card_fingerprint=fingerprint if isinstance(fingerprint, str) else None,
     )
     return SignalCustomerCases(customer_id, update)
 
 
-def _id(value: Any) -> str | None:
+def object_id(value: Any) -> str | None:
+    """The id of a Stripe object, given as an id or as the expanded object."""
     if isinstance(value, dict):
         value = value.get("id")
     return value if isinstance(value, str) and value else None

@@ -19,11 +19,13 @@ from typing import Any
 import stripe
 from aiohttp import web
 from pydantic import BaseModel
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from client.connection import start_case
+from client.connection import start_case, start_dispute
 from dunning.contract.case import REAL_DAY_SECONDS
+from dunning.contract.dispute import DisputeCase
+from dunning.contract.enums import Outcome
 from dunning.contract.messages import Signals, StripeEvent
 from dunning.errors import InputError
 from dunning.providers.facts import SETTLED_STATUSES
@@ -33,11 +35,14 @@ from webhooks.events import (
     MalformedEvent,
     OpenCase,
     Plan,
+    RouteDispute,
     SignalCustomerCases,
+    object_id,
     plan_event,
 )
 from webhooks.signature import BadSignature, verify
-from webhooks.stripe_invoices import case_from_invoice, read_invoice
+from webhooks.stripe_invoices import case_from_invoice, read_charge, read_invoice
+from workflows.dunning import DunningWorkflow
 
 MAX_BODY_BYTES = 512 * 1024
 REMEMBERED_EVENTS = 10_000
@@ -101,6 +106,8 @@ class WebhookService:
             return f"ignored: {plan.reason}"
         if isinstance(plan, SignalCustomerCases):
             return await self._signal_customer(plan)
+        if isinstance(plan, RouteDispute):
+            return await self._route_dispute(plan, event)
         try:
             invoice = await asyncio.to_thread(read_invoice, self._stripe, plan.invoice_id)
         except stripe.InvalidRequestError as err:
@@ -148,6 +155,48 @@ class WebhookService:
             raise
         closed = described.close_time
         return closed if closed is not None and closed >= event_at else None
+
+    async def _route_dispute(self, plan: RouteDispute, event: dict[str, Any]) -> str:
+        """Route a dispute on a charge whose invoice a case recovered, once."""
+        try:
+            charge = await asyncio.to_thread(read_charge, self._stripe, plan.charge_id)
+        except stripe.InvalidRequestError as err:
+            return f"ignored: Stripe does not know charge {plan.charge_id} ({err.user_message})"
+        invoice_id, customer_id = (
+            object_id(charge.get("invoice")),
+            object_id(charge.get("customer")),
+        )
+        if invoice_id is None or customer_id is None:
+            return f"ignored: charge {plan.charge_id} paid no invoice"
+        if not await self._recovered(f"dunning-{invoice_id}"):
+            return f"ignored: no case recovered invoice {invoice_id}"
+        dispute = DisputeCase(
+            dispute_id=plan.dispute_id,
+            charge_id=plan.charge_id,
+            invoice_id=invoice_id,
+            customer_id=customer_id,
+            amount=plan.amount,
+            currency=plan.currency,
+            reason=plan.reason,
+            opened_at=datetime.fromtimestamp(event.get("created") or 0, UTC),
+            team=self._policy.dispute_team,
+            owner_id=self._policy.team_owners.get(self._policy.dispute_team),
+        )
+        started = await start_dispute(self._client, dispute, self._task_queue)
+        return f"dispute {dispute.workflow_id} " + ("open" if started else "already routed")
+
+    async def _recovered(self, workflow_id: str) -> bool:
+        """Whether the invoice's case closed as recovered."""
+        handle = self._client.get_workflow_handle_for(DunningWorkflow.run, workflow_id)
+        try:
+            described = await handle.describe()
+        except RPCError as err:
+            if err.status is RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        if described.status is not WorkflowExecutionStatus.COMPLETED:
+            return False
+        return (await handle.result()).outcome is Outcome.RECOVERED
 
     async def _signal(self, workflow_id: str, signal: str, payload: BaseModel) -> str:
         try:

@@ -23,6 +23,12 @@ def read_invoice(client: stripe.StripeClient, invoice_id: str) -> dict[str, Any]
     return invoice
 
 
+def read_charge(client: stripe.StripeClient, charge_id: str) -> dict[str, Any]:
+    """A charge, with the invoice and customer it was for."""
+    charge: dict[str, Any] = client.v1.charges.retrieve(charge_id).to_dict()
+    return charge
+
+
 def case_from_invoice(
     invoice: Mapping[str, Any], failed_at: datetime, day_seconds: int = REAL_DAY_SECONDS
 ) -> DunningCase:

@@ -15,6 +15,7 @@ from temporalio.common import (
 )
 
 from dunning.contract.case import DunningCase
+from dunning.contract.dispute import DisputeCase
 from dunning.contract.enums import Stage
 from dunning.machine.state import CaseState
 
@@ -58,6 +59,19 @@ def at_start(case: DunningCase) -> TypedSearchAttributes:
     pairs = [SearchAttributePair(key, value(case)) for key, value in FROM_CASE]
     return TypedSearchAttributes(
         [SearchAttributePair(DUNNING_STAGE, Stage.CLASSIFYING.value), *pairs]
+    )
+
+
+def of_dispute(dispute: DisputeCase) -> TypedSearchAttributes:
+    """A dispute's attributes: found by invoice and customer, its money counted by amount."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(INVOICE_ID, dispute.invoice_id),
+            SearchAttributePair(CUSTOMER_ID, dispute.customer_id),
+            SearchAttributePair(CURRENCY, dispute.currency),
+            SearchAttributePair(AMOUNT_DUE, dispute.amount),
+            SearchAttributePair(ASSIGNED_TEAM, dispute.team.value),
+        ]
     )
 
 

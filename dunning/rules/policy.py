@@ -190,6 +190,8 @@ class DunningPolicy(PolicyModel):
     """A bank debit still settling after this many days (ACH takes up to 4 business days,
     SEPA up to 14) is read again without waiting for Stripe's event, and a still-pending
     one goes to the settlement team; the case keeps waiting and checks again as often."""
+    dispute_team: Team = Team.FINANCE
+    """Team that answers a dispute on money a case recovered."""
     settlement_team: Team = Team.FINANCE
     """Team that hears of a bank debit still unsettled after `settlement_check_days`."""
     learned: LearnedPlan | None = None

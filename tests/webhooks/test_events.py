@@ -5,11 +5,17 @@ from typing import Any
 import pytest
 
 from dunning.contract.enums import OperatorAction
-from dunning.contract.messages import InvoicePaid, OperatorDecision, PaymentMethodUpdated
+from dunning.contract.messages import (
+    InvoicePaid,
+    OperatorDecision,
+    PaymentMethodUpdated,
+    StripeEvent,
+)
 from webhooks.events import (
     Ignore,
     MalformedEvent,
     OpenCase,
+    RouteDispute,
     SignalCase,
     SignalCustomerCases,
     plan_event,
@@ -93,3 +99,38 @@ def test_other_changes_are_ignored() -> None:
 def test_malformed_events_are_refused(bad: Any) -> None:
     with pytest.raises(MalformedEvent):
         plan_event(bad)
+
+
+def test_an_invoice_paid_by_credit_reaches_its_case_as_an_event_to_read() -> None:
+    paid = plan_event(event("invoice.paid", {"id": "in_1"}))
+    assert isinstance(paid, SignalCase)
+    assert paid.message({"amount_paid": 100})[0] == "invoice_paid"
+    signal, payload = paid.message({"pre_payment_credit_notes_amount": 100})
+    assert (signal, payload) == (
+        "stripe_event",
+        StripeEvent(type="invoice.paid", source_event_id="evt_1"),
+    )
+
+
+def test_money_moving_in_parts_is_read_by_the_invoices_case() -> None:
+    before = {"previous_attributes": {"amount_paid": 0, "amount_remaining": 100}}
+    updated = plan_event(event("invoice.updated", {"id": "in_1"}, **before))
+    assert isinstance(updated, SignalCase) and updated.signal == "stripe_event"
+    assert updated.confirmed_by == {"open", "paid"}
+    credit = plan_event(event("credit_note.created", {"id": "cn_1", "invoice": "in_2"}))
+    assert isinstance(credit, SignalCase) and credit.invoice_id == "in_2"
+
+
+def test_a_dispute_is_planned_from_its_charge_amount_and_reason() -> None:
+    dispute = {
+        "id": "dp_1",
+        "charge": "ch_1",
+        "amount": 500,
+        "currency": "eur",
+        "reason": "fraudulent",
+    }
+    assert plan_event(event("charge.dispute.created", dispute)) == RouteDispute(
+        "dp_1", "ch_1", 500, "eur", "fraudulent"
+    )
+    no_charge = plan_event(event("charge.dispute.created", {"id": "dp_2", "amount": 5}))
+    assert isinstance(no_charge, Ignore)

@@ -13,11 +13,13 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.clients import stripe_client
+from cli.report import gather_disputes
+from client.connection import start_case
 from dunning.contract.enums import Outcome, Resolution
 from dunning.rules.policy import DunningPolicy
 from harness.sandbox_world import settings_for
-from harness.temporal import visible, wait_for
-from tests.stack import Stack
+from harness.temporal import make_case, visible, wait_for
+from tests.stack import Stack, eventually
 from tests.webhooks.signing import OLD_SECRET, SECRET, event, stripe_signature
 from webhooks.service import WebhookService
 from workflows.dunning import DunningWorkflow
@@ -330,3 +332,51 @@ async def test_an_invoice_update_without_a_payment_changes_nothing(
     assert (await deliver(webhook, orphan))[1]["result"] == (
         "ignored: credit_note.created without an invoice"
     )
+
+
+def sandbox_post(stack: Stack, path: str, body: dict[str, Any]) -> Any:
+    request = urllib.request.Request(
+        f"{stack.sandbox_url}{path}", data=json.dumps(body).encode(), method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
+
+
+async def test_a_dispute_on_recovered_money_goes_to_finance_once_and_is_counted(
+    webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
+) -> None:
+    invoice = "in_wh_disputed"
+    case = make_case(
+        invoice_id=invoice, customer_id="cus_hook", amount_due=9900, options={"day_seconds": 1}
+    )
+    recovered = await start_case(dev_env.client, case, stack.task_queue)
+    assert (await recovered.result()).outcome is Outcome.RECOVERED
+    disputed = sandbox_post(
+        stack, f"/_sandbox/invoices/{invoice}/dispute", {"reason": "fraudulent"}
+    )
+
+    body = event("charge.dispute.created", disputed, "evt_dp1")
+    status, answer = await deliver(webhook, body)
+    assert (status, answer["result"]) == (200, f"dispute dispute-{disputed['id']} open")
+    again = await deliver(webhook, event("charge.dispute.created", disputed, "evt_dp2"))
+    assert again[1]["result"] == f"dispute dispute-{disputed['id']} already routed"
+    task_id = await dev_env.client.get_workflow_handle(f"dispute-{disputed['id']}").result()
+    task = stack.sandbox_state()["tasks"][task_id]
+    assert task["properties"]["dunning_team"] == "finance"
+    assert invoice in task["properties"]["hs_task_body"]
+
+    async def counted() -> bool:
+        return (await gather_disputes(dev_env.client)).get("usd", []).count(9900) >= 1
+
+    await eventually(counted, "the dispute in the report")
+
+
+async def test_a_dispute_on_a_charge_no_case_recovered_is_ignored(
+    webhook: TestClient[Any, Any],
+) -> None:
+    stranger = {"id": "dp_x", "charge": "ch_unknown", "amount": 100, "currency": "usd"}
+    status, answer = await deliver(webhook, event("charge.dispute.created", stranger, "evt_dp3"))
+    assert status == 200 and answer["result"].startswith("ignored: Stripe does not know charge")
+    malformed = {"id": "dp_y", "charge": "ch_1", "amount": -5, "currency": "usd"}
+    answer = (await deliver(webhook, event("charge.dispute.created", malformed, "evt_dp4")))[1]
+    assert answer["result"] == "ignored: dispute dp_y without a positive amount and a currency"

@@ -1,0 +1,110 @@
+"""Stripe's objects and errors as the sandbox answers them."""
+
+from typing import Any
+
+from dunning.rules.codes import STRIPE_PAYMENT_METHOD_TYPES
+from sandbox.state import InvoiceRecord, SandboxState
+from worlds.declines import SHAPES
+
+Reply = tuple[int, dict[str, Any], dict[str, str]]
+HOSTED_INVOICE_BASE = "https://invoice.stripe.com/i/sandbox"
+STRIPE_TYPES = {ours: theirs for theirs, ours in STRIPE_PAYMENT_METHOD_TYPES.items()}
+
+
+def decline_error(decline_code: str, fingerprint: str | None = None) -> dict[str, Any]:
+    """The error body Stripe sends for a declined charge, with the card it declined."""
+    shape = SHAPES[decline_code]
+    error: dict[str, Any] = {
+        "type": "card_error",
+        "code": shape.code,
+        "decline_code": decline_code,
+        "advice_code": shape.advice_code,
+        "network_decline_code": shape.network_decline_code,
+        "message": shape.message,
+    }
+    if fingerprint is not None:
+        error["payment_method"] = {
+            "object": "payment_method",
+            "type": "card",
+            "card": {"fingerprint": fingerprint},
+        }
+    return {key: value for key, value in error.items() if value is not None}
+
+
+def invoice_json(state: SandboxState, record: InvoiceRecord) -> dict[str, Any]:
+    """An invoice object as Stripe returns it."""
+    spec = record.spec
+    return {
+        "id": spec.id,
+        "object": "invoice",
+        "status": record.status,
+        "number": spec.number or f"INV-{spec.id.removeprefix('in_').upper()}",
+        "amount_due": spec.amount_due,
+        "tax": spec.tax or None,
+        "amount_paid": record.amount_paid,
+        "amount_remaining": record.amount_remaining,
+        "pre_payment_credit_notes_amount": record.credited,
+        "currency": spec.currency,
+        "customer": spec.customer,
+        "customer_email": state.customers[spec.customer]["email"],
+        "collection_method": spec.collection_method.value,
+        "hosted_invoice_url": f"{HOSTED_INVOICE_BASE}/{spec.id}",
+        "custom_fields": record.custom_fields or None,
+        "metadata": record.metadata,
+        "subscription": spec.subscription_id,
+        "attempt_count": record.charges,
+        "auto_advance": record.auto_advance,
+        "due_date": _due_date(state, record),
+    }
+
+
+def _due_date(state: SandboxState, record: InvoiceRecord) -> int | None:
+    """A sent invoice of a behavioural world falls due as the world says."""
+    due = record.spec.falls_due(state.clock.calendar(0)) if state.clock else None
+    return int(due.timestamp()) if due else None
+
+
+def payment_intent(record: InvoiceRecord) -> dict[str, Any]:
+    """The invoice's payment intent: its last charge, and the last decline (at first, the
+    failure that opened the case)."""
+    failure = record.spec.failure
+    error = record.last_decline
+    if error is None and failure is not None:
+        error = {"type": "card_error", **failure.model_dump(exclude_none=True)}
+        fingerprint = record.fingerprint(new_card=False)
+        if fingerprint is not None:
+            error["payment_method"] = {
+                "object": "payment_method",
+                "card": {"fingerprint": fingerprint},
+            }
+    if record.debit is not None:
+        status = "processing"
+    else:
+        status = "succeeded" if record.status == "paid" else "requires_payment_method"
+    return {
+        "id": f"pi_{record.spec.id.removeprefix('in_')}",
+        "object": "payment_intent",
+        "status": status,
+        "latest_charge": record.latest_charge,
+        "last_payment_error": error,
+        "payment_method_types": [STRIPE_TYPES[record.spec.payment_method_type]]
+        if record.spec.payment_method_type in STRIPE_TYPES
+        else [],
+    }
+
+
+def missing_reply(kind: str, object_id: str) -> Reply:
+    return error_reply(
+        404, "invalid_request_error", f"No such {kind}: '{object_id}'", "resource_missing"
+    )
+
+
+def error_reply(status: int, kind: str, message: str, code: str | None = None) -> Reply:
+    body: dict[str, Any] = {"type": kind, "message": message}
+    if code:
+        body["code"] = code
+    return status, {"error": body}, {}
+
+
+def find_invoice(state: SandboxState, invoice_id: str) -> InvoiceRecord | None:
+    return state.invoices.get(invoice_id)
