@@ -56,7 +56,6 @@ def all_activities(settings: Settings) -> list[Callable[..., Any]]:
         facts.read_case_facts,
         payments.charge_invoice,
         payments.read_settlement,
-        payments.read_card_history,
         payments.apply_po_number,
         payments.resend_invoice,
         payments.update_customer_email,

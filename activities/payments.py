@@ -9,7 +9,7 @@ from temporalio import activity
 
 from activities.errors import provider_error
 from dunning.contract.case import FailureDetails
-from dunning.providers.cards import CardHistory, CardHistoryRequest, CardUse
+from dunning.providers.cards import CardUse
 from dunning.providers.facts import SETTLED_STATUSES, InvoiceFacts, InvoiceStatus
 from dunning.providers.requests import (
     ChargeRequest,
@@ -68,6 +68,9 @@ class PaymentActivities:
         Stripe forgets a key after 24 hours. A charge still retrying after `key_renewal`
         (a Stripe outage of half a day) re-reads the invoice's last charge: made since it
         was first asked for, it is this attempt's answer; otherwise a new key is used.
+
+        A card charge with `room` first lists the card's other charges; if they fill the
+        room its network caps leave, nothing is charged (`card_busy`).
         """
         info = activity.info()
         renewal = int((datetime.now(UTC) - info.scheduled_time) / self._key_renewal)
@@ -81,7 +84,16 @@ class PaymentActivities:
                 return earlier
         if status in SETTLED_STATUSES and (info.attempt == 1 or renewal):
             return settled
+        uses = self._other_charges(request)
+        if request.room is not None and not request.room.fits(uses):
+            return ChargeResult(
+                status=ChargeStatus.CARD_BUSY, invoice_status=status, card_uses=uses
+            )
         key = request.idempotency_key + (f"-renewed-{renewal}" if renewal else "")
+        answer = self._pay(request, key, settled)
+        return answer.model_copy(update={"card_uses": uses}) if uses else answer
+
+    def _pay(self, request: ChargeRequest, key: str, settled: ChargeResult) -> ChargeResult:
         pay: dict[str, Any] = {}
         if request.payment_method_id:
             pay["payment_method"] = request.payment_method_id
@@ -91,7 +103,7 @@ class PaymentActivities:
         except stripe.CardError as err:
             return _declined(err.json_body or {})
         except stripe.InvalidRequestError as err:
-            if status in SETTLED_STATUSES:
+            if settled.invoice_status in SETTLED_STATUSES:
                 return settled  # settled by something else, not by an earlier attempt
             raise _as_temporal(err) from err
         except stripe.StripeError as err:
@@ -101,25 +113,38 @@ class PaymentActivities:
             return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=after)
         return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=after)
 
-    @activity.defn
-    def read_card_history(self, request: CardHistoryRequest) -> CardHistory:
-        """The card's charges since `request.since` made for anything but the case's
-        invoice: the customer's charges, page by page, kept when they are on the card."""
+    def _other_charges(self, request: ChargeRequest) -> list[CardUse]:
+        """The card's charges in its retry window made for anything but this invoice: the
+        customer's charges, page by page, kept when they are on the card."""
+        room = request.room
+        if room is None:
+            return []
         uses: list[CardUse] = []
         params: Any = {
-            "customer": request.customer_id,
-            "created": {"gte": int(request.since.timestamp())},
+            "customer": room.customer_id,
+            "created": {"gt": int(room.window_start.timestamp())},
             "limit": CHARGES_PAGE,
         }
         for _ in range(MAX_CHARGE_PAGES):
-            page: Any = _call(lambda: self._stripe.v1.charges.list(params))
+            try:
+                page: Any = self._stripe.v1.charges.list(params)
+            except (stripe.PermissionError, stripe.InvalidRequestError) as err:
+                # A key that may not list charges: the case counts its own attempts alone.
+                activity.logger.warning("card's charges not listed: %s", err.user_message)
+                return []
+            except stripe.StripeError as err:
+                raise _as_temporal(err) from err
             data = [charge.to_dict() for charge in page.data]
             listed = [_card_use(charge) for charge in data]
-            uses.extend(use for card, use in listed if _counts(card, use, request))
+            uses.extend(
+                use
+                for card, use in listed
+                if card == room.card_fingerprint and use.invoice_id != request.invoice_id
+            )
             if not page.has_more or not data:
                 break
             params["starting_after"] = data[-1]["id"]
-        return CardHistory(charges=sorted(uses, key=lambda use: use.at))
+        return sorted(uses, key=lambda use: use.at)
 
     @activity.defn
     def read_settlement(self, invoice_id: str) -> ChargeResult:
@@ -273,11 +298,6 @@ def _card_use(charge: dict[str, Any]) -> tuple[str | None, CardUse]:
         invoice_id=invoice_id if isinstance(invoice_id, str) else None,
     )
     return card, use
-
-
-def _counts(card: str | None, use: CardUse, request: CardHistoryRequest) -> bool:
-    """On the card, and not one of the case's own charges."""
-    return card == request.card_fingerprint and use.invoice_id != request.invoice_id
 
 
 def _tax(invoice: dict[str, Any]) -> int:

@@ -22,7 +22,6 @@ from dunning.contract.messages import (
     StripeEvent,
 )
 from dunning.machine.fit import Message
-from dunning.providers.cards import CardHistory, CardHistoryRequest
 from dunning.providers.facts import (
     AccountFacts,
     CaseFacts,
@@ -250,12 +249,6 @@ class InvoiceWorld:
         if never_recovers(failure) or funds_back is None or self.world_day(now) < funds_back:
             return failure
         return None
-
-    async def read_card_history(
-        self, request: CardHistoryRequest, *, summary: str = ""
-    ) -> CardHistory:
-        """A backtest runs each invoice on its own clock: no other invoice's charges."""
-        return CardHistory()
 
     async def read_settlement(self, invoice_id: str, *, summary: str = "") -> ChargeResult:
         debit, open_ = self.debit, self.status is InvoiceStatus.OPEN

@@ -14,7 +14,7 @@ from typing import Any
 
 from dunning.contract.case import FailureDetails
 from dunning.machine.effects import ProviderRefused
-from dunning.providers.cards import CardHistory, CardHistoryRequest, CardUse
+from dunning.providers.cards import CardRoom, CardUse
 from dunning.providers.facts import AccountFacts, CaseFacts, FactsRequest, InvoiceFacts
 from dunning.providers.facts import InvoiceStatus as Status
 from dunning.providers.requests import (
@@ -171,13 +171,18 @@ class ScriptedProviders:
         settled = self._settled_status()
         if settled is not None:
             return ChargeResult(status=ChargeStatus.settled(settled), invoice_status=settled)
+        uses = self._uses(request.room, reached)
+        if request.room is not None and not request.room.fits(uses):
+            return ChargeResult(
+                status=ChargeStatus.CARD_BUSY, invoice_status=Status.OPEN, card_uses=uses
+            )
         self.charges_on[generation] = made = self.charges_on.get(generation, 0) + 1
         outcome = card.outcomes[min(made, len(card.outcomes)) - 1]
         self.charges.append((reached, card.fingerprint, outcome))
         if self.settles_after is not None:
             self.debit = (reached, card, outcome)
             return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=Status.OPEN)
-        return self._answer(card, outcome)
+        return self._answer(card, outcome).model_copy(update={"card_uses": uses})
 
     def _answer(self, card: Card, outcome: Outcome) -> ChargeResult:
         if outcome == SUCCEEDED:
@@ -191,21 +196,6 @@ class ScriptedProviders:
             card_fingerprint=card.fingerprint,
         )
 
-    async def read_card_history(
-        self, request: CardHistoryRequest, *, summary: str = ""
-    ) -> CardHistory:
-        await self._call("read_card_history", request)
-        now = self.clock.now()
-        return CardHistory(
-            charges=[
-                use
-                for card, use in self.elsewhere
-                if card == request.card_fingerprint
-                and use.at >= request.since
-                and (now is None or use.at <= now)
-            ]
-        )
-
     async def read_settlement(self, invoice_id: str, *, summary: str = "") -> ChargeResult:
         await self._call("read_settlement", invoice_id)
         settled, debit, now = self._settled_status(), self.debit, self.clock.now()
@@ -217,6 +207,18 @@ class ScriptedProviders:
             return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=Status.OPEN)
         self.debit = None
         return self._answer(card, outcome)
+
+    def _uses(self, room: CardRoom | None, now: datetime | None) -> list[CardUse]:
+        """The card's charges for other invoices Stripe would list now."""
+        if room is None:
+            return []
+        return [
+            use
+            for card, use in self.elsewhere
+            if card == room.card_fingerprint
+            and use.at > room.window_start
+            and (now is None or use.at <= now)
+        ]
 
     async def send_email(self, request: EmailRequest, *, summary: str = "") -> EmailReceipt:
         await self._call("send_email", request)
@@ -247,7 +249,6 @@ class ScriptedProviders:
             ("read_case_facts", self.read_case_facts),
             ("charge_invoice", self.charge_invoice),
             ("read_settlement", self.read_settlement),
-            ("read_card_history", self.read_card_history),
             ("send_email", self.send_email),
             ("create_task", self.create_task),
             ("apply_po_number", self.apply_po_number),

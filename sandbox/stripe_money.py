@@ -9,10 +9,11 @@ from sandbox.stripe_objects import Reply, error_reply, find_invoice, invoice_jso
 
 
 def list_charges(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]:
-    """`GET /v1/charges`: newest first, by `customer` and `created[gte]`, paged by
+    """`GET /v1/charges`: newest first, by `customer` and `created[gt|gte]`, paged by
     `limit` and `starting_after` as Stripe pages."""
     customer = params.get("customer")
-    since = int((params.get("created") or {}).get("gte") or 0)
+    created = params.get("created") or {}
+    since = int(created["gt"]) + 1 if "gt" in created else int(created.get("gte") or 0)
     charges = [
         charge
         for record in state.invoices.values()

@@ -43,8 +43,6 @@ with workflow.unsafe.imports_passed_through():
     )
 
 JsonObject = dict[str, Any]
-CARD_HISTORY_PATCH = "read-card-history-before-retry"
-"""Cases started before retries read the card's other charges replay without the reads."""
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -56,9 +54,7 @@ class DunningWorkflow:
         if isinstance(case, CarriedCase):
             self._state = case.carried
         else:
-            self._state = transitions.open_case(
-                case, workflow.now(), reads_card_history=workflow.patched(CARD_HISTORY_PATCH)
-            )
+            self._state = transitions.open_case(case, workflow.now())
         self._published = -1
         """The state revision the case last planned and published."""
 

@@ -19,7 +19,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.facts import FactActivities
     from activities.payments import PaymentActivities
     from dunning.machine.effects import ProviderRefused
-    from dunning.providers.cards import CardHistory, CardHistoryRequest
     from dunning.providers.facts import CaseFacts, FactsRequest
     from dunning.providers.requests import (
         ChargeRequest,
@@ -53,10 +52,6 @@ class TemporalEffects:
         result: ChargeResult = await _call(PaymentActivities.charge_invoice, request, summary)
         metrics.charge_attempted(result.status)
         return result
-
-    async def read_card_history(self, request: CardHistoryRequest, *, summary: str) -> CardHistory:
-        history: CardHistory = await _call(PaymentActivities.read_card_history, request, summary)
-        return history
 
     async def read_settlement(self, invoice_id: str, *, summary: str) -> ChargeResult:
         result: ChargeResult = await _call(PaymentActivities.read_settlement, invoice_id, summary)

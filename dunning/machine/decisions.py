@@ -6,6 +6,7 @@ from enum import IntEnum
 
 from dunning.contract.enums import EmailTemplate, OperatorAction, Team
 from dunning.contract.status import NextAction
+from dunning.providers.cards import CardRoom
 from dunning.rules.policy import EndStateRule
 
 
@@ -31,6 +32,8 @@ class Charge:
 
     number: int
     scheduled: bool
+    room: CardRoom | None = None
+    """For a card: the room its caps leave for other charges; none left, it waits."""
 
 
 @dataclass(frozen=True)
@@ -71,11 +74,6 @@ class Recheck:
 
 
 @dataclass(frozen=True)
-class ReadCardHistory:
-    """Read the card's recent charges for other invoices before retrying it."""
-
-
-@dataclass(frozen=True)
 class ReadSettlement:
     """Ask Stripe whether the settling bank debit has settled."""
 
@@ -109,7 +107,6 @@ Action = (
     | ApplyPo
     | ApplyContact
     | Recheck
-    | ReadCardHistory
     | ReadSettlement
     | ApplyEndState
     | CloseByOperator

@@ -11,7 +11,6 @@ from typing import Protocol
 
 from dunning.machine.decisions import Decision, Wait
 from dunning.machine.state import CaseState
-from dunning.providers.cards import CardHistory, CardHistoryRequest
 from dunning.providers.facts import CaseFacts, FactsRequest
 from dunning.providers.requests import (
     ChargeRequest,
@@ -42,10 +41,6 @@ class Effects(Protocol):
 
     async def charge_invoice(self, request: ChargeRequest, *, summary: str) -> ChargeResult:
         """One charge attempt; a decline is a result."""
-        ...
-
-    async def read_card_history(self, request: CardHistoryRequest, *, summary: str) -> CardHistory:
-        """The card's recent charges for other invoices (or by others)."""
         ...
 
     async def read_settlement(self, invoice_id: str, *, summary: str) -> ChargeResult:

@@ -27,7 +27,6 @@ from dunning.machine.decisions import (
     CloseByOperator,
     Decision,
     Precedence,
-    ReadCardHistory,
     ReadSettlement,
     Recheck,
     Route,
@@ -35,8 +34,9 @@ from dunning.machine.decisions import (
     Wait,
 )
 from dunning.machine.state import CaseState
+from dunning.providers.cards import CardRoom
 from dunning.rules.calendar import next_payday
-from dunning.rules.network import retry_verdict
+from dunning.rules.network import retry_verdict, room_for_others
 from dunning.rules.policy import step_key
 
 OWNER_ROUTE_KEY = "owner"
@@ -122,7 +122,7 @@ def _stage(state: CaseState, decision: Decision, retry_left: bool) -> Stage:
         return Stage.RETRYING
     if state.sent_at(EmailTemplate.FINAL_NOTICE) is not None:
         return Stage.FINAL_NOTICE
-    retry_pending = isinstance(decision, Charge | ReadCardHistory) or (
+    retry_pending = isinstance(decision, Charge) or (
         isinstance(decision, Wait) and decision.next_action.kind is NextActionKind.RETRY
     )
     if state.category is FailureCategory.SOFT_DECLINE and (retry_pending or retry_left):
@@ -200,19 +200,32 @@ def _retry(state: CaseState, now: datetime) -> _Candidate | None:
     at = max(proposed, verdict.earliest)
     number = len(state.attempts) + 1
     detail = f"retry {number}" + (f" ({verdict.reason})" if verdict.reason else "")
-    action: Action = Charge(number, scheduled=not requested)
-    if _card_unread(state, at):
-        action = ReadCardHistory()
-    return _Candidate(at, Precedence.RETRY, action, NextActionKind.RETRY, detail)
+    charge = Charge(number, scheduled=not requested, room=_room(state, now))
+    return _Candidate(at, Precedence.RETRY, charge, NextActionKind.RETRY, detail)
 
 
-def _card_unread(state: CaseState, at: datetime) -> bool:
-    """A card retry due at `at` first reads the card's other charges from Stripe, unless
-    they were read since: the caps are the card's, across invoices and whoever charged it."""
-    if not state.reads_card_history or state.card_fingerprint is None:
-        return False
-    card = state.case.payment_method_type is PaymentMethodType.CARD
-    return card and not state.card_read_since(at)
+def _room(state: CaseState, now: datetime) -> CardRoom | None:
+    """For a known card: the room its caps leave for other charges if it is charged now;
+    the charge asks Stripe for them and waits if they fill it."""
+    fingerprint = state.card_fingerprint
+    if state.case.payment_method_type is not PaymentMethodType.CARD or fingerprint is None:
+        return None
+    decline, decline_at = state.last_decline
+    room = room_for_others(
+        last_decline=decline,
+        last_decline_at=decline_at,
+        attempts_on_method=state.attempts_on_card,
+        clock=state.clock,
+        now=now,
+    )
+    return CardRoom(
+        customer_id=state.case.customer_id,
+        card_fingerprint=fingerprint,
+        window_start=room.window_start,
+        other_charges=room.other_charges,
+        day_start=room.day_start,
+        other_declines=room.other_declines,
+    )
 
 
 def _scheduled_retry(state: CaseState) -> datetime | None:

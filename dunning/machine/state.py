@@ -88,12 +88,10 @@ class CaseState(BaseModel):
     payment_method_id: str | None = None
     """The payment method to charge, after an update that named one."""
     card_uses: list[CardUse] = []
-    """The current card's charges for other invoices (or by others), as Stripe last listed
-    them: the network caps count them with the case's own attempts."""
+    """The card's charges for other invoices (or by others), as Stripe listed them at the
+    last charge: the network caps count them with the case's own attempts."""
     card_read: tuple[str, datetime] | None = None
-    """Which card's charges were last read from Stripe, and when."""
-    card_read_unused: bool = False
-    """No charge was tried since that read: it may clear the next one."""
+    """Which card those were, and when Stripe listed them."""
     amount_paid: int = 0
     """Money received against the invoice outside the case's own charges (partial
     payments), as Stripe last said."""
@@ -101,9 +99,6 @@ class CaseState(BaseModel):
     """Credit notes against the invoice, as Stripe last said."""
     reread: bool = False
     """Stripe announced a change to the invoice (a payment, a credit note): read it again."""
-    reads_card_history: bool = False
-    """The case reads the card's other charges before a retry: every case opened now does.
-    Off for a state carried over from before it did (its replay makes the same calls)."""
     retry_requested: Resolution | None = None
     """A retry asked for outside the schedule, and what would be credited for it."""
     fixed_by: Resolution | None = None
@@ -237,13 +232,6 @@ class CaseState(BaseModel):
     def card_fingerprint(self) -> str | None:
         """The card charged now, when a provider named it."""
         return self.card_fingerprints.get(self.card)
-
-    def card_read_since(self, at: datetime) -> bool:
-        """The current card's other charges were read from Stripe at or after `at`, and
-        no charge was tried since (each retry reads afresh)."""
-        read = self.card_read
-        fresh = read is not None and read[0] == self.card_fingerprint and read[1] >= at
-        return fresh and self.card_read_unused
 
     @property
     def card_uses_now(self) -> list[CardUse]:

@@ -16,7 +16,6 @@ from dunning.machine.decisions import (
     ApplyPo,
     Charge,
     CloseByOperator,
-    ReadCardHistory,
     ReadSettlement,
     Recheck,
     Route,
@@ -24,7 +23,6 @@ from dunning.machine.decisions import (
 )
 from dunning.machine.effects import Effects, ProviderRefused
 from dunning.machine.state import CaseState
-from dunning.providers.cards import CardHistory, CardHistoryRequest
 from dunning.providers.facts import CaseFacts, FactsRequest, InvoiceStatus
 from dunning.providers.requests import (
     ChargeRequest,
@@ -35,7 +33,6 @@ from dunning.providers.requests import (
     InvoiceActionKind,
     PoUpdate,
 )
-from dunning.rules.network import CARD_WINDOW_DAYS
 from dunning.views.notices import render_email, render_task
 
 Clock = Callable[[], datetime]
@@ -81,8 +78,6 @@ class CaseSteps:
                     await self.gather_facts()
                 case ReadSettlement():
                     await self._read_settlement()
-                case ReadCardHistory():
-                    await self._read_card_history()
                 case ApplyEndState(rule=rule):
                     await self._end(rule.route_to, rule.action)
                 case CloseByOperator(action=decided):
@@ -97,30 +92,12 @@ class CaseSteps:
             invoice_id=state.case.invoice_id,
             attempt=charge.number,
             payment_method_id=state.payment_method_id,
+            room=charge.room,
         )
         result = await self.effects.charge_invoice(
             request, summary=f"charge attempt {charge.number}"
         )
         transitions.record_charge(state, result, charge.scheduled, card, self.now())
-
-    async def _read_card_history(self) -> None:
-        state = self.state
-        fingerprint = state.card_fingerprint
-        assert fingerprint is not None, "only a known card's history is read"
-        request = CardHistoryRequest(
-            customer_id=state.case.customer_id,
-            invoice_id=state.case.invoice_id,
-            card_fingerprint=fingerprint,
-            since=self.now() - state.clock.days(CARD_WINDOW_DAYS),
-        )
-        history: CardHistory | None = None
-        try:
-            history = await self.effects.read_card_history(
-                request, summary="read the card's other recent charges"
-            )
-        except ProviderRefused as refused:
-            transitions.note(state, self.now(), "card_history_unread", str(refused))
-        transitions.record_card_history(state, fingerprint, history, self.now())
 
     async def _read_settlement(self) -> None:
         state = self.state

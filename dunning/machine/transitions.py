@@ -44,7 +44,7 @@ from dunning.contract.status import (
 from dunning.machine.fit import Message, rejection
 from dunning.machine.pending import PendingDebit
 from dunning.machine.state import CaseState
-from dunning.providers.cards import CardHistory
+from dunning.providers.cards import CardUse
 from dunning.providers.facts import AccountFacts, CaseFacts, InvoiceFacts, InvoiceStatus, Person
 from dunning.providers.requests import ChargeResult, ChargeStatus
 from dunning.rules.classify import Classification, classify, classify_decline
@@ -60,11 +60,8 @@ INVOICE_CHANGED_EVENTS = frozenset({"invoice.updated", "credit_note.created", "i
 """Stripe's events after which the case reads the invoice again (money moved in parts)."""
 
 
-def open_case(
-    case: DunningCase, started_at: datetime, *, reads_card_history: bool = True
-) -> CaseState:
-    """A new case, captured at its start (`reads_card_history` False: as cases started
-    before retries read the card's other charges)."""
+def open_case(case: DunningCase, started_at: datetime) -> CaseState:
+    """A new case, captured at its start."""
     # Policy days count from the moment the case opens, normally seconds after the
     # failure: a failure reported late still gets its whole schedule, never an
     # instant end state. An invoice sent for payment counts from its due date instead:
@@ -80,7 +77,6 @@ def open_case(
         day0=day0,
         calendar_day0=due,
         po_number=case.po_number,
-        reads_card_history=reads_card_history,
     )
     note(state, started_at, "opened", f"case opened for invoice {case.invoice_id}")
     return state
@@ -280,7 +276,12 @@ def record_charge(
 ) -> None:
     """Take the result of a charge attempt made on payment method generation `card`. A
     newer payment method that arrived while it ran keeps its own retry."""
-    state.card_read_unused = False
+    if result.status is ChargeStatus.CARD_BUSY:
+        # Not charged: the retry (and any retry asked for) waits for the card's window.
+        _card_seen(state, card, result.card_uses, now)
+        detail = f"{len(result.card_uses)} recent charge(s) on the card for other invoices"
+        note(state, now, "card_busy", f"not charged: {detail} fill its network caps")
+        return
     current = card == state.card
     requested = state.retry_requested if current else None
     credited = requested or state.fixed_by or Resolution.RETRY
@@ -291,6 +292,8 @@ def record_charge(
         return
     if result.card_fingerprint is not None:
         state.card_fingerprints = {**state.card_fingerprints, card: result.card_fingerprint}
+    if result.card_uses:
+        _card_seen(state, card, result.card_uses, now)
     if result.status is ChargeStatus.PROCESSING:
         number = len(state.attempts) + 1
         check_at = now + state.clock.days(state.policy.settlement_check_days)
@@ -307,16 +310,12 @@ def record_charge(
     _count_attempt(state, result, scheduled, card, credited, charged_at=now, now=now)
 
 
-def record_card_history(
-    state: CaseState, fingerprint: str, history: CardHistory | None, now: datetime
-) -> None:
-    """The card's charges for other invoices, as Stripe listed them just now (None: Stripe
-    refused the list, and the case counts its own attempts alone)."""
-    state.card_read, state.card_read_unused = (fingerprint, now), True
-    state.card_uses = list(history.charges) if history is not None else []
-    if state.card_uses:
-        detail = f"{len(state.card_uses)} recent charge(s) on the card for other invoices"
-        note(state, now, "card_history", detail)
+def _card_seen(state: CaseState, card: int, uses: list[CardUse], now: datetime) -> None:
+    """What Stripe listed of the card's other charges when the case asked to charge it."""
+    fingerprint = state.card_fingerprints.get(card)
+    if fingerprint is None:
+        return
+    state.card_read, state.card_uses = (fingerprint, now), list(uses)
 
 
 def record_settlement(state: CaseState, result: ChargeResult, now: datetime) -> None:
@@ -495,7 +494,6 @@ def hold(state: CaseState, reason: str, now: datetime) -> None:
     internal team, with a review date."""
     state.pending_close = state.pending_po = None
     state.pending_contact = None
-    state.card_read_unused = False  # a refused charge read the card for nothing
     state.held = reason
     state.review_at = now + state.clock.days(state.policy.hold_review_days)
     note(state, now, "held", reason)

@@ -1,9 +1,10 @@
-"""What Stripe says of a card's recent charges, across every invoice it paid or declined.
+"""A card's charges for other invoices, and the room the network caps leave for one more.
 
 The card networks cap retries per card, not per invoice: a customer whose several
 invoices sit on one card, or whose card was also charged by someone else (Stripe's own
-retries, a manual charge), has one budget. Stripe holds every charge, so the case reads
-the card's recent charges from it just before it retries, and counts them with its own.
+retries, a manual charge), has one budget. Stripe holds every charge, so a retry asks it,
+in the same activity that charges: the card is charged only if its other charges leave
+room, and the case learns what they were.
 """
 
 from datetime import datetime
@@ -12,22 +13,9 @@ from pydantic import BaseModel, ConfigDict
 
 
 class CardModel(BaseModel):
-    """Base of the card-history models: immutable."""
+    """Base of the card models: immutable."""
 
     model_config = ConfigDict(frozen=True)
-
-
-class CardHistoryRequest(CardModel):
-    """Which card's charges to read, and since when."""
-
-    customer_id: str
-    """The Stripe customer whose charges are listed (Stripe lists charges per customer)."""
-    invoice_id: str
-    """The case's invoice: its own charges are the case's attempts, not the card's others."""
-    card_fingerprint: str
-    """The card: only charges on it count."""
-    since: datetime
-    """The oldest charge that can still count (the longest network window back)."""
 
 
 class CardUse(CardModel):
@@ -41,8 +29,25 @@ class CardUse(CardModel):
     """The invoice it was for, when Stripe names one."""
 
 
-class CardHistory(CardModel):
-    """The card's other charges since the request's `since`, oldest first."""
+class CardRoom(CardModel):
+    """How many of the card's other charges the caps leave room for, with the case's own
+    attempts and this charge counted: more than that, and the charge waits."""
 
-    charges: list[CardUse] = []
-    """The charges."""
+    customer_id: str
+    """The Stripe customer whose charges are listed (Stripe lists charges per customer)."""
+    card_fingerprint: str
+    """The card: only charges on it count."""
+    window_start: datetime
+    """The start of the retry window (30 days on the case's clock)."""
+    other_charges: int
+    """Other charges the window may hold."""
+    day_start: datetime
+    """The start of the decline window (a day on the case's clock)."""
+    other_declines: int
+    """Other declined charges the day may hold."""
+
+    def fits(self, uses: list[CardUse]) -> bool:
+        """Whether the card's other charges leave room for this one."""
+        charges = sum(1 for use in uses if use.at > self.window_start)
+        declines = sum(1 for use in uses if use.at > self.day_start and not use.succeeded)
+        return charges <= self.other_charges and declines <= self.other_declines

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from dunning.contract.case import FailureDetails
 from dunning.contract.enums import EmailTemplate, EndAction, Team
+from dunning.providers.cards import CardRoom, CardUse
 from dunning.providers.facts import InvoiceStatus
 
 
@@ -24,6 +25,8 @@ class ChargeRequest(EffectModel):
     """Attempt number; the idempotency key is `dunning-{invoice_id}-attempt-{attempt}`."""
     payment_method_id: str | None = None
     """Charge this payment method instead of the customer's default."""
+    room: CardRoom | None = None
+    """For a card: charge only if its other charges leave this room under the caps."""
 
     @property
     def idempotency_key(self) -> str:
@@ -42,6 +45,8 @@ class ChargeStatus(StrEnum):
     """The invoice was voided or marked uncollectible before the attempt."""
     PROCESSING = "processing"
     """A bank debit was accepted and is settling: the bank answers days later."""
+    CARD_BUSY = "card_busy"
+    """Not charged: the card's other charges leave no room under the network caps."""
 
     @classmethod
     def settled(cls, invoice_status: InvoiceStatus) -> "ChargeStatus":
@@ -61,6 +66,8 @@ class ChargeResult(EffectModel):
     card_fingerprint: str | None = None
     """The fingerprint of the card charged, when the provider names it: the network caps
     count per card, whichever payment method object carries it."""
+    card_uses: list[CardUse] = []
+    """The card's recent charges for other invoices, when the request asked about room."""
 
     @property
     def paid(self) -> bool:

@@ -26,8 +26,6 @@ MASTERCARD_SAME_AMOUNT_WINDOW_DAYS = 30
 ACH_MAX_REPRESENTMENTS = 2
 ACH_REPRESENTMENT_WINDOW_DAYS = 180
 BANK_DEBITS = frozenset({PaymentMethodType.ACH_DEBIT, PaymentMethodType.SEPA_DEBIT})
-CARD_WINDOW_DAYS = max(VISA_RETRY_WINDOW_DAYS, MASTERCARD_SAME_AMOUNT_WINDOW_DAYS)
-"""How far back a card's charges can still count against a cap."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +107,40 @@ def retry_verdict(
         if free_at is not None and free_at > earliest:
             earliest, reasons = free_at, [f"at most {cap} {label}"]
     return RetryVerdict(earliest=earliest, reason="; ".join(reasons))
+
+
+@dataclass(frozen=True)
+class RoomForOthers:
+    """How many charges on the card by others the caps leave room for, if the case charges
+    it now: its own attempts and this charge counted."""
+
+    window_start: datetime
+    other_charges: int
+    day_start: datetime
+    other_declines: int
+
+
+def room_for_others(
+    *,
+    last_decline: FailureDetails | None,
+    last_decline_at: datetime,
+    attempts_on_method: Sequence[Attempt],
+    clock: CaseClock,
+    now: datetime,
+) -> RoomForOthers:
+    """The room Visa's retries in 30 days and Mastercard's declines in a day leave for the
+    card's other charges once this one is made (it may decline too)."""
+    window_start = now - clock.days(VISA_RETRY_WINDOW_DAYS)
+    day_start = now - clock.days(MASTERCARD_DECLINE_WINDOW_DAYS)
+    own = sum(1 for a in attempts_on_method if a.at > window_start)
+    declines = [a.at for a in attempts_on_method if a.outcome is AttemptOutcome.FAILED]
+    own_declines = [last_decline_at, *declines] if last_decline else declines
+    return RoomForOthers(
+        window_start=window_start,
+        other_charges=visa_retry_cap(now) - own - 1,
+        day_start=day_start,
+        other_declines=MASTERCARD_DECLINES_PER_DAY - sum(t > day_start for t in own_declines) - 1,
+    )
 
 
 def _never_reason(method: PaymentMethodType, decline: FailureDetails) -> str:

@@ -47,7 +47,7 @@ EVERY_PATH = {
     "long_life_carried_over",
     "learned_plan_payday_retry",
     "bank_debit_settled",
-    "card_history_read_before_retry",
+    "card_busy_elsewhere",
 }
 
 
