@@ -8,7 +8,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from worlds.declines import SHAPES
+from worlds.declines import INSUFFICIENT_FUNDS_RETURN, SHAPES
 
 CALENDAR_START = datetime(2026, 1, 1, tzinfo=UTC)
 TIERS = (("self_serve", 0.6), ("mid_market", 0.3), ("enterprise", 0.1))
@@ -16,6 +16,9 @@ AMOUNTS = {"self_serve": (2_000, 20_000), "mid_market": (50_000, 500_000)}
 AMOUNTS["enterprise"] = (500_000, 5_000_000)
 NET_TERMS_SHARE = {"self_serve": 0.0, "mid_market": 0.2, "enterprise": 0.4}
 METHODS = (("card", 0.85), ("ach_debit", 0.1), ("sepa_debit", 0.05))
+SETTLES_AFTER_DAYS = {"ach_debit": (1.0, 4.0), "sepa_debit": (2.0, 14.0)}
+"""How long a bank debit stays processing: ACH up to 4 business days, SEPA up to 14
+(Stripe's documentation)."""
 CREDIT_SHARE = 0.65
 """B2B card mix: 65% credit (Recurly)."""
 DECLINE_MIX = {
@@ -126,6 +129,10 @@ def _draw(rng: random.Random, n: int, days: float) -> tuple[dict[str, Any], dict
         "network_decline_code": shape.network_decline_code,
     }
     behaviour: dict[str, Any] = {"funds_return_day": None}
+    if method in SETTLES_AFTER_DAYS:  # a debit came back: the bank's return, then days to settle
+        invoice["failure"] = {"code": code, "network_decline_code": INSUFFICIENT_FUNDS_RETURN}
+        fastest, slowest = SETTLES_AFTER_DAYS[method]
+        behaviour["settles_after_days"] = round(rng.uniform(fastest, slowest), 3)
     if reason in ("generic", "hold", "funds") and rng.random() >= NEVER_RECOVERS:
         behaviour["funds_return_day"] = _funds_return(rng, reason, fails_on_day)
     email = _pick(rng, (*EMAIL_RESPONSE, ("none", 1 - sum(p for _, p in EMAIL_RESPONSE))))
