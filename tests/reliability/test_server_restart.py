@@ -27,7 +27,12 @@ async def test_every_sleeping_case_resumes_after_a_server_restart(tmp_path: Path
     assert server.process is not None
     restarted = None
     outcomes_each = ["insufficient_funds", "succeeded"]
-    invoices = [invoice(f"in_restart_{i:03}", outcomes_each) for i in range(CASES)]
+    # One customer (one card) each: a hundred invoices on one card would be held back by
+    # its network caps, which count every invoice's retries.
+    invoices = [
+        invoice(f"in_restart_{i:03}", outcomes_each, customer=f"cus_restart_{i:03}")
+        for i in range(CASES)
+    ]
     world = write_world(tmp_path / "world.json", invoices)
     try:
         with running_stack(server.address, world, tmp_path) as stack:

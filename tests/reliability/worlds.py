@@ -7,11 +7,11 @@ from typing import Any
 CUSTOMER = {"id": "cus_rel", "name": "Reliable Co", "email": "billing@rel.example"}
 
 
-def invoice(invoice_id: str, outcomes: list[str]) -> dict[str, Any]:
+def invoice(invoice_id: str, outcomes: list[str], customer: str = "cus_rel") -> dict[str, Any]:
     """A card soft decline whose charges return `outcomes` in turn."""
     return {
         "id": invoice_id,
-        "customer": "cus_rel",
+        "customer": customer,
         "amount_due": 4200,
         "currency": "usd",
         "collection_method": "charge_automatically",
@@ -23,6 +23,7 @@ def invoice(invoice_id: str, outcomes: list[str]) -> dict[str, Any]:
 
 
 def write_world(path: Path, invoices: list[dict[str, Any]]) -> Path:
-    """The world file."""
-    path.write_text(json.dumps({"customers": [CUSTOMER], "invoices": invoices}))
+    """The world file, with a customer for each customer id the invoices name."""
+    customers = [{**CUSTOMER, "id": c} for c in sorted({i["customer"] for i in invoices})]
+    path.write_text(json.dumps({"customers": customers, "invoices": invoices}))
     return path
