@@ -117,11 +117,12 @@ async def drive(
     closed. `chaos`, if given, runs meanwhile against the workers and the sandbox."""
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
     earlier: dict[str, str] = {}
-    for invoice in world.invoices:
-        await end_leftover(client, f"dunning-{invoice.id}")
-        run_id = await _run_id(client, invoice.id)
+    renewal_ids = [s.renewal_invoice_id for s in world.subscriptions]
+    for invoice_id in [*(i.id for i in world.invoices), *renewal_ids]:
+        await end_leftover(client, f"dunning-{invoice_id}")
+        run_id = await _run_id(client, invoice_id)
         if run_id is not None:
-            earlier[invoice.id] = run_id
+            earlier[invoice_id] = run_id
     started: list[ManagedProcess] = []
     pool: Workers | None = None
     try:
@@ -168,7 +169,8 @@ async def drive(
                 havoc.cancel()
                 await asyncio.gather(havoc, return_exceptions=True)
         report = _write(out, world, sandbox_url, statuses, day_seconds)
-        return report, [statuses[i.id] for i in world.invoices if i.id in statuses]
+        ordered = [*(i.id for i in world.invoices), *renewal_ids]
+        return report, [statuses[i] for i in ordered if i in statuses]
     finally:
         for process in reversed(started):
             process.stop()
@@ -197,9 +199,11 @@ async def _watch(
     show: Callable[[list[DunningStatus]], None] | None,
     earlier: dict[str, str],
 ) -> dict[str, DunningStatus]:
-    """Forward what people do, and wait until every invoice's case has closed (a run of
-    an earlier world on the same server does not count)."""
+    """Forward what people do, and wait until every invoice's case has closed, and every
+    renewal was made and its case, if it failed, closed too (a run of an earlier world on
+    the same server does not count)."""
     invoices = [i.id for i in world.invoices if i.behaviour is not None]
+    last_renewal = max((s.renews_on_day for s in world.subscriptions), default=-1.0)
     deadline, shown = time.monotonic() + timeout_seconds, 0.0
     closed: dict[str, DunningStatus] = {}
     while True:
@@ -221,12 +225,13 @@ async def _watch(
                     f"failed, {len(closed)} closed",
                     flush=True,
                 )
-        if len(closed) == len(invoices):
+        expected = set(invoices) | announced
+        if expected <= closed.keys() and world_now["day"] > last_renewal:
             if show is not None:
-                show([closed[i] for i in invoices])
+                show([closed[i] for i in sorted(expected)])
             return closed
         if time.monotonic() > deadline:
-            open_ = sorted(set(invoices) - closed.keys())
+            open_ = sorted(expected - closed.keys())
             raise TimeoutError(f"cases still open after {timeout_seconds:g} s: {open_[:10]}")
         await asyncio.sleep(POLL_SECONDS)
 
@@ -304,7 +309,8 @@ def _write(
     clock = _get(f"{sandbox_url}/_sandbox/world")
     origin = datetime.fromisoformat(clock["calendar"]) - timedelta(days=clock["day"])
     results, lines = [], []
-    for invoice in world.invoices:
+    renewals = [world.renewal_invoice(s, origin) for s in world.subscriptions]
+    for invoice in [*world.invoices, *renewals]:
         status = statuses.get(invoice.id)
         if status is None:
             continue
@@ -328,6 +334,11 @@ def _write(
         }
         lines.append(json.dumps(line))
     report = WorldReport.of(results)
+    if world.subscriptions:
+        went = list(clock["renewals"].values())
+        report = report.with_renewals(
+            len(world.subscriptions), went.count("failed"), went.count("prevented")
+        )
     (out / "report.json").write_text(report.model_dump_json(indent=1) + "\n")
     (out / "cases.jsonl").write_text("".join(line + "\n" for line in lines))
     return report

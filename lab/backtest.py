@@ -33,11 +33,16 @@ def run_world(
     origin = world.calendar_start or start or datetime.now(UTC)
     customers = {customer.id: customer for customer in world.customers}
     results, states = [], []
-    for invoice in world.invoices:
+    failed_renewals = world.failed_renewals(origin)
+    for invoice in [*world.invoices, *failed_renewals]:
         result, state = run_invoice(invoice, customers[invoice.customer], policy, origin)
         results.append(result)
         states.append(state)
-    return WorldReport.of(results), states
+    report = WorldReport.of(results)
+    if world.subscriptions:
+        # Nothing replaces an expiring card here yet: every one fails its renewal.
+        report = report.with_renewals(len(world.subscriptions), len(failed_renewals), 0)
+    return report, states
 
 
 def case_line(state: CaseState) -> str:

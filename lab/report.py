@@ -2,8 +2,9 @@
 emails, payments and fees come from the providers' side, not the cases' own records."""
 
 from statistics import median
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from dunning.contract.enums import EndAction, Outcome, Resolution
 from dunning.contract.status import DunningOutcome
@@ -92,7 +93,26 @@ class WorldReport(ReportModel):
     median_days_to_recovery: float | None
     """Median days from failure to recovery."""
     per_invoice: list[InvoiceResult]
-    """Each invoice's result, in the world's order."""
+    """Each invoice's result, in the world's order (failed renewals after the invoices)."""
+    renewals: int | None = None
+    """For a world with renewals: how many subscriptions renewed."""
+    renewal_failures: int | None = None
+    """Renewals that failed (each opened a dunning case)."""
+    prevented: int | None = None
+    """Renewals whose card would have failed them, replaced in time."""
+
+    @model_serializer(mode="wrap")
+    def _renewals_only_when_any(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.renewals is None:
+            for key in ("renewals", "renewal_failures", "prevented"):
+                data.pop(key, None)
+        return data
+
+    def with_renewals(self, renewals: int, failures: int, prevented: int) -> "WorldReport":
+        """The report of a world with renewals."""
+        counts = {"renewals": renewals, "renewal_failures": failures, "prevented": prevented}
+        return self.model_copy(update=counts)
 
     @classmethod
     def of(cls, results: list[InvoiceResult]) -> "WorldReport":

@@ -21,6 +21,7 @@ from sandbox.announce import Announcer
 from sandbox.state import InvoiceRecord, SandboxState
 from worlds.behaviour import CustomerAction, Reaction
 from worlds.clock import WorldClock
+from worlds.renewals import Subscription
 
 
 @dataclass(order=True)
@@ -56,6 +57,10 @@ class Behaviours:
             for action in record.spec.demo:
                 day = record.spec.fails_on_day + action.day
                 self.at(day, partial(self._scripted, record, action.signal, action.payload))
+        notice = self.state.world.upcoming_notice_days
+        for renewing in self.state.world.subscriptions:
+            self.at(max(renewing.renews_on_day - notice, 0), partial(self._upcoming, renewing))
+            self.at(renewing.renews_on_day, partial(self._renew, renewing))
         threading.Thread(target=self._play, name="world", daemon=True).start()
 
     def stop(self) -> None:
@@ -90,6 +95,43 @@ class Behaviours:
             self.announced.add(record.spec.id)
             body = stripe_objects.invoice_json(self.state, record)
         kind = "invoice.overdue" if record.spec.failure is None else "invoice.payment_failed"
+        self.announce(kind, body, self.clock.calendar())
+
+    def _upcoming(self, renewing: Subscription) -> None:
+        """Stripe tells of the coming renewal invoice (it has no id yet)."""
+        renews_at = int(renewing.renews_at(self.clock.calendar(0)).timestamp())
+        upcoming = {
+            "object": "invoice",
+            "customer": renewing.customer,
+            "subscription": renewing.id,
+            "amount_due": renewing.amount,
+            "currency": renewing.currency,
+            "collection_method": "charge_automatically",
+            "next_payment_attempt": renews_at,
+            "period_end": renews_at,
+        }
+        self.announce("invoice.upcoming", upcoming, self.clock.calendar())
+
+    def _renew(self, renewing: Subscription) -> None:
+        """The renewal invoice is issued and charged: an expired card declines, unless the
+        customer replaced it in time; Stripe announces which."""
+        with self.state.lock:
+            spec = self.state.world.renewal_invoice(renewing, self.clock.calendar(0))
+            replaced = self.state.customers[renewing.customer]["default_payment_method"]
+            outcome = "failed" if spec.failure else "paid"
+            if spec.failure and replaced:
+                spec, outcome = spec.model_copy(update={"failure": None}), "prevented"
+            record = InvoiceRecord(spec=spec, auto_advance=True)
+            self.state.invoices[spec.id] = record
+            self.state.renewals[renewing.id] = outcome
+            if spec.failure is None:
+                record.status, record.paid_by = "paid", "charge"
+                record.charged(None)
+            else:
+                record.charged({"type": "card_error", **spec.failure.model_dump(exclude_none=True)})
+                self.announced.add(spec.id)
+            body = stripe_objects.invoice_json(self.state, record)
+        kind = "invoice.payment_failed" if spec.failure else "invoice.paid"
         self.announce(kind, body, self.clock.calendar())
 
     def _pay(self, record: InvoiceRecord, why: str) -> None:

@@ -314,6 +314,7 @@ def _world(server: SandboxServer) -> dict[str, Any]:
         "day": clock.day() if clock else None,
         "calendar": clock.calendar().isoformat() if clock else None,
         "announced": sorted(behaviours.announced) if behaviours else [],
+        "renewals": dict(server.state.renewals),
         "events": list(server.announcer.sent),
     }
 

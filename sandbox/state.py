@@ -209,6 +209,15 @@ class SandboxState:
                 for i in self.world.invoices
                 if i.subscription_id
             }
+            for renewing in self.world.subscriptions:
+                self.subscriptions[renewing.id] = {
+                    "status": "active",
+                    "pause_collection": None,
+                    "customer": renewing.customer,
+                }
+            self.renewals: dict[str, str] = {}
+            """How each renewal went: `paid`, `prevented` (an expiring card replaced in
+            time) or `failed`."""
             self.companies = {
                 _company_id(index): _company_properties(c)
                 for index, c in enumerate(self.world.customers)

@@ -14,6 +14,7 @@ from sandbox.stripe_objects import (
     invoice_json,
     missing_reply,
     payment_intent,
+    subscription_list,
 )
 from worlds.declines import NEW_CARD_DECLINE, SHAPES, bank_return, card_charge, never_recovers
 
@@ -22,6 +23,9 @@ def handle(state: SandboxState, method: str, path: str, params: dict[str, Any]) 
     """Answer one Stripe request."""
     if (method, path) == ("GET", "/v1/webhook_endpoints"):
         return 200, _webhook_endpoints(state), {}
+    if (method, path) == ("GET", "/v1/subscriptions"):
+        with state.lock:
+            return 200, subscription_list(state, params or {}), {}
     if (method, path) == ("GET", "/v1/charges"):
         with state.lock:
             return 200, list_charges(state, params or {}), {}

@@ -108,3 +108,28 @@ def error_reply(status: int, kind: str, message: str, code: str | None = None) -
 
 def find_invoice(state: SandboxState, invoice_id: str) -> InvoiceRecord | None:
     return state.invoices.get(invoice_id)
+
+
+def subscription_list(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]:
+    """`GET /v1/subscriptions` (optionally `customer=`): the world's renewing subscriptions
+    with their period end and card on file, as Stripe lists them."""
+    origin = state.clock.calendar(0) if state.clock else None
+    listed = []
+    for renewing in state.world.subscriptions:
+        if params.get("customer") not in (None, renewing.customer):
+            continue
+        card = renewing.card.model_dump() if renewing.card else None
+        ends = int(renewing.renews_at(origin).timestamp()) if origin else None
+        listed.append(
+            {
+                "id": renewing.id,
+                "object": "subscription",
+                "customer": renewing.customer,
+                "status": state.subscriptions[renewing.id]["status"],
+                "currency": renewing.currency,
+                "current_period_end": ends,
+                "items": {"data": [{"price": {"unit_amount": renewing.amount}}]},
+                "default_payment_method": {"type": "card", "card": card} if card else None,
+            }
+        )
+    return {"object": "list", "data": listed, "has_more": False, "url": "/v1/subscriptions"}

@@ -14,6 +14,7 @@ from dunning.contract.messages import SIGNAL_PAYLOADS
 from dunning.errors import InputError, load_json
 from worlds.behaviour import Behaviour
 from worlds.declines import never_recovers
+from worlds.renewals import EXPIRED_CARD, Subscription
 
 SUCCEEDED = "succeeded"
 ChargeOutcome = Literal[
@@ -178,6 +179,10 @@ class World(WorldModel):
     """Every customer."""
     invoices: list[Invoice]
     """Every invoice."""
+    subscriptions: list[Subscription] = Field(default_factory=list)
+    """Subscriptions that renew during the world (pre-dunning's renewals)."""
+    upcoming_notice_days: float = Field(default=30, ge=0)
+    """Stripe announces `invoice.upcoming` this many days before each renewal."""
 
     @model_validator(mode="after")
     def _consistent(self) -> "World":
@@ -191,11 +196,46 @@ class World(WorldModel):
                 raise ValueError(
                     f"invoices.{index} ({invoice.id}): unknown customer {invoice.customer!r}"
                 )
+        invoice_ids = {i.id for i in self.invoices}
+        if len({s.id for s in self.subscriptions}) != len(self.subscriptions):
+            raise ValueError("subscription ids must be unique")
+        for index, subscription in enumerate(self.subscriptions):
+            where = f"subscriptions.{index} ({subscription.id})"
+            if subscription.customer not in customers:
+                raise ValueError(f"{where}: unknown customer {subscription.customer!r}")
+            if subscription.renewal_invoice_id in invoice_ids:
+                raise ValueError(f"{where}: its renewal invoice's id is an invoice's id")
         return self
 
     def customer(self, customer_id: str) -> Customer:
         """The customer with this id."""
         return next(c for c in self.customers if c.id == customer_id)
+
+    def renewal_invoice(self, subscription: Subscription, origin: datetime) -> Invoice:
+        """The invoice a renewal issues: it fails with `expired_card` when the card on file
+        expired first, and its customer answers as the subscription's behaviour says."""
+        fails = subscription.card_expires_first(origin)
+        return Invoice(
+            id=subscription.renewal_invoice_id,
+            customer=subscription.customer,
+            amount_due=subscription.amount,
+            currency=subscription.currency,
+            collection_method=CollectionMethod.CHARGE_AUTOMATICALLY,
+            payment_method_type=subscription.payment_method_type,
+            subscription_id=subscription.id,
+            failure=EXPIRED_CARD if fails else None,
+            fails_on_day=subscription.renews_on_day,
+            behaviour=Behaviour(reactions=subscription.behaviour.reactions),
+        )
+
+    def failed_renewals(self, origin: datetime) -> list[Invoice]:
+        """The renewal invoices that fail, as nobody replaced an expiring card: each opens a
+        dunning case on its day."""
+        return [
+            self.renewal_invoice(s, origin)
+            for s in self.subscriptions
+            if s.card_expires_first(origin)
+        ]
 
 
 MAX_WORLD_BYTES = 16 * 1024 * 1024

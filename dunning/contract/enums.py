@@ -77,6 +77,8 @@ class EmailTemplate(StrEnum):
     FINAL_NOTICE = "final_notice"
     PO_REQUEST = "po_request"
     CONTACT_CONFIRM = "contact_confirm"
+    EXPIRY_REMINDER = "expiry_reminder"
+    """Pre-dunning: the card on file expires before the next renewal."""
 
 
 class NextActionKind(StrEnum):

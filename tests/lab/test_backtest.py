@@ -120,3 +120,37 @@ def test_backtest_compares_policies_side_by_side(tmp_path: Path, capsys: Any) ->
     assert case["failed_at"].startswith("2026-03-05"), "failed on world day 3"
     assert case["emails"][0]["template"] == EmailTemplate.PAYMENT_FAILED
     assert "fixed_3_7_14" in capsys.readouterr().out
+
+
+def test_a_world_with_renewals_reports_them_and_duns_the_failed_ones() -> None:
+    renewing = World.model_validate(
+        {
+            "calendar_start": "2026-03-02T00:00:00Z",
+            "customers": [{"id": "cus_a", "name": "A", "email": "a@a.example"}],
+            "invoices": [card({"funds_return_day": 4.2})],
+            "subscriptions": [
+                {
+                    "id": f"sub_{name}",
+                    "customer": "cus_a",
+                    "amount": 9900,
+                    "currency": "usd",
+                    "renews_on_day": 10,
+                    "card": {"exp_month": month, "exp_year": 2026},
+                }
+                for name, month in (("expiring", 2), ("fine", 12))
+            ],
+        }
+    )
+    report = backtest(renewing, DunningPolicy())
+
+    assert (report.renewals, report.renewal_failures, report.prevented) == (2, 1, 0)
+    assert [r.invoice_id for r in report.per_invoice] == ["in_a", "in_sub_expiring_renewal"]
+    renewal = report.per_invoice[1]
+    assert renewal.outcome is Outcome.END_STATE_APPLIED, "an expired card nobody replaced"
+    assert renewal.charges == 0, "never retried blindly"
+    written = json.loads(report.model_dump_json())
+    assert written["renewal_failures"] == 1
+    plain = json.loads(
+        backtest(world(card({"funds_return_day": 4.2})), DunningPolicy()).model_dump_json()
+    )
+    assert "renewals" not in plain, "only worlds with renewals report them"

@@ -7,6 +7,7 @@ person would forward it. Every invoice ends as the in-process backtest says it d
 """
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cli.main import main
@@ -43,9 +44,20 @@ def test_the_lab_and_the_backtest_agree_per_invoice(tmp_path: Path) -> None:
     assert state["invoices"]["in_lab_debit"]["paid_by"] == "charge"
     assert results(live)["in_lab_debit"][:2] == ("recovered", "retry")
     assert results(live)["in_lab_returned"][3] == 2
+    # A renewal on an expired card failed and was dunned; the other renewal paid.
+    report = json.loads((live / "report.json").read_text())
+    assert (report["renewals"], report["renewal_failures"], report["prevented"]) == (2, 1, 0)
+    assert results(live)["in_sub_g_renewal"][0] == "end_state_applied"
     calls = json.loads((live / "sandbox_calls.json").read_text())
     keys = {c["idempotency_key"] for c in calls if c["path"].endswith("/pay")}
     charges = [int(str(r[3])) for r in results(live).values()]
     assert len(keys) == sum(charges), "one key per charge"
     cases = [json.loads(line) for line in (live / "cases.jsonl").read_text().splitlines()]
-    assert all(case["failed_at"].startswith("2026-03-02") for case in cases), "the world's calendar"
+    world = json.loads(WORLD.read_text())
+    start = datetime.fromisoformat(world["calendar_start"])
+    failing_days = {i["id"]: i.get("fails_on_day", 0) for i in world["invoices"]}
+    failing_days |= {f"in_{s['id']}_renewal": s["renews_on_day"] for s in world["subscriptions"]}
+    for case in cases:
+        failed_at = datetime.fromisoformat(case["failed_at"])
+        expected = start + timedelta(days=failing_days[case["invoice_id"]])
+        assert abs(failed_at - expected) < timedelta(days=1), "on the world's calendar"

@@ -1,0 +1,72 @@
+"""Renewals on the sandbox's world clock: the coming invoice announced ahead, the renewal
+issued and charged on its day, an expired card declining unless it was replaced."""
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from activities.clients import stripe_client
+from harness.sandbox_world import settings_for
+from sandbox.server import SandboxServer
+from worlds.model import World
+
+DAY_SECONDS = 0.2
+
+
+def renewing(sub_id: str, customer: str, day: float, exp: tuple[int, int]) -> dict[str, Any]:
+    return {
+        "id": sub_id,
+        "customer": customer,
+        "amount": 9900,
+        "currency": "usd",
+        "renews_on_day": day,
+        "payment_method_type": "card",
+        "card": {"exp_month": exp[0], "exp_year": exp[1]},
+    }
+
+
+def test_renewals_are_announced_ahead_issued_and_charged_as_their_cards_allow() -> None:
+    world = World.model_validate(
+        {
+            "calendar_start": "2026-01-20T00:00:00Z",
+            "upcoming_notice_days": 2,
+            "customers": [
+                {"id": f"cus_{n}", "name": n, "email": f"{n}@x.example"}
+                for n in ("good", "expired", "replaced")
+            ],
+            "invoices": [],
+            "subscriptions": [
+                renewing("sub_good", "cus_good", 3, (12, 2027)),
+                renewing("sub_expired", "cus_expired", 15, (1, 2026)),
+                renewing("sub_replaced", "cus_replaced", 15, (1, 2026)),
+            ],
+        }
+    )
+    server = SandboxServer(world, day_seconds=DAY_SECONDS)
+    server.start_background()
+    try:
+        listed = stripe_client(settings_for(server.base_url)).v1.subscriptions.list()
+        ends = {s.id: s.to_dict()["current_period_end"] for s in listed.data}
+        assert ends["sub_good"] == int(datetime(2026, 1, 23, tzinfo=UTC).timestamp())
+        # The customer of sub_replaced attaches a new card before the renewal.
+        server.state.customers["cus_replaced"]["default_payment_method"] = "pm_new"
+        time.sleep(17 * DAY_SECONDS)
+
+        events = [(e["type"]) for e in server.announcer.sent]
+        assert events.count("invoice.upcoming") == 3
+        assert events.count("invoice.paid") == 2 and events.count("invoice.payment_failed") == 1
+        assert server.state.renewals == {
+            "sub_good": "paid",
+            "sub_expired": "failed",
+            "sub_replaced": "prevented",
+        }
+        failed = server.state.invoices["in_sub_expired_renewal"]
+        assert failed.status == "open" and failed.last_decline is not None
+        assert failed.last_decline["decline_code"] == "expired_card"
+        assert server.behaviours is not None
+        assert "in_sub_expired_renewal" in server.behaviours.announced
+    finally:
+        server.shutdown()
+        server.server_close()
+        if server.behaviours:
+            server.behaviours.stop()
