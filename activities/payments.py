@@ -7,8 +7,9 @@ from typing import Any, TypeVar
 import stripe
 from temporalio import activity
 
+from activities import stripe_answers as answers
 from activities.errors import provider_error
-from dunning.contract.case import FailureDetails
+from activities.stripe_answers import PO_FIELD_NAME
 from dunning.providers.cards import CardUse
 from dunning.providers.facts import SETTLED_STATUSES, InvoiceFacts, InvoiceStatus
 from dunning.providers.requests import (
@@ -21,7 +22,6 @@ from dunning.providers.requests import (
     PoUpdate,
 )
 
-PO_FIELD_NAME = "PO Number"
 CHARGES_PAGE = 100
 MAX_CHARGE_PAGES = 10
 """A card charged more than a thousand times in 30 days is far past every cap already."""
@@ -44,7 +44,7 @@ class PaymentActivities:
         not an activity of its own."""
         params: Any = {"expand": ["payment_intent"]}
         invoice = _call(lambda: self._stripe.v1.invoices.retrieve(invoice_id, params))
-        return _facts(invoice)
+        return answers.invoice_facts(invoice)
 
     def take_over_collection(self, invoice_id: str, invoice: InvoiceFacts) -> bool:
         """Turn off Stripe's automatic collection of the invoice (`auto_advance=false`: no
@@ -79,7 +79,7 @@ class PaymentActivities:
         status = InvoiceStatus(invoice.status or InvoiceStatus.PAID)
         settled = ChargeResult(status=ChargeStatus.settled(status), invoice_status=status)
         if renewal:
-            earlier = _charged_since(invoice.to_dict(), info.scheduled_time)
+            earlier = answers.charged_since(invoice.to_dict(), info.scheduled_time)
             if earlier is not None:
                 return earlier
         if status in SETTLED_STATUSES and (info.attempt == 1 or renewal):
@@ -101,7 +101,7 @@ class PaymentActivities:
         try:
             paid = self._stripe.v1.invoices.pay(request.invoice_id, pay, options)  # type: ignore[arg-type]
         except stripe.CardError as err:
-            return _declined(err.json_body or {})
+            return answers.declined(err.json_body or {})
         except stripe.InvalidRequestError as err:
             if settled.invoice_status in SETTLED_STATUSES:
                 return settled  # settled by something else, not by an earlier attempt
@@ -135,7 +135,7 @@ class PaymentActivities:
             except stripe.StripeError as err:
                 raise _as_temporal(err) from err
             data = [charge.to_dict() for charge in page.data]
-            listed = [_card_use(charge) for charge in data]
+            listed = [answers.card_use(charge) for charge in data]
             uses.extend(
                 use
                 for card, use in listed
@@ -154,7 +154,7 @@ class PaymentActivities:
         params: Any = {"expand": ["payment_intent.latest_charge"]}
         invoice = _call(lambda: self._stripe.v1.invoices.retrieve(invoice_id, params))
         status = InvoiceStatus(invoice.status or InvoiceStatus.OPEN)
-        answer = _charge_answer(invoice.to_dict())
+        answer = answers.charge_answer(invoice.to_dict())
         if status is InvoiceStatus.PAID and answer is not None and answer.paid:
             return answer
         if status in SETTLED_STATUSES:
@@ -226,107 +226,3 @@ def _as_temporal(err: stripe.StripeError) -> Exception:
         status = None
     headers = dict(err.headers or {})
     return provider_error("stripe", status, err.user_message or str(err), headers)
-
-
-def _declined(json_body: Any) -> ChargeResult:
-    """A decline, from Stripe's error body (`{"error": {...}}`)."""
-    body: dict[str, Any] = json_body.get("error", {})
-    return _decline_result(body)
-
-
-def _decline_result(error: dict[str, Any]) -> ChargeResult:
-    decline = FailureDetails(
-        code=error.get("code"),
-        decline_code=error.get("decline_code"),
-        advice_code=error.get("advice_code"),
-        network_decline_code=error.get("network_decline_code"),
-        network_advice_code=error.get("network_advice_code"),
-        message=error.get("message"),
-    )
-    card = (error.get("payment_method") or {}).get("card") or {}
-    return ChargeResult(
-        status=ChargeStatus.DECLINED,
-        decline=decline,
-        invoice_status=InvoiceStatus.OPEN,
-        card_fingerprint=card.get("fingerprint"),
-    )
-
-
-def _charged_since(invoice: dict[str, Any], since: datetime) -> ChargeResult | None:
-    """The answer of a charge made on the invoice since `since`, if there was one: what
-    an earlier try of this attempt did, under a key Stripe may have forgotten."""
-    charge = _latest_charge(invoice)
-    if charge is None or charge.get("created", 0) < since.timestamp() - 1:
-        return None
-    return _charge_answer(invoice)
-
-
-def _latest_charge(invoice: dict[str, Any]) -> dict[str, Any] | None:
-    intent = invoice.get("payment_intent")
-    charge = intent.get("latest_charge") if isinstance(intent, dict) else None
-    return charge if isinstance(charge, dict) else None
-
-
-def _charge_answer(invoice: dict[str, Any]) -> ChargeResult | None:
-    """What the invoice's last charge (expanded) says: it paid, it failed (its decline, or
-    the bank's return), or it is still pending (a bank debit settling)."""
-    charge = _latest_charge(invoice)
-    status = charge.get("status") if charge else None
-    if status == "succeeded":
-        return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=InvoiceStatus.PAID)
-    if status == "pending":
-        return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=InvoiceStatus.OPEN)
-    if status == "failed" and charge is not None:
-        intent: dict[str, Any] = invoice["payment_intent"]
-        error = intent.get("last_payment_error") or {
-            "code": charge.get("failure_code"),
-            "message": charge.get("failure_message"),
-        }
-        return _decline_result(error)
-    return None
-
-
-def _card_use(charge: dict[str, Any]) -> tuple[str | None, CardUse]:
-    """A listed charge: the card it was on, and what it was."""
-    details = charge.get("payment_method_details") or {}
-    card = (details.get("card") or {}).get("fingerprint")
-    invoice = charge.get("invoice")
-    invoice_id = invoice.get("id") if isinstance(invoice, dict) else invoice
-    use = CardUse(
-        at=datetime.fromtimestamp(int(charge.get("created") or 0), UTC),
-        succeeded=charge.get("status") == "succeeded",
-        invoice_id=invoice_id if isinstance(invoice_id, str) else None,
-    )
-    return card, use
-
-
-def _tax(invoice: dict[str, Any]) -> int:
-    """The invoice's tax: `tax`, or the sum of `total_tax_amounts` (newer API versions)."""
-    if isinstance(invoice.get("tax"), int):
-        return int(invoice["tax"])
-    amounts = invoice.get("total_tax_amounts") or []
-    return sum(int(t.get("amount") or 0) for t in amounts if isinstance(t, dict))
-
-
-def _facts(invoice: stripe.Invoice) -> InvoiceFacts:
-    data: dict[str, Any] = invoice.to_dict()
-    fields = data.get("custom_fields") or []
-    po = next((f["value"] for f in fields if f.get("name") == PO_FIELD_NAME), None)
-    metadata = data.get("metadata") or {}
-    intent = data.get("payment_intent")
-    error = (intent.get("last_payment_error") if isinstance(intent, dict) else None) or {}
-    failed_card = (error.get("payment_method") or {}).get("card") or {}
-    return InvoiceFacts(
-        status=InvoiceStatus(data.get("status") or InvoiceStatus.OPEN),
-        number=data.get("number"),
-        amount_due=data["amount_due"],
-        tax=_tax(data),
-        hosted_invoice_url=data.get("hosted_invoice_url"),
-        customer_email=data.get("customer_email"),
-        po_number=po or metadata.get("po_number"),
-        card_fingerprint=failed_card.get("fingerprint"),
-        auto_advance=data.get("auto_advance"),
-        amount_paid=int(data.get("amount_paid") or 0),
-        credited=int(data.get("pre_payment_credit_notes_amount") or 0)
-        + int(data.get("post_payment_credit_notes_amount") or 0),
-    )

@@ -7,7 +7,7 @@ from typing import Any
 
 import stripe
 
-from activities.payments import PO_FIELD_NAME
+from activities.stripe_answers import PO_FIELD_NAME
 from dunning.contract.case import REAL_DAY_SECONDS, DunningCase, FailureDetails
 from dunning.contract.enums import CollectionMethod, PaymentMethodType
 from dunning.errors import parse

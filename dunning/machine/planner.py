@@ -7,17 +7,16 @@ decision out, records the result through `dunning.machine.transitions`, and asks
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from dunning.contract.enums import (
     EmailTemplate,
     FailureCategory,
     NextActionKind,
-    PaymentMethodType,
     Stage,
-    Team,
 )
 from dunning.contract.status import NextAction
+from dunning.machine.candidates import Candidate, hand_off, route_to
 from dunning.machine.decisions import (
     Action,
     ApplyContact,
@@ -27,38 +26,18 @@ from dunning.machine.decisions import (
     CloseByOperator,
     Decision,
     Precedence,
-    ReadSettlement,
     Recheck,
     Route,
     SendEmail,
     Wait,
 )
+from dunning.machine.retrying import next_retry, settlement_wait
 from dunning.machine.state import CaseState
-from dunning.providers.cards import CardRoom
-from dunning.rules.calendar import next_payday
-from dunning.rules.network import retry_verdict, room_for_others
 from dunning.rules.policy import step_key
 
 OWNER_ROUTE_KEY = "owner"
-SETTLEMENT_KEY_PREFIX = "settlement:"
 INTERNAL_ESCALATION_KEY = "internal-escalation"
 REVIEW_KEY_PREFIX = "review:"
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    """Something the case will do at `at`, unless something earlier changes the case."""
-
-    at: datetime
-    precedence: Precedence
-    action: Action
-    kind: NextActionKind
-    detail: str
-
-    @property
-    def next_action(self) -> NextAction:
-        """What the case shows while it waits for this."""
-        return NextAction(kind=self.kind, at=self.at, detail=self.detail)
 
 
 @dataclass(frozen=True)
@@ -73,7 +52,7 @@ def plan(state: CaseState, now: datetime) -> Plan:
     """The next decision of an open case, and its stage."""
     pending = _pending(state)
     if pending is not None:
-        return Plan(pending, _stage(state, pending, _retry(state, now) is not None))
+        return Plan(pending, _stage(state, pending, next_retry(state, now) is not None))
     retry, candidates = _candidates(state, now)
     # Everything already due counts as due now, so precedence alone orders it: after a
     # customer acts, or when a case wakes late, the charge comes before any email.
@@ -130,16 +109,16 @@ def _stage(state: CaseState, decision: Decision, retry_left: bool) -> Stage:
     return Stage.AWAITING_CUSTOMER
 
 
-def _candidates(state: CaseState, now: datetime) -> tuple[_Candidate | None, list[_Candidate]]:
+def _candidates(state: CaseState, now: datetime) -> tuple[Candidate | None, list[Candidate]]:
     """The next retry, if any, and everything the case would do by itself, each at its
     moment."""
     if state.settling is not None:
-        return None, [*_settle(state), *(_reviews(state) if state.is_paused else [])]
+        return None, [*settlement_wait(state), *(_reviews(state) if state.is_paused else [])]
     if state.is_paused:
         return None, _reviews(state)
     if state.held is not None:
         return None, [*_detect(state, now), *_reviews(state)]
-    retry, to = _retry(state, now), state.recipient()
+    retry, to = next_retry(state, now), state.recipient()
     emails = _remind(state, now, retry, to)
     retries = [retry] if retry is not None else []
     found = [*_detect(state, now), *retries, *emails, *_escalate(state, emails)]
@@ -149,128 +128,29 @@ def _candidates(state: CaseState, now: datetime) -> tuple[_Candidate | None, lis
 # ---- 1. detect: what no retry can fix goes to the team that can ----------------------------
 
 
-def _detect(state: CaseState, now: datetime) -> list[_Candidate]:
+def _detect(state: CaseState, now: datetime) -> list[Candidate]:
     if state.held is not None:
         key = f"held:{state.held}"
         team = state.policy.provider_error_team
-        return [] if key in state.route_keys else [_route(now, key, team, state.held)]
+        return [] if key in state.route_keys else [route_to(now, key, team, state.held)]
     reason = state.workflow_reason
     if reason is None or f"workflow:{reason}" in state.route_keys:
         return []
     route = Route(
         f"workflow:{reason}", state.policy.routes[reason], f"{reason}: no retry can fix it"
     )
-    return [_hand_off(now, route, precedence=Precedence.ROUTE)]
+    return [hand_off(now, route, precedence=Precedence.ROUTE)]
 
 
-# ---- 2. retry: silently, on the method's schedule, within the network rules --------------------
-
-
-def _retry(state: CaseState, now: datetime) -> _Candidate | None:
-    category = state.category
-    requested = state.retry_requested is not None
-    if category is None or category is FailureCategory.WORKFLOW_FAILURE:
-        return None
-    if requested:
-        proposed = now
-    elif category is FailureCategory.SOFT_DECLINE and not state.is_net_terms:
-        scheduled = _scheduled_retry(state)
-        if scheduled is None:
-            return None
-        proposed = scheduled
-        if state.attempts:
-            gap = state.clock.hours(state.policy.min_hours_between_retries)
-            proposed = max(proposed, state.attempts[-1].at + gap)
-    else:
-        return None
-    decline, decline_at = state.last_decline
-    elsewhere = state.card_uses_now
-    verdict = retry_verdict(
-        method=state.case.payment_method_type,
-        last_decline=decline,
-        last_decline_at=decline_at,
-        attempts_on_method=state.attempts_on_card,
-        clock=state.clock,
-        now=now,
-        charged_elsewhere=[use.at for use in elsewhere],
-        declined_elsewhere=[use.at for use in elsewhere if not use.succeeded],
-    )
-    if verdict.earliest is None:
-        return None
-    at = max(proposed, verdict.earliest)
-    number = len(state.attempts) + 1
-    detail = f"retry {number}" + (f" ({verdict.reason})" if verdict.reason else "")
-    charge = Charge(number, scheduled=not requested, room=_room(state, now))
-    return _Candidate(at, Precedence.RETRY, charge, NextActionKind.RETRY, detail)
-
-
-def _room(state: CaseState, now: datetime) -> CardRoom | None:
-    """For a known card: the room its caps leave for other charges if it is charged now;
-    the charge asks Stripe for them and waits if they fill it."""
-    fingerprint = state.card_fingerprint
-    if state.case.payment_method_type is not PaymentMethodType.CARD or fingerprint is None:
-        return None
-    decline, decline_at = state.last_decline
-    room = room_for_others(
-        last_decline=decline,
-        last_decline_at=decline_at,
-        attempts_on_method=state.attempts_on_card,
-        clock=state.clock,
-        now=now,
-    )
-    return CardRoom(
-        customer_id=state.case.customer_id,
-        card_fingerprint=fingerprint,
-        window_start=room.window_start,
-        other_charges=room.other_charges,
-        day_start=room.day_start,
-        other_declines=room.other_declines,
-    )
-
-
-def _scheduled_retry(state: CaseState) -> datetime | None:
-    """When the next retry of the schedule falls: the learned plan's for the case's method
-    and tier (its paydays by the case's calendar, and its days, in time order), else the
-    policy's schedule."""
-    policy, method, done = state.policy, state.case.payment_method_type, state.scheduled_attempts
-    plan = policy.learned.plan_for(method, state.tier) if policy.learned else None
-    if plan is None:
-        days = policy.retries[method].days_for(state.tier)
-        return state.clock.on_day(days[done]) if done < len(days) else None
-    moments = [state.clock.on_day(day) for day in plan.days]
-    payday = state.case.failed_at
-    for _ in range(plan.paydays):
-        payday = next_payday(payday + timedelta(minutes=1))
-        moments.append(state.clock.from_calendar(payday))
-    moments.sort()
-    return moments[done] if done < len(moments) else None
-
-
-def _settle(state: CaseState) -> list[_Candidate]:
-    """A bank debit in flight: nothing else is charged or mailed until the bank answers.
-    The case reads it when Stripe announces the answer, or after the policy's wait; one
-    still processing then goes to a team, once."""
-    debit = state.settling
-    assert debit is not None
-    detail = f"bank debit of attempt {debit.attempt} settling"
-    read = _Candidate(
-        debit.check_at, Precedence.RETRY, ReadSettlement(), NextActionKind.WAIT, detail
-    )
-    key = f"{SETTLEMENT_KEY_PREFIX}{debit.attempt}"
-    if debit.checks == 0 or key in state.route_keys:
-        return [read]
-    days = state.policy.settlement_check_days
-    why = f"bank debit of attempt {debit.attempt} unsettled after {days:g} days"
-    overdue = debit.charged_at + state.clock.days(days)
-    return [read, _route(overdue, key, state.policy.settlement_team, why)]
+# ---- 2. retry: `dunning.machine.retrying` ------------------------------------------------------
 
 
 # ---- 3. remind: ask for what is missing, and the email cadence on its own schedule -------------
 
 
 def _remind(
-    state: CaseState, now: datetime, retry: _Candidate | None, to: str | None
-) -> list[_Candidate]:
+    state: CaseState, now: datetime, retry: Candidate | None, to: str | None
+) -> list[Candidate]:
     if to is None or state.waits_internally:
         return []
     found = []
@@ -311,17 +191,17 @@ def _email(
     at: datetime,
     to: str,
     precedence: Precedence,
-) -> _Candidate:
+) -> Candidate:
     """An email step, no sooner than the policy's gap after the last email."""
     email = SendEmail(key, template, to)
     at = state.email_allowed_at(at)
-    return _Candidate(at, precedence, email, NextActionKind.EMAIL, f"email {template}")
+    return Candidate(at, precedence, email, NextActionKind.EMAIL, f"email {template}")
 
 
 # ---- 4. escalate: people hear of what matters, and no hold is forgotten -------------------------
 
 
-def _escalate(state: CaseState, emails: list[_Candidate]) -> list[_Candidate]:
+def _escalate(state: CaseState, emails: list[Candidate]) -> list[Candidate]:
     policy = state.policy
     found = []
     if state.is_enterprise and OWNER_ROUTE_KEY not in state.route_keys:
@@ -329,19 +209,19 @@ def _escalate(state: CaseState, emails: list[_Candidate]) -> list[_Candidate]:
         before_any_email = min([by_day, *(e.at for e in emails)])
         why = "enterprise account: relationship at risk"
         team = policy.enterprise_owner_team
-        found.append(_route(before_any_email, OWNER_ROUTE_KEY, team, why))
+        found.append(route_to(before_any_email, OWNER_ROUTE_KEY, team, why))
     if state.waits_internally:
         if INTERNAL_ESCALATION_KEY not in state.route_keys:
             at = state.clock.on_day(state.end_state.final_notice_day)
             why = "internal issue unresolved as the dunning window closes"
             escalation = Route(INTERNAL_ESCALATION_KEY, policy.escalation_team, why, True)
-            found.append(_hand_off(at, escalation))
+            found.append(hand_off(at, escalation))
         else:
             found.extend(_reviews(state))
     return found
 
 
-def _reviews(state: CaseState) -> list[_Candidate]:
+def _reviews(state: CaseState) -> list[Candidate]:
     """A case on hold is put to the escalation team on its review date, and again later."""
     if state.review_at is None:
         return []
@@ -352,24 +232,13 @@ def _reviews(state: CaseState) -> list[_Candidate]:
         why = f"on hold ({state.held or state.reason}): due for review"
     team = state.policy.escalation_team
     review = Route(f"{REVIEW_KEY_PREFIX}{number}", team, why, reviewed_again=True)
-    return [_hand_off(state.review_at, review, f"review by {team}")]
-
-
-def _route(at: datetime, key: str, team: Team, reason: str) -> _Candidate:
-    return _hand_off(at, Route(key, team, reason))
-
-
-def _hand_off(
-    at: datetime, route: Route, detail: str = "", precedence: Precedence = Precedence.HAND_OFF
-) -> _Candidate:
-    detail = detail or f"route to {route.team}"
-    return _Candidate(at, precedence, route, NextActionKind.ESCALATE, detail)
+    return [hand_off(state.review_at, review, f"review by {team}")]
 
 
 # ---- 5. resolve: the final notice, then the tier's end state ------------------------------------
 
 
-def _resolve(state: CaseState, to: str | None) -> list[_Candidate]:
+def _resolve(state: CaseState, to: str | None) -> list[Candidate]:
     if state.waits_internally:
         return []
     rule = state.end_state
@@ -379,4 +248,4 @@ def _resolve(state: CaseState, to: str | None) -> list[_Candidate]:
         return [_email(state, notice, EmailTemplate.FINAL_NOTICE, at, to, Precedence.FINAL_NOTICE)]
     at = state.end_promised_at or state.end_action_at(state.sent_at(EmailTemplate.FINAL_NOTICE))
     end = ApplyEndState(rule)
-    return [_Candidate(at, Precedence.END_STATE, end, NextActionKind.END_STATE, f"{rule.action}")]
+    return [Candidate(at, Precedence.END_STATE, end, NextActionKind.END_STATE, f"{rule.action}")]

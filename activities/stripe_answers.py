@@ -1,0 +1,117 @@
+"""How Stripe's objects and errors read as the case's facts and results (pure: no I/O)."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+
+from dunning.contract.case import FailureDetails
+from dunning.providers.cards import CardUse
+from dunning.providers.facts import InvoiceFacts, InvoiceStatus
+from dunning.providers.requests import ChargeResult, ChargeStatus
+
+PO_FIELD_NAME = "PO Number"
+
+
+def declined(json_body: Any) -> ChargeResult:
+    """A decline, from Stripe's error body (`{"error": {...}}`)."""
+    body: dict[str, Any] = json_body.get("error", {})
+    return decline_result(body)
+
+
+def decline_result(error: dict[str, Any]) -> ChargeResult:
+    decline = FailureDetails(
+        code=error.get("code"),
+        decline_code=error.get("decline_code"),
+        advice_code=error.get("advice_code"),
+        network_decline_code=error.get("network_decline_code"),
+        network_advice_code=error.get("network_advice_code"),
+        message=error.get("message"),
+    )
+    card = (error.get("payment_method") or {}).get("card") or {}
+    return ChargeResult(
+        status=ChargeStatus.DECLINED,
+        decline=decline,
+        invoice_status=InvoiceStatus.OPEN,
+        card_fingerprint=card.get("fingerprint"),
+    )
+
+
+def charged_since(invoice: dict[str, Any], since: datetime) -> ChargeResult | None:
+    """The answer of a charge made on the invoice since `since`, if there was one: what
+    an earlier try of this attempt did, under a key Stripe may have forgotten."""
+    charge = latest_charge(invoice)
+    if charge is None or charge.get("created", 0) < since.timestamp() - 1:
+        return None
+    return charge_answer(invoice)
+
+
+def latest_charge(invoice: dict[str, Any]) -> dict[str, Any] | None:
+    intent = invoice.get("payment_intent")
+    charge = intent.get("latest_charge") if isinstance(intent, dict) else None
+    return charge if isinstance(charge, dict) else None
+
+
+def charge_answer(invoice: dict[str, Any]) -> ChargeResult | None:
+    """What the invoice's last charge (expanded) says: it paid, it failed (its decline, or
+    the bank's return), or it is still pending (a bank debit settling)."""
+    charge = latest_charge(invoice)
+    status = charge.get("status") if charge else None
+    if status == "succeeded":
+        return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=InvoiceStatus.PAID)
+    if status == "pending":
+        return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=InvoiceStatus.OPEN)
+    if status == "failed" and charge is not None:
+        intent: dict[str, Any] = invoice["payment_intent"]
+        error = intent.get("last_payment_error") or {
+            "code": charge.get("failure_code"),
+            "message": charge.get("failure_message"),
+        }
+        return decline_result(error)
+    return None
+
+
+def card_use(charge: dict[str, Any]) -> tuple[str | None, CardUse]:
+    """A listed charge: the card it was on, and what it was."""
+    details = charge.get("payment_method_details") or {}
+    card = (details.get("card") or {}).get("fingerprint")
+    invoice = charge.get("invoice")
+    invoice_id = invoice.get("id") if isinstance(invoice, dict) else invoice
+    use = CardUse(
+        at=datetime.fromtimestamp(int(charge.get("created") or 0), UTC),
+        succeeded=charge.get("status") == "succeeded",
+        invoice_id=invoice_id if isinstance(invoice_id, str) else None,
+    )
+    return card, use
+
+
+def tax_of(invoice: dict[str, Any]) -> int:
+    """The invoice's tax: `tax`, or the sum of `total_tax_amounts` (newer API versions)."""
+    if isinstance(invoice.get("tax"), int):
+        return int(invoice["tax"])
+    amounts = invoice.get("total_tax_amounts") or []
+    return sum(int(t.get("amount") or 0) for t in amounts if isinstance(t, dict))
+
+
+def invoice_facts(invoice: stripe.Invoice) -> InvoiceFacts:
+    data: dict[str, Any] = invoice.to_dict()
+    fields = data.get("custom_fields") or []
+    po = next((f["value"] for f in fields if f.get("name") == PO_FIELD_NAME), None)
+    metadata = data.get("metadata") or {}
+    intent = data.get("payment_intent")
+    error = (intent.get("last_payment_error") if isinstance(intent, dict) else None) or {}
+    failed_card = (error.get("payment_method") or {}).get("card") or {}
+    return InvoiceFacts(
+        status=InvoiceStatus(data.get("status") or InvoiceStatus.OPEN),
+        number=data.get("number"),
+        amount_due=data["amount_due"],
+        tax=tax_of(data),
+        hosted_invoice_url=data.get("hosted_invoice_url"),
+        customer_email=data.get("customer_email"),
+        po_number=po or metadata.get("po_number"),
+        card_fingerprint=failed_card.get("fingerprint"),
+        auto_advance=data.get("auto_advance"),
+        amount_paid=int(data.get("amount_paid") or 0),
+        credited=int(data.get("pre_payment_credit_notes_amount") or 0)
+        + int(data.get("post_payment_credit_notes_amount") or 0),
+    )

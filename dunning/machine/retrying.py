@@ -1,0 +1,114 @@
+"""Step 2 of dunning: retry silently, on the method's schedule, within the network rules,
+and wait for a bank debit in flight."""
+
+from datetime import datetime, timedelta
+
+from dunning.contract.enums import FailureCategory, NextActionKind, PaymentMethodType
+from dunning.machine.candidates import Candidate, route_to
+from dunning.machine.decisions import Charge, Precedence, ReadSettlement
+from dunning.machine.state import CaseState
+from dunning.providers.cards import CardRoom
+from dunning.rules.calendar import next_payday
+from dunning.rules.network import retry_verdict, room_for_others
+
+SETTLEMENT_KEY_PREFIX = "settlement:"
+
+
+def next_retry(state: CaseState, now: datetime) -> Candidate | None:
+    """The next charge of the case, when it will come, and why not sooner."""
+    category = state.category
+    requested = state.retry_requested is not None
+    if category is None or category is FailureCategory.WORKFLOW_FAILURE:
+        return None
+    if requested:
+        proposed = now
+    elif category is FailureCategory.SOFT_DECLINE and not state.is_net_terms:
+        scheduled = _scheduled_retry(state)
+        if scheduled is None:
+            return None
+        proposed = scheduled
+        if state.attempts:
+            gap = state.clock.hours(state.policy.min_hours_between_retries)
+            proposed = max(proposed, state.attempts[-1].at + gap)
+    else:
+        return None
+    decline, decline_at = state.last_decline
+    elsewhere = state.card_uses_now
+    verdict = retry_verdict(
+        method=state.case.payment_method_type,
+        last_decline=decline,
+        last_decline_at=decline_at,
+        attempts_on_method=state.attempts_on_card,
+        clock=state.clock,
+        now=now,
+        charged_elsewhere=[use.at for use in elsewhere],
+        declined_elsewhere=[use.at for use in elsewhere if not use.succeeded],
+    )
+    if verdict.earliest is None:
+        return None
+    at = max(proposed, verdict.earliest)
+    number = len(state.attempts) + 1
+    detail = f"retry {number}" + (f" ({verdict.reason})" if verdict.reason else "")
+    charge = Charge(number, scheduled=not requested, room=_room(state, now))
+    return Candidate(at, Precedence.RETRY, charge, NextActionKind.RETRY, detail)
+
+
+def _room(state: CaseState, now: datetime) -> CardRoom | None:
+    """For a known card: the room its caps leave for other charges if it is charged now;
+    the charge asks Stripe for them and waits if they fill it."""
+    fingerprint = state.card_fingerprint
+    if state.case.payment_method_type is not PaymentMethodType.CARD or fingerprint is None:
+        return None
+    decline, decline_at = state.last_decline
+    room = room_for_others(
+        last_decline=decline,
+        last_decline_at=decline_at,
+        attempts_on_method=state.attempts_on_card,
+        clock=state.clock,
+        now=now,
+    )
+    return CardRoom(
+        customer_id=state.case.customer_id,
+        card_fingerprint=fingerprint,
+        window_start=room.window_start,
+        other_charges=room.other_charges,
+        day_start=room.day_start,
+        other_declines=room.other_declines,
+    )
+
+
+def _scheduled_retry(state: CaseState) -> datetime | None:
+    """When the next retry of the schedule falls: the learned plan's for the case's method
+    and tier (its paydays by the case's calendar, and its days, in time order), else the
+    policy's schedule."""
+    policy, method, done = state.policy, state.case.payment_method_type, state.scheduled_attempts
+    plan = policy.learned.plan_for(method, state.tier) if policy.learned else None
+    if plan is None:
+        days = policy.retries[method].days_for(state.tier)
+        return state.clock.on_day(days[done]) if done < len(days) else None
+    moments = [state.clock.on_day(day) for day in plan.days]
+    payday = state.case.failed_at
+    for _ in range(plan.paydays):
+        payday = next_payday(payday + timedelta(minutes=1))
+        moments.append(state.clock.from_calendar(payday))
+    moments.sort()
+    return moments[done] if done < len(moments) else None
+
+
+def settlement_wait(state: CaseState) -> list[Candidate]:
+    """A bank debit in flight: nothing else is charged or mailed until the bank answers.
+    The case reads it when Stripe announces the answer, or after the policy's wait; one
+    still processing then goes to a team, once."""
+    debit = state.settling
+    assert debit is not None
+    detail = f"bank debit of attempt {debit.attempt} settling"
+    read = Candidate(
+        debit.check_at, Precedence.RETRY, ReadSettlement(), NextActionKind.WAIT, detail
+    )
+    key = f"{SETTLEMENT_KEY_PREFIX}{debit.attempt}"
+    if debit.checks == 0 or key in state.route_keys:
+        return [read]
+    days = state.policy.settlement_check_days
+    why = f"bank debit of attempt {debit.attempt} unsettled after {days:g} days"
+    overdue = debit.charged_at + state.clock.days(days)
+    return [read, route_to(overdue, key, state.policy.settlement_team, why)]
