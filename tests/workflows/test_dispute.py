@@ -10,6 +10,7 @@ from temporalio.worker import Worker
 from dunning.contract.dispute import DisputeCase
 from dunning.contract.enums import Team
 from harness.fakes import FakeProviders
+from harness.temporal import record
 from workflows.dispute import DisputeWorkflow
 from workflows.runner import workflow_runner
 
@@ -27,7 +28,7 @@ DISPUTE = DisputeCase(
 )
 
 
-async def route(env: WorkflowEnvironment, fakes: FakeProviders) -> str:
+async def route(env: WorkflowEnvironment, fakes: FakeProviders, history: str = "") -> str:
     queue = f"dispute-{uuid.uuid4()}"
     async with Worker(
         env.client,
@@ -36,14 +37,18 @@ async def route(env: WorkflowEnvironment, fakes: FakeProviders) -> str:
         activities=fakes.activities(),
         workflow_runner=workflow_runner(),
     ):
-        return await env.client.execute_workflow(
+        handle = await env.client.start_workflow(
             DisputeWorkflow.run, DISPUTE, id=f"{DISPUTE.workflow_id}-{queue}", task_queue=queue
         )
+        routed = await handle.result()
+        if history:
+            await record(handle, history)
+        return routed
 
 
 async def test_a_dispute_becomes_one_task_for_its_team(time_env: WorkflowEnvironment) -> None:
     fakes = FakeProviders()
-    assert await route(time_env, fakes) == "task-1"
+    assert await route(time_env, fakes, history="dispute_routed") == "task-1"
     [task] = fakes.named("create_task")
     assert (task.team, task.owner_id, task.case_ref) == (Team.FINANCE, "55", "dispute-dp_1")
     assert "42.00 USD" in task.subject and "dp_1 (fraudulent)" in task.body

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from dunning.contract.status import DunningOutcome
     from dunning.machine.decisions import Wait
     from dunning.machine.state import CarriedCase, CaseState
+    from workflows.dispute import DisputeWorkflow
     from workflows.dunning import DunningWorkflow
 
 HISTORIES_DIR = Path(__file__).parent.parent / "histories"
@@ -48,6 +49,7 @@ EVERY_PATH = {
     "learned_plan_payday_retry",
     "bank_debit_settled",
     "card_busy_elsewhere",
+    "dispute_routed",
 }
 
 
@@ -74,7 +76,7 @@ def test_a_running_case_keeps_the_policy_it_started_with() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays(path: Path) -> None:
     replayer = Replayer(
-        workflows=[DunningWorkflow],
+        workflows=[DunningWorkflow, DisputeWorkflow],
         data_converter=pydantic_data_converter,
         workflow_runner=workflow_runner(),
     )
