@@ -44,7 +44,10 @@ async def measure(invoices: int) -> str:
         for a, b in pairs
     )
     categories = sorted(
-        {(i.failure.decline_code if i.failure else "overdue") or "" for i in world.invoices}
+        {
+            (i.failure.decline_code or i.failure.code if i.failure else "overdue") or ""
+            for i in world.invoices
+        }
     )
     differing = [
         f"{a.invoice_id}: lab {a.outcome}/{a.resolution} after {a.days_open} days, "

@@ -16,7 +16,7 @@ AMOUNTS = {"self_serve": (2_000, 20_000), "mid_market": (50_000, 500_000)}
 AMOUNTS["enterprise"] = (500_000, 5_000_000)
 NET_TERMS_SHARE = {"self_serve": 0.0, "mid_market": 0.2, "enterprise": 0.4}
 METHODS = (("card", 0.85), ("ach_debit", 0.1), ("sepa_debit", 0.05))
-SETTLES_AFTER_DAYS = {"ach_debit": (1.0, 4.0), "sepa_debit": (2.0, 14.0)}
+SETTLES_AFTER_DAYS = {"ach_debit": (1, 4), "sepa_debit": (2, 14)}
 """How long a bank debit stays processing: ACH up to 4 business days, SEPA up to 14
 (Stripe's documentation)."""
 CREDIT_SHARE = 0.65
@@ -131,8 +131,9 @@ def _draw(rng: random.Random, n: int, days: float) -> tuple[dict[str, Any], dict
     behaviour: dict[str, Any] = {"funds_return_day": None}
     if method in SETTLES_AFTER_DAYS:  # a debit came back: the bank's return, then days to settle
         invoice["failure"] = {"code": code, "network_decline_code": INSUFFICIENT_FUNDS_RETURN}
+        # Whole days: a return lands at noon as failures do, far from midnight's money.
         fastest, slowest = SETTLES_AFTER_DAYS[method]
-        behaviour["settles_after_days"] = round(rng.uniform(fastest, slowest), 3)
+        behaviour["settles_after_days"] = float(rng.randint(int(fastest), int(slowest)))
     if reason in ("generic", "hold", "funds") and rng.random() >= NEVER_RECOVERS:
         behaviour["funds_return_day"] = _funds_return(rng, reason, fails_on_day)
     email = _pick(rng, (*EMAIL_RESPONSE, ("none", 1 - sum(p for _, p in EMAIL_RESPONSE))))

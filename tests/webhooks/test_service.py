@@ -63,6 +63,25 @@ def handle_of(env: WorkflowEnvironment, invoice_id: str) -> Any:
     return env.client.get_workflow_handle_for(DunningWorkflow.run, f"dunning-{invoice_id}")
 
 
+async def opened(
+    webhook: TestClient[Any, Any], env: WorkflowEnvironment, invoice_id: str, event_id: str
+) -> Any:
+    """The invoice's case, opened by a payment failure and classified."""
+    await deliver(webhook, event("invoice.payment_failed", {"id": invoice_id}, event_id))
+    handle = handle_of(env, invoice_id)
+    await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    return handle
+
+
+def sandbox_post(stack: Stack, path: str, body: dict[str, Any]) -> Any:
+    """POST to a sandbox control endpoint with a JSON body; its JSON answer."""
+    request = urllib.request.Request(
+        f"{stack.sandbox_url}{path}", data=json.dumps(body).encode(), method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
+
+
 async def test_a_signed_payment_failed_starts_one_readable_case(
     webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment
 ) -> None:
@@ -112,9 +131,7 @@ async def test_paid_before_payment_failed_ends_with_no_charge(
 async def test_a_voided_invoice_closes_its_case(
     webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
 ) -> None:
-    await deliver(webhook, event("invoice.payment_failed", {"id": "in_wh_void"}, "evt_v1"))
-    handle = handle_of(dev_env, "in_wh_void")
-    await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    handle = await opened(webhook, dev_env, "in_wh_void", "evt_v1")
     voided = event("invoice.voided", {"id": "in_wh_void"}, "evt_v2")
     early = await deliver(webhook, voided)
     assert "stale" in early[1]["result"], "Stripe still says open: the event is not trusted yet"
@@ -237,9 +254,7 @@ async def test_a_new_default_payment_method_reaches_the_customers_cases(
 async def test_invoice_paid_in_stripe_recovers_the_case(
     webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
 ) -> None:
-    await deliver(webhook, event("invoice.payment_failed", {"id": "in_wh_paid"}, "evt_p1"))
-    handle = handle_of(dev_env, "in_wh_paid")
-    await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    handle = await opened(webhook, dev_env, "in_wh_paid", "evt_p1")
     early = await deliver(webhook, event("invoice.paid", {"id": "in_wh_paid"}, "evt_p2"))
     assert early[1]["result"].startswith("ignored: the invoice is open"), "stale until paid"
     stripe(stack).v1.invoices.pay("in_wh_paid", {"paid_out_of_band": True})
@@ -257,9 +272,7 @@ async def test_an_invoice_marked_uncollectible_in_stripe_stops_its_case(
     webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
 ) -> None:
     invoice = "in_wh_uncollectible"
-    await deliver(webhook, event("invoice.payment_failed", {"id": invoice}, "evt_u1"))
-    handle = handle_of(dev_env, invoice)
-    await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    handle = await opened(webhook, dev_env, invoice, "evt_u1")
     stripe(stack).v1.invoices.mark_uncollectible(invoice)
     marked = event("invoice.marked_uncollectible", {"id": invoice}, "evt_u2")
     status, answer = await deliver(webhook, marked)
@@ -267,21 +280,12 @@ async def test_an_invoice_marked_uncollectible_in_stripe_stops_its_case(
     assert (await handle.result()).outcome is Outcome.STOPPED
 
 
-def post_json(stack: Stack, path: str, body: dict[str, Any]) -> None:
-    request = urllib.request.Request(
-        f"{stack.sandbox_url}{path}", data=json.dumps(body).encode(), method="POST"
-    )
-    urllib.request.urlopen(request, timeout=10).read()
-
-
 async def test_a_partial_payment_lowers_what_is_at_risk_and_the_rest_is_credited(
     webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
 ) -> None:
     invoice = "in_wh_parts"
-    await deliver(webhook, event("invoice.payment_failed", {"id": invoice}, "evt_pp1"))
-    handle = handle_of(dev_env, invoice)
-    await wait_for(handle, lambda s: s.failure_category is not None, "classification")
-    post_json(stack, f"/_sandbox/invoices/{invoice}/partial_payment", {"amount": 4000})
+    handle = await opened(webhook, dev_env, invoice, "evt_pp1")
+    sandbox_post(stack, f"/_sandbox/invoices/{invoice}/partial_payment", {"amount": 4000})
     before = {"amount_paid": 0, "amount_remaining": 9900}
     updated = event("invoice.updated", {"id": invoice}, "evt_pp2", previous_attributes=before)
     status, answer = await deliver(webhook, updated)
@@ -300,9 +304,7 @@ async def test_a_credit_note_for_the_whole_invoice_closes_it_unrecovered(
     webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment, stack: Stack
 ) -> None:
     invoice = "in_wh_credit"
-    await deliver(webhook, event("invoice.payment_failed", {"id": invoice}, "evt_cn1"))
-    handle = handle_of(dev_env, invoice)
-    await wait_for(handle, lambda s: s.failure_category is not None, "classification")
+    handle = await opened(webhook, dev_env, invoice, "evt_cn1")
     stripe(stack).v1.credit_notes.create({"invoice": invoice, "amount": 9900})
     # Stripe announces the invoice paid (by credit): the case reads how, not "recovered".
     paid = await deliver(webhook, event("invoice.paid", {"id": invoice}, "evt_cn2"))
@@ -332,14 +334,6 @@ async def test_an_invoice_update_without_a_payment_changes_nothing(
     assert (await deliver(webhook, orphan))[1]["result"] == (
         "ignored: credit_note.created without an invoice"
     )
-
-
-def sandbox_post(stack: Stack, path: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(
-        f"{stack.sandbox_url}{path}", data=json.dumps(body).encode(), method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.load(answer)
 
 
 async def test_a_dispute_on_recovered_money_goes_to_finance_once_and_is_counted(
