@@ -142,7 +142,8 @@ def _draw(rng: random.Random, n: int, days: float) -> tuple[dict[str, Any], dict
         reactions.append(_reaction(rng, email, does))
     behaviour["reactions"] = reactions
     if rng.random() < SELF_PAY:
-        behaviour["pays_on_day"] = round(fails_on_day + rng.uniform(3, 20), 3)
+        # At midnight, like money that comes back: far from the noon of every step.
+        behaviour["pays_on_day"] = float(round(fails_on_day + rng.uniform(3, 20)))
     invoice["behaviour"] = behaviour
     return customer, invoice
 

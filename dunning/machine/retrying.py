@@ -29,7 +29,8 @@ def next_retry(state: CaseState, now: datetime) -> Candidate | None:
         proposed = scheduled
         if state.attempts:
             gap = state.clock.hours(state.policy.min_hours_between_retries)
-            proposed = max(proposed, state.attempts[-1].at + gap)
+            answered = state.debit_answered_at or state.attempts[-1].at
+            proposed = max(proposed, state.attempts[-1].at + gap, answered + gap)
     else:
         return None
     decline, decline_at = state.last_decline

@@ -111,6 +111,9 @@ class CaseState(BaseModel):
     """An operator's closing decision, not yet carried out."""
     settling: PendingDebit | None = None
     """A bank debit made by the case that Stripe has not settled yet: the case waits for it."""
+    debit_answered_at: datetime | None = None
+    """When the bank last answered a debit: the next presentment keeps the retry gap from
+    that answer, not from the debit days before it."""
     recheck: bool = False
     """Re-read the facts and classify again (after an internal fix)."""
     approval_granted: bool = False

@@ -337,7 +337,7 @@ def record_settlement(state: CaseState, result: ChargeResult, now: datetime) -> 
             f"attempt {debit.attempt}: still processing after {waited:.1f} days",
         )
         return
-    state.settling = None
+    state.settling, state.debit_answered_at = None, now
     if result.status in (ChargeStatus.ALREADY_PAID, ChargeStatus.NOT_PAYABLE):
         _settled_outside(state, result.invoice_status, now)
         return

@@ -179,7 +179,8 @@ class DunningPolicy(PolicyModel):
     silent_retry_window_hours: float = 24
     """No `payment_failed` email while a silent retry is due within this many hours."""
     min_hours_between_retries: float = 24
-    """Scheduled retries keep at least this gap, even when a network rule pushed one late."""
+    """Scheduled retries keep at least this gap, even when a network rule pushed one late;
+    after a bank debit, the gap counts from the bank's answer."""
     min_hours_between_emails: float = Field(default=24, ge=0)
     """No two customer emails of a case go out closer than this: the later one waits."""
     lateness_tolerance_hours: float = Field(default=1, ge=0)

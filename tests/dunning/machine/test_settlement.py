@@ -56,7 +56,8 @@ def test_returns_count_against_the_two_representments() -> None:
     state, providers = run([R01], settles_after_days=2)
 
     assert [a.network_decline_code for a in state.attempts] == ["R01", "R01"]
-    assert [day(state, a.at) for a in state.attempts] == [3, 17]
+    # The return is read on the day-17 check; presented again a day after that answer.
+    assert [day(state, a.at) for a in state.attempts] == [3, 18]
     assert len(providers.named("charge_invoice")) == 2, "no third presentment"
     assert state.outcome is not None and state.outcome.outcome is Outcome.END_STATE_APPLIED
 
