@@ -18,7 +18,7 @@ from typing import Any
 
 import stripe
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -27,7 +27,7 @@ from dunning.contract.case import REAL_DAY_SECONDS
 from dunning.contract.dispute import DisputeCase
 from dunning.contract.enums import Outcome
 from dunning.contract.messages import Signals, StripeEvent
-from dunning.errors import InputError
+from dunning.errors import InputError, describe
 from dunning.providers.facts import SETTLED_STATUSES
 from dunning.rules.policy import DunningPolicy
 from webhooks.events import (
@@ -170,18 +170,21 @@ class WebhookService:
             return f"ignored: charge {plan.charge_id} paid no invoice"
         if not await self._recovered(f"dunning-{invoice_id}"):
             return f"ignored: no case recovered invoice {invoice_id}"
-        dispute = DisputeCase(
-            dispute_id=plan.dispute_id,
-            charge_id=plan.charge_id,
-            invoice_id=invoice_id,
-            customer_id=customer_id,
-            amount=plan.amount,
-            currency=plan.currency,
-            reason=plan.reason,
-            opened_at=datetime.fromtimestamp(event.get("created") or 0, UTC),
-            team=self._policy.dispute_team,
-            owner_id=self._policy.team_owners.get(self._policy.dispute_team),
-        )
+        try:
+            dispute = DisputeCase(
+                dispute_id=plan.dispute_id,
+                charge_id=plan.charge_id,
+                invoice_id=invoice_id,
+                customer_id=customer_id,
+                amount=plan.amount,
+                currency=plan.currency,
+                reason=plan.reason,
+                opened_at=datetime.fromtimestamp(event.get("created") or 0, UTC),
+                team=self._policy.dispute_team,
+                owner_id=self._policy.team_owners.get(self._policy.dispute_team),
+            )
+        except ValidationError as err:
+            return f"ignored: dispute {plan.dispute_id}: {describe(err)}"
         started = await start_dispute(self._client, dispute, self._task_queue)
         return f"dispute {dispute.workflow_id} " + ("open" if started else "already routed")
 

@@ -29,8 +29,10 @@ def next_retry(state: CaseState, now: datetime) -> Candidate | None:
         proposed = scheduled
         if state.attempts:
             gap = state.clock.hours(state.policy.min_hours_between_retries)
-            answered = state.debit_answered_at or state.attempts[-1].at
-            proposed = max(proposed, state.attempts[-1].at + gap, answered + gap)
+            last = state.attempts[-1].at
+            if state.debit_answered_at is not None:  # a debit counts from the bank's answer
+                last = max(last, state.debit_answered_at)
+            proposed = max(proposed, last + gap)
     else:
         return None
     decline, decline_at = state.last_decline

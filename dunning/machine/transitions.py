@@ -243,13 +243,11 @@ def _adopt(state: CaseState, classification: Classification, now: datetime) -> N
 
 def _money_moved(state: CaseState, invoice: InvoiceFacts, now: datetime) -> None:
     """Part of the invoice was paid or credited: the case goes on for what remains."""
-    case = state.case
     if invoice.amount_paid > state.amount_paid and invoice.status is InvoiceStatus.OPEN:
-        paid = format_amount(invoice.amount_paid, case.currency)
-        note(state, now, "partial_payment", f"{paid} received of {_amount(state, case.amount_due)}")
+        paid, due = _amount(state, invoice.amount_paid), _amount(state, state.case.amount_due)
+        note(state, now, "partial_payment", f"{paid} received of {due}")
     if invoice.credited > state.credited:
-        credit = format_amount(invoice.credited, case.currency)
-        note(state, now, "credit_note", f"{credit} credited")
+        note(state, now, "credit_note", f"{_amount(state, invoice.credited)} credited")
     state.amount_paid = max(state.amount_paid, invoice.amount_paid)
     state.credited = max(state.credited, invoice.credited)
 

@@ -354,6 +354,9 @@ async def test_a_dispute_on_recovered_money_goes_to_finance_once_and_is_counted(
     assert (status, answer["result"]) == (200, f"dispute dispute-{disputed['id']} open")
     again = await deliver(webhook, event("charge.dispute.created", disputed, "evt_dp2"))
     assert again[1]["result"] == f"dispute dispute-{disputed['id']} already routed"
+    odd = disputed | {"id": "dp_odd", "currency": "dollars"}
+    refused = (await deliver(webhook, event("charge.dispute.created", odd, "evt_dp5")))[1]
+    assert refused["result"].startswith("ignored: dispute dp_odd: currency")
     task_id = await dev_env.client.get_workflow_handle(f"dispute-{disputed['id']}").result()
     task = stack.sandbox_state()["tasks"][task_id]
     assert task["properties"]["dunning_team"] == "finance"
