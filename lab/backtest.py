@@ -3,7 +3,7 @@ invoice fails on its day, its case runs against the invoice's behaviour, and the
 counts what the providers saw. A 60-day case takes well under a millisecond."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dunning.contract.case import REAL_DAY_SECONDS
 from dunning.machine.state import CaseState
@@ -33,15 +33,27 @@ def run_world(
     origin = world.calendar_start or start or datetime.now(UTC)
     customers = {customer.id: customer for customer in world.customers}
     results, states = [], []
-    failed_renewals = world.failed_renewals(origin)
-    for invoice in [*world.invoices, *failed_renewals]:
-        result, state = run_invoice(invoice, customers[invoice.customer], policy, origin)
+    replaced: dict[str, datetime] = {}
+    for invoice in world.invoices:
+        result, state, providers = run_invoice(invoice, customers[invoice.customer], policy, origin)
+        results.append(result)
+        states.append(state)
+        if providers.card_replaced_at is not None:  # the customer's new default card
+            first = replaced.get(invoice.customer, providers.card_replaced_at)
+            replaced[invoice.customer] = min(first, providers.card_replaced_at)
+    failed = prevented = 0
+    for renewal in world.failed_renewals(origin):
+        new_card = replaced.get(renewal.customer)
+        if new_card is not None and new_card < origin + timedelta(days=renewal.fails_on_day):
+            prevented += 1  # a card replaced in time pays the renewal: no case
+            continue
+        failed += 1
+        result, state, _ = run_invoice(renewal, customers[renewal.customer], policy, origin)
         results.append(result)
         states.append(state)
     report = WorldReport.of(results)
     if world.subscriptions:
-        # Nothing replaces an expiring card here yet: every one fails its renewal.
-        report = report.with_renewals(len(world.subscriptions), len(failed_renewals), 0)
+        report = report.with_renewals(len(world.subscriptions), failed, prevented)
     return report, states
 
 
@@ -54,8 +66,8 @@ def case_line(state: CaseState) -> str:
 
 def run_invoice(
     invoice: Invoice, customer: Customer, policy: DunningPolicy, origin: datetime
-) -> tuple[InvoiceResult, CaseState]:
-    """One invoice's case, start to end."""
+) -> tuple[InvoiceResult, CaseState, InvoiceWorld]:
+    """One invoice's case, start to end, and its world as the case left it."""
     case = case_of(invoice, origin, REAL_DAY_SECONDS).model_copy(update={"policy": policy})
     running = VirtualCase(case, VirtualClock(case.failed_at), HORIZON_DAYS)
     providers = InvoiceWorld(invoice, customer, origin, running)
@@ -69,4 +81,4 @@ def run_invoice(
         amount_paid=providers.amount_paid,
         network_fees=sum(network_fees(charges) for charges in providers.charges.values()),
     )
-    return result, state
+    return result, state, providers

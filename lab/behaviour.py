@@ -73,6 +73,8 @@ class InvoiceWorld:
     reacted: set[int] = field(default_factory=set)
     auto_advance: bool = True
     """Stripe collects the invoice on its own until the case takes it over."""
+    card_replaced_at: datetime | None = None
+    """When the customer attached a new card (their default, for every charge after)."""
     debit: tuple[datetime, FailureDetails | None] | None = None
     """The bank debit settling: when the bank answers, and its return (None: it pays)."""
 
@@ -122,6 +124,7 @@ class InvoiceWorld:
         def act() -> None:
             if signal == Signals.PAYMENT_METHOD_UPDATED:
                 self.new_card = True
+                self.card_replaced_at = self.card_replaced_at or self.case.clock.now()
             self.case.receive(SIGNAL_PAYLOADS[signal].model_validate(payload))  # type: ignore[arg-type]
 
         self.case.clock.at(moment, act)
@@ -135,6 +138,7 @@ class InvoiceWorld:
                 self._pay(PaymentChannel.STRIPE)
             case CustomerAction.UPDATE_PAYMENT_METHOD:
                 self.new_card, self.new_card_fails = True, reaction.new_card_fails
+                self.card_replaced_at = self.card_replaced_at or self.case.clock.now()
                 message = PaymentMethodUpdated(
                     payment_method_id=f"pm_{self.invoice.id}_new",
                     card_fingerprint=self.current_card,

@@ -154,3 +154,30 @@ def test_a_world_with_renewals_reports_them_and_duns_the_failed_ones() -> None:
         backtest(world(card({"funds_return_day": 4.2})), DunningPolicy()).model_dump_json()
     )
     assert "renewals" not in plain, "only worlds with renewals report them"
+
+
+def test_a_card_replaced_for_another_invoice_pays_the_renewal() -> None:
+    # The customer attaches a new card after the first email of their failed invoice; the
+    # renewal on day 10 is charged on it, and pays: a failure prevented, and no case.
+    replaces = {"to": "payment_failed", "after_days": 0.5, "does": "update_payment_method"}
+    renewing = World.model_validate(
+        {
+            "calendar_start": "2026-03-02T00:00:00Z",
+            "customers": [{"id": "cus_a", "name": "A", "email": "a@a.example"}],
+            "invoices": [card({"funds_return_day": None, "reactions": [replaces]})],
+            "subscriptions": [
+                {
+                    "id": "sub_expiring",
+                    "customer": "cus_a",
+                    "amount": 9900,
+                    "currency": "usd",
+                    "renews_on_day": 10,
+                    "card": {"exp_month": 2, "exp_year": 2026},
+                }
+            ],
+        }
+    )
+    report = backtest(renewing, DunningPolicy())
+
+    assert (report.renewals, report.renewal_failures, report.prevented) == (1, 0, 1)
+    assert [r.invoice_id for r in report.per_invoice] == ["in_a"]
