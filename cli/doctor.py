@@ -58,6 +58,7 @@ async def diagnose(settings: Settings) -> list[Finding]:
     for check, probe in _provider_probes(settings):
         findings.append(await _probe(check, probe))
     findings.append(await asyncio.to_thread(_webhook_endpoint, settings))
+    findings.append(await asyncio.to_thread(_charge_list, settings))
     if not settings.webhook_secrets():
         problem = "STRIPE_WEBHOOK_SECRETS is empty: the webhook service would refuse every event"
         findings.append(Finding("webhook secret", problem))
@@ -147,6 +148,17 @@ def _webhook_endpoint(settings: Settings) -> Finding:
         if missing:
             return Finding("stripe webhook", f"{endpoint.url} does not send {', '.join(missing)}")
     return Finding("stripe webhook", None, f"{ours[0].url}, every event the service handles")
+
+
+def _charge_list(settings: Settings) -> Finding:
+    """A card retry counts the card's other charges, which the key must be allowed to list."""
+    try:
+        stripe_client(settings).v1.charges.list({"limit": 1})
+    except stripe.StripeError as err:
+        why = f"{err.http_status or 'no answer'}: {err.user_message or err}"
+        problem = f"the key may not list charges ({why}): caps count this product's charges only"
+        return Finding("stripe charges", problem)
+    return Finding("stripe charges", None, "listed: card caps count every charge on a card")
 
 
 async def run(settings: Settings | None = None) -> int:

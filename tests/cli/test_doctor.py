@@ -13,6 +13,7 @@ from harness import sandbox_world
 from harness.fakes import FakeProviders
 from harness.sandbox_world import settings_for
 from sandbox.server import SandboxServer
+from sandbox.state import Fault
 from workflows.dunning import DunningWorkflow
 from workflows.runner import workflow_runner
 
@@ -52,6 +53,7 @@ async def test_a_healthy_deployment_passes_every_check(
     assert code == 0, out
     assert "FAIL" not in out and out.strip().endswith("all checks passed")
     assert "ok    stripe webhook: http://127.0.0.1:8788/stripe/webhook" in out
+    assert "ok    stripe charges" in out
 
 
 async def test_each_problem_is_named(
@@ -74,6 +76,19 @@ async def test_each_problem_is_named(
     failed = {
         line.split(":")[0].removeprefix("FAIL  ") for line in out.splitlines() if "FAIL" in line
     }
-    assert failed == {"task queue", "hubspot", "stripe", "webhook secret"}, out
+    assert failed == {"task queue", "hubspot", "stripe", "stripe charges", "webhook secret"}, out
     assert "no worker polls 'dunning-nobody-polls'" in out
     assert "ok    search attributes" in out and "ok    namespace" in out
+
+
+async def test_a_key_that_may_not_list_charges_is_named(
+    dev_env: WorkflowEnvironment,
+    sandbox: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TEMPORAL_ADDRESS", dev_env.client.service_client.config.target_host)
+    sandbox.state.faults.append(Fault(provider="stripe", status=403, path_prefix="/v1/charges"))
+    assert await doctor.run(settings_for(sandbox.base_url)) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  stripe charges: the key may not list charges (403" in out
