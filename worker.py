@@ -15,6 +15,7 @@ from client.connection import connect, exit_process
 from dunning.settings import Settings
 from workflows.dispute import DisputeWorkflow
 from workflows.dunning import DunningWorkflow
+from workflows.predunning import PreDunningWorkflow
 from workflows.runner import workflow_runner
 
 ACTIVITY_THREADS = 32
@@ -35,7 +36,7 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[DunningWorkflow, DisputeWorkflow],
+        workflows=[DunningWorkflow, DisputeWorkflow, PreDunningWorkflow],
         workflow_runner=workflow_runner(),
         activities=all_activities(settings),
         activity_executor=executor,

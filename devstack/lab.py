@@ -221,7 +221,8 @@ async def _watch(
                 show([s for s in await _statuses(client, announced) if s is not None])
             else:
                 print(
-                    f"world day {world_now['day']:6.1f}: {len(announced)}/{len(invoices)} "
+                    f"world day {world_now['day']:6.1f}: {len(announced)}/"
+                    f"{len(set(invoices) | announced)} "
                     f"failed, {len(closed)} closed",
                     flush=True,
                 )

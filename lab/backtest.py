@@ -6,15 +6,18 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from dunning.contract.case import REAL_DAY_SECONDS
+from dunning.contract.enums import EmailTemplate
 from dunning.machine.state import CaseState
 from dunning.rules.policy import DunningPolicy
 from dunning.views.status import case_status
 from lab.behaviour import InvoiceWorld
 from lab.report import InvoiceResult, WorldReport
 from lab.virtual import VirtualCase, VirtualClock
+from worlds.behaviour import CustomerAction
 from worlds.cases import case_of
 from worlds.fees import network_fees
 from worlds.model import Customer, Invoice, World
+from worlds.renewals import Subscription
 
 HORIZON_DAYS = 400
 """How long a case may run in a backtest before it counts as still open."""
@@ -43,7 +46,11 @@ def run_world(
             replaced[invoice.customer] = min(first, providers.card_replaced_at)
     failed = prevented = 0
     for renewal in world.failed_renewals(origin):
-        new_card = replaced.get(renewal.customer)
+        customer = customers[renewal.customer]
+        subscription = next(s for s in world.subscriptions if s.id == renewal.subscription_id)
+        warned = _replaced_after_reminder(world, subscription, policy, customer.email, origin)
+        moments = [m for m in (replaced.get(renewal.customer), warned) if m is not None]
+        new_card = min(moments, default=None)
         if new_card is not None and new_card < origin + timedelta(days=renewal.fails_on_day):
             prevented += 1  # a card replaced in time pays the renewal: no case
             continue
@@ -55,6 +62,30 @@ def run_world(
     if world.subscriptions:
         report = report.with_renewals(len(world.subscriptions), failed, prevented)
     return report, states
+
+
+def _replaced_after_reminder(
+    world: World,
+    subscription: Subscription,
+    policy: DunningPolicy,
+    email: str | None,
+    origin: datetime,
+) -> datetime | None:
+    """When the customer replaces their expiring card after the watch's reminders, if they
+    do: the watch begins when Stripe announces the coming invoice, reminds on the policy's
+    days before the renewal (one already past at once), and the customer reacts to the
+    first reminder as their behaviour says."""
+    if email is None or not policy.expiry_reminder_days:
+        return None
+    begins = max(subscription.renews_on_day - world.upcoming_notice_days, 0)
+    first = min(max(subscription.renews_on_day - d, begins) for d in policy.expiry_reminder_days)
+    acts = [
+        first + reaction.after_days
+        for reaction in subscription.behaviour.reactions
+        if reaction.to in (EmailTemplate.EXPIRY_REMINDER, "any")
+        and reaction.does is CustomerAction.UPDATE_PAYMENT_METHOD
+    ]
+    return origin + timedelta(days=min(acts)) if acts else None
 
 
 def case_line(state: CaseState) -> str:

@@ -140,7 +140,7 @@ class InvoiceWorld:
                 self.new_card, self.new_card_fails = True, reaction.new_card_fails
                 self.card_replaced_at = self.card_replaced_at or self.case.clock.now()
                 message = PaymentMethodUpdated(
-                    payment_method_id=f"pm_{self.invoice.id}_new",
+                    payment_method_id=f"pm_{self.invoice.customer}_new",
                     card_fingerprint=self.current_card,
                 )
             case CustomerAction.PROVIDE_PO:

@@ -44,6 +44,10 @@ class Behaviours:
         """Signals a person would forward (a PO, a corrected contact), for the lab to send."""
         self.announced: set[str] = set()
         """Invoices whose failure was announced."""
+        self.watch_mail: dict[str, list[str]] = {}
+        """The pre-dunning emails each renewal's customer received, in order."""
+        self.watch_reacted: dict[str, set[int]] = {}
+        """The reactions of each renewal's customer already set off."""
 
     def start(self) -> None:
         """Schedule every invoice's failure and own payment, and start playing."""
@@ -168,6 +172,37 @@ class Behaviours:
         categories = mail.get("categories") or []
         if workflow_id.startswith("dunning-") and categories:
             self.email_sent(workflow_id.removeprefix("dunning-"), str(categories[0]))
+        elif workflow_id.startswith("predunning-") and categories:
+            subscription_id = workflow_id.removeprefix("predunning-").rsplit("-", 1)[0]
+            self.watch_email_sent(subscription_id, str(categories[0]))
+
+    def watch_email_sent(self, subscription_id: str, template: str) -> None:
+        """SendGrid accepted a pre-dunning email of a renewal: its customer may react."""
+        renewing = next(
+            (s for s in self.state.world.subscriptions if s.id == subscription_id), None
+        )
+        if renewing is None:
+            return
+        with self.state.lock:
+            received = self.watch_mail.setdefault(subscription_id, [])
+            first_of_template = template not in received
+            received.append(template)
+            reacted = self.watch_reacted.setdefault(subscription_id, set())
+            moved = [
+                (index, reaction)
+                for index, reaction in enumerate(renewing.behaviour.reactions)
+                if index not in reacted
+                and (
+                    (reaction.to == template and first_of_template)
+                    or (reaction.to == "any" and len(received) == 1)
+                )
+            ]
+            reacted.update(index for index, _ in moved)
+        today = self.clock.day()
+        for _, reaction in moved:
+            if reaction.does is CustomerAction.UPDATE_PAYMENT_METHOD:
+                act = partial(self._customer_new_card, renewing.customer, reaction.new_card_fails)
+                self.at(today + reaction.after_days, act)
 
     def email_sent(self, invoice_id: str, template: str) -> None:
         """SendGrid accepted an email of the case of `invoice_id`: its customer may react."""
@@ -207,19 +242,24 @@ class Behaviours:
         with self.state.lock:
             if not self.state.collectable(record):
                 return
-            # The customer's new default card is charged for every invoice of theirs.
+        self._customer_new_card(record.spec.customer, fails)
+
+    def _customer_new_card(self, customer_id: str, fails: bool) -> None:
+        """The customer attaches a new default card: it is charged for every invoice of
+        theirs, and for their renewals; Stripe announces it."""
+        with self.state.lock:
             for other in self.state.invoices.values():
-                if other.spec.customer == record.spec.customer:
+                if other.spec.customer == customer_id:
                     other.payment_method_updated, other.new_card_fails = True, fails
-            customer = self.state.customers[record.spec.customer]
-            method = f"pm_{record.spec.id}_new"
+            customer = self.state.customers[customer_id]
+            method = f"pm_{customer_id}_new"
             customer["default_payment_method"] = method
             attached = {
                 "id": method,
                 "object": "payment_method",
                 "type": "card",
-                "customer": record.spec.customer,
-                "card": {"fingerprint": record.card_fingerprint},
+                "customer": customer_id,
+                "card": {"fingerprint": f"fp_{customer_id}_new"},
             }
         self.announce("payment_method.attached", attached, self.clock.calendar())
 

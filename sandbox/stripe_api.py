@@ -14,6 +14,7 @@ from sandbox.stripe_objects import (
     invoice_json,
     missing_reply,
     payment_intent,
+    subscription_json,
     subscription_list,
 )
 from worlds.declines import NEW_CARD_DECLINE, SHAPES, bank_return, card_charge, never_recovers
@@ -36,7 +37,9 @@ def handle(state: SandboxState, method: str, path: str, params: dict[str, Any]) 
         ("POST", r"/v1/invoices/([^/]+)/send", _send_invoice),
         ("POST", r"/v1/invoices/([^/]+)/mark_uncollectible", _mark_uncollectible),
         ("POST", r"/v1/invoices/([^/]+)/void", _void_invoice),
+        ("GET", r"/v1/customers/([^/]+)", _get_customer),
         ("POST", r"/v1/customers/([^/]+)", _update_customer),
+        ("GET", r"/v1/subscriptions/([^/]+)", _get_subscription),
         ("POST", r"/v1/subscriptions/([^/]+)", _update_subscription),
         ("DELETE", r"/v1/subscriptions/([^/]+)", _cancel_subscription),
     )
@@ -204,6 +207,19 @@ def _close_open_invoice(state: SandboxState, invoice_id: str, status: str) -> Re
         return error_reply(400, "invalid_request_error", f"Invoice is {record.status}.")
     record.status = status
     return 200, invoice_json(state, record), {}
+
+
+def _get_customer(state: SandboxState, customer_id: str, _: dict[str, Any]) -> Reply:
+    customer = state.customers.get(customer_id)
+    if customer is None:
+        return missing_reply("customer", customer_id)
+    return 200, {"id": customer_id, "object": "customer", **customer}, {}
+
+
+def _get_subscription(state: SandboxState, sub_id: str, _: dict[str, Any]) -> Reply:
+    if sub_id not in state.subscriptions:
+        return missing_reply("subscription", sub_id)
+    return 200, subscription_json(state, sub_id), {}
 
 
 def _update_customer(state: SandboxState, customer_id: str, params: dict[str, Any]) -> Reply:

@@ -113,23 +113,32 @@ def find_invoice(state: SandboxState, invoice_id: str) -> InvoiceRecord | None:
 def subscription_list(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]:
     """`GET /v1/subscriptions` (optionally `customer=`): the world's renewing subscriptions
     with their period end and card on file, as Stripe lists them."""
-    origin = state.clock.calendar(0) if state.clock else None
-    listed = []
-    for renewing in state.world.subscriptions:
-        if params.get("customer") not in (None, renewing.customer):
-            continue
-        card = renewing.card.model_dump() if renewing.card else None
-        ends = int(renewing.renews_at(origin).timestamp()) if origin else None
-        listed.append(
-            {
-                "id": renewing.id,
-                "object": "subscription",
-                "customer": renewing.customer,
-                "status": state.subscriptions[renewing.id]["status"],
-                "currency": renewing.currency,
-                "current_period_end": ends,
-                "items": {"data": [{"price": {"unit_amount": renewing.amount}}]},
-                "default_payment_method": {"type": "card", "card": card} if card else None,
-            }
-        )
+    listed = [
+        subscription_json(state, renewing.id)
+        for renewing in state.world.subscriptions
+        if params.get("customer") in (None, renewing.customer)
+    ]
     return {"object": "list", "data": listed, "has_more": False, "url": "/v1/subscriptions"}
+
+
+def subscription_json(state: SandboxState, subscription_id: str) -> dict[str, Any]:
+    """A subscription as Stripe returns it: for a renewing one, its period end and the card
+    on file (the customer's new card once they attached one)."""
+    held = state.subscriptions[subscription_id]
+    renewing = next((s for s in state.world.subscriptions if s.id == subscription_id), None)
+    if renewing is None:
+        return {"id": subscription_id, "object": "subscription", **held}
+    origin = state.clock.calendar(0) if state.clock else None
+    card = renewing.card.model_dump() if renewing.card else None
+    if card and state.customers[renewing.customer]["default_payment_method"]:
+        card = {"exp_month": 12, "exp_year": card["exp_year"] + 4}  # the replacement
+    return {
+        "id": renewing.id,
+        "object": "subscription",
+        "customer": renewing.customer,
+        "status": held["status"],
+        "currency": renewing.currency,
+        "current_period_end": int(renewing.renews_at(origin).timestamp()) if origin else None,
+        "items": {"data": [{"price": {"unit_amount": renewing.amount}}]},
+        "default_payment_method": {"type": "card", "card": card} if card else None,
+    }

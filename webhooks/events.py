@@ -34,6 +34,7 @@ HANDLED_EVENTS = (
     "invoice.updated",
     "credit_note.created",
     "charge.dispute.created",
+    "invoice.upcoming",
 )
 """The Stripe events the service acts on: the webhook endpoint must send each."""
 
@@ -93,13 +94,25 @@ class RouteDispute:
 
 
 @dataclass(frozen=True)
+class WatchRenewal:
+    """A subscription renews soon: watch it (its card may expire first)."""
+
+    subscription_id: str
+    customer_id: str
+    amount: int
+    currency: str
+    renews_at: int
+    """Unix time of the renewal (the upcoming invoice's `next_payment_attempt`)."""
+
+
+@dataclass(frozen=True)
 class Ignore:
     """Nothing to do, and why."""
 
     reason: str
 
 
-Plan = OpenCase | SignalCase | SignalCustomerCases | RouteDispute | Ignore
+Plan = OpenCase | SignalCase | SignalCustomerCases | RouteDispute | WatchRenewal | Ignore
 
 
 STILL_COLLECTED = frozenset({InvoiceStatus.OPEN, InvoiceStatus.PAID})
@@ -124,6 +137,8 @@ def _plan(event: Any) -> Plan:
     event_id, kind, obj = event.get("id"), event.get("type"), event["data"].get("object")
     if not isinstance(event_id, str) or not isinstance(kind, str) or not isinstance(obj, dict):
         raise MalformedEvent("not a Stripe event: id, type and data.object are required")
+    if kind == "invoice.upcoming":  # an upcoming invoice has no id yet
+        return _watch_plan(obj)
     if kind.startswith("invoice.") and not isinstance(obj.get("id"), str):
         raise MalformedEvent(f"{kind}: data.object.id is missing")
     if kind in ("invoice.payment_failed", "invoice.overdue"):
@@ -170,6 +185,20 @@ def _plan(event: Any) -> Plan:
         return _dispute_plan(obj)
     assert kind not in HANDLED_EVENTS, f"{kind} is listed as handled but has no plan"
     return Ignore(f"{kind} is not handled")
+
+
+def _watch_plan(upcoming: dict[str, Any]) -> Plan:
+    subscription, customer = (
+        object_id(upcoming.get("subscription")),
+        object_id(upcoming.get("customer")),
+    )
+    renews_at = upcoming.get("next_payment_attempt") or upcoming.get("period_end")
+    amount, currency = upcoming.get("amount_due"), upcoming.get("currency")
+    if subscription is None or customer is None or not isinstance(renews_at, int):
+        return Ignore("invoice.upcoming without a subscription, a customer and a date")
+    if not isinstance(amount, int) or not isinstance(currency, str):
+        return Ignore(f"invoice.upcoming for {subscription} without an amount and a currency")
+    return WatchRenewal(subscription, customer, amount, currency, renews_at)
 
 
 def _dispute_plan(dispute: dict[str, Any]) -> Plan:

@@ -36,10 +36,13 @@ from webhooks.events import (
     OpenCase,
     Plan,
     RouteDispute,
+    SignalCase,
     SignalCustomerCases,
+    WatchRenewal,
     object_id,
     plan_event,
 )
+from webhooks.renewals import RenewalWatches
 from webhooks.signature import BadSignature, verify
 from webhooks.stripe_invoices import case_from_invoice, read_charge, read_invoice
 from workflows.dunning import DunningWorkflow
@@ -65,6 +68,7 @@ class WebhookService:
         self._secrets, self._task_queue, self._policy = secrets, task_queue, policy
         self._day_seconds = day_seconds
         self._handled: OrderedDict[str, None] = OrderedDict()
+        self._watches = RenewalWatches(client, stripe_client, task_queue, policy, day_seconds)
 
     def app(self) -> web.Application:
         """The aiohttp application."""
@@ -108,10 +112,25 @@ class WebhookService:
             return await self._signal_customer(plan)
         if isinstance(plan, RouteDispute):
             return await self._route_dispute(plan, event)
+        if isinstance(plan, WatchRenewal):
+            return await self._watches.watch(plan, event)
         try:
             invoice = await asyncio.to_thread(read_invoice, self._stripe, plan.invoice_id)
         except stripe.InvalidRequestError as err:
             return f"ignored: Stripe does not know invoice {plan.invoice_id} ({err.user_message})"
+        status = invoice.get("status")
+        result = await self._on_invoice(plan, invoice, event)
+        renewal_answer = event["type"] == "invoice.payment_failed" or (
+            event["type"] == "invoice.paid" and status == "paid"
+        )
+        if renewal_answer:
+            told = await self._watches.tell(invoice, event["type"], event["id"])
+            result += f"; {told} renewal watch(es) told" if told else ""
+        return result
+
+    async def _on_invoice(
+        self, plan: OpenCase | SignalCase, invoice: dict[str, Any], event: dict[str, Any]
+    ) -> str:
         status = invoice.get("status")
         if isinstance(plan, OpenCase):
             return await self._open(invoice, event)
@@ -211,9 +230,10 @@ class WebhookService:
         return f"{signal} sent to {workflow_id}"
 
     async def _signal_customer(self, plan: SignalCustomerCases) -> str:
+        # The customer's dunning cases, and the watches of their coming renewals.
         query = (
             f"CustomerId = '{plan.customer_id}' AND ExecutionStatus = 'Running' "
-            "AND WorkflowType = 'DunningWorkflow'"
+            "AND WorkflowType IN ('DunningWorkflow', 'PreDunningWorkflow')"
         )
         sent = [
             await self._signal(case.id, Signals.PAYMENT_METHOD_UPDATED, plan.payload)

@@ -98,6 +98,21 @@ class AttemptOutcome(StrEnum):
     FAILED = "failed"
 
 
+class PreDunningResult(StrEnum):
+    """How a pre-dunning case ended."""
+
+    PREVENTED = "prevented"
+    """The card was replaced after the reminder and the renewal paid."""
+    PAID = "paid"
+    """The renewal paid without the customer replacing the card (an updater refreshed it)."""
+    FAILED = "failed"
+    """The renewal failed anyway: its dunning case takes over."""
+    NOT_NEEDED = "not_needed"
+    """The card on file outlives the renewal: nothing to warn of."""
+    UNRESOLVED = "unresolved"
+    """No word of the renewal came within the grace after its date."""
+
+
 class Outcome(StrEnum):
     """How a case ended."""
 

@@ -191,6 +191,9 @@ class DunningPolicy(PolicyModel):
     """A bank debit still settling after this many days (ACH takes up to 4 business days,
     SEPA up to 14) is read again without waiting for Stripe's event, and a still-pending
     one goes to the settlement team; the case keeps waiting and checks again as often."""
+    expiry_reminder_days: tuple[float, ...] = (30, 7)
+    """Pre-dunning: days before a renewal when a customer whose card expires first is asked
+    to replace it (one already past when the watch begins goes out at once)."""
     dispute_team: Team = Team.FINANCE
     """Team that answers a dispute on money a case recovered."""
     settlement_team: Team = Team.FINANCE

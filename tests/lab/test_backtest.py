@@ -181,3 +181,36 @@ def test_a_card_replaced_for_another_invoice_pays_the_renewal() -> None:
 
     assert (report.renewals, report.renewal_failures, report.prevented) == (1, 0, 1)
     assert [r.invoice_id for r in report.per_invoice] == ["in_a"]
+
+
+def test_a_customer_who_answers_the_expiry_reminder_renews_without_a_failure() -> None:
+    def renewing(reactions: list[dict[str, Any]]) -> World:
+        return World.model_validate(
+            {
+                "calendar_start": "2026-03-02T00:00:00Z",
+                "customers": [{"id": "cus_a", "name": "A", "email": "a@a.example"}],
+                "invoices": [],
+                "subscriptions": [
+                    {
+                        "id": "sub_expiring",
+                        "customer": "cus_a",
+                        "amount": 9900,
+                        "currency": "usd",
+                        "renews_on_day": 40,
+                        "card": {"exp_month": 3, "exp_year": 2026},
+                        "behaviour": {"reactions": reactions},
+                    }
+                ],
+            }
+        )
+
+    # The watch begins 30 days before (day 10) and reminds at once; the customer replaces
+    # the card 25 days later, before the renewal on day 40.
+    answers = {"to": "expiry_reminder", "after_days": 25, "does": "update_payment_method"}
+    report = backtest(renewing([answers]), DunningPolicy())
+    assert (report.renewal_failures, report.prevented, report.per_invoice) == (0, 1, [])
+    # Too late (35 days after the first reminder), and without the watch's reminders at all.
+    late = backtest(renewing([answers | {"after_days": 35}]), DunningPolicy())
+    assert (late.renewal_failures, late.prevented) == (1, 0)
+    silent = backtest(renewing([answers]), DunningPolicy(expiry_reminder_days=()))
+    assert (silent.renewal_failures, silent.prevented) == (1, 0)

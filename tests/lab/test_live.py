@@ -44,11 +44,16 @@ def test_the_lab_and_the_backtest_agree_per_invoice(tmp_path: Path) -> None:
     assert state["invoices"]["in_lab_debit"]["paid_by"] == "charge"
     assert results(live)["in_lab_debit"][:2] == ("recovered", "retry")
     assert results(live)["in_lab_returned"][3] == 2
-    # A renewal on an expired card failed and was dunned; the other renewal paid.
+    # A renewal on an expired card nobody replaced failed and was dunned; one on a good card
+    # paid; one whose customer replaced the card after the expiry reminder paid: prevented.
     report = json.loads((live / "report.json").read_text())
-    assert (report["renewals"], report["renewal_failures"], report["prevented"]) == (2, 1, 0)
+    assert (report["renewals"], report["renewal_failures"], report["prevented"]) == (3, 1, 1)
+    offline_report = json.loads((offline / "report.json").read_text())
+    assert offline_report["prevented"] == 1
     assert results(live)["in_sub_g_renewal"][0] == "end_state_applied"
     calls = json.loads((live / "sandbox_calls.json").read_text())
+    mails = [c["body"]["categories"] for c in calls if c["path"] == "/v3/mail/send"]
+    assert mails.count(["expiry_reminder"]) == 2, "both expiring cards were reminded of, once"
     keys = {c["idempotency_key"] for c in calls if c["path"].endswith("/pay")}
     charges = [int(str(r[3])) for r in results(live).values()]
     assert len(keys) == sum(charges), "one key per charge"

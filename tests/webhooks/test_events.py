@@ -18,6 +18,7 @@ from webhooks.events import (
     RouteDispute,
     SignalCase,
     SignalCustomerCases,
+    WatchRenewal,
     plan_event,
 )
 
@@ -134,3 +135,19 @@ def test_a_dispute_is_planned_from_its_charge_amount_and_reason() -> None:
     )
     no_charge = plan_event(event("charge.dispute.created", {"id": "dp_2", "amount": 5}))
     assert isinstance(no_charge, Ignore)
+
+
+def test_an_upcoming_renewal_is_watched_and_one_without_a_date_is_not() -> None:
+    upcoming = {
+        "object": "invoice",
+        "customer": "cus_1",
+        "subscription": "sub_1",
+        "amount_due": 900,
+        "currency": "usd",
+        "next_payment_attempt": 1_800_000_000,
+    }
+    assert plan_event(event("invoice.upcoming", upcoming)) == WatchRenewal(
+        "sub_1", "cus_1", 900, "usd", 1_800_000_000
+    )
+    undated = upcoming | {"next_payment_attempt": None}
+    assert isinstance(plan_event(event("invoice.upcoming", undated)), Ignore)

@@ -1,0 +1,89 @@
+"""A renewal watched before it is charged: the input and result of `PreDunningWorkflow`."""
+
+from datetime import datetime
+
+from pydantic import Field
+
+from dunning.contract.case import CaseOptions, ContractModel
+from dunning.contract.enums import PreDunningResult
+from dunning.rules.policy import DunningPolicy
+
+
+class PreDunningCase(ContractModel):
+    """A subscription about to renew, and the card it will be charged on."""
+
+    subscription_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,200}$")
+    """The Stripe subscription."""
+    customer_id: str = Field(min_length=1, max_length=255)
+    """The Stripe customer."""
+    amount: int = Field(ge=0)
+    """The renewal's amount, minor units."""
+    currency: str = Field(pattern=r"^[a-z]{3}$")
+    """ISO 4217, lower case."""
+    renews_on: datetime
+    """The calendar moment of the renewal (Stripe's `period_end`)."""
+    days_to_renewal: float = Field(ge=0)
+    """Policy days from the watch's start to the renewal."""
+    card_exp_month: int | None = Field(default=None, ge=1, le=12)
+    """The card on file's expiry month (None: no card)."""
+    card_exp_year: int | None = Field(default=None, ge=2000, le=2100)
+    """The card on file's expiry year."""
+    email: str | None = Field(default=None, max_length=254)
+    """Where the reminders go: the customer's billing email."""
+    options: CaseOptions = CaseOptions()
+    """The length of a policy day."""
+    policy: DunningPolicy | None = None
+    """The policy in force when the watch began."""
+
+    @property
+    def workflow_id(self) -> str:
+        """One watch per (subscription, renewal)."""
+        return f"predunning-{self.subscription_id}-{int(self.renews_on.timestamp())}"
+
+    @property
+    def card_expires_first(self) -> bool:
+        """The card is good through the end of its month: renewing later, it declines."""
+        if self.card_exp_month is None or self.card_exp_year is None:
+            return False
+        renews = (self.renews_on.year, self.renews_on.month)
+        return renews > (self.card_exp_year, self.card_exp_month)
+
+    @property
+    def effective_policy(self) -> DunningPolicy:
+        """The policy this watch runs under."""
+        return self.policy or DunningPolicy()
+
+    def reminder_days(self) -> list[float]:
+        """The policy days, from the watch's start, on which the expiry reminders go out."""
+        if not self.card_expires_first:
+            return []
+        days = self.effective_policy.expiry_reminder_days
+        return sorted({max(self.days_to_renewal - before, 0.0) for before in days})
+
+
+class PreDunningOutcome(ContractModel):
+    """How the watch ended."""
+
+    result: PreDunningResult
+    """Prevented, paid, failed, not needed or unresolved."""
+    reminders_sent: int = 0
+    """Expiry reminders the customer received."""
+    card_replaced: bool = False
+    """The customer gave a new payment method during the watch."""
+    closed_at: datetime
+    """When the watch ended."""
+
+
+class PreDunningStatus(ContractModel):
+    """The `status` query of a watch."""
+
+    subscription_id: str
+    """The subscription watched."""
+    card_expires_first: bool
+    """Whether the card on file expires before the renewal."""
+    reminders_sent: int
+    """Expiry reminders sent so far."""
+    card_replaced: bool
+    """The customer gave a new payment method."""
+    outcome: PreDunningOutcome | None
+    """Null while the watch goes on."""
