@@ -40,24 +40,26 @@ async def gather(
     progress: TextIO = sys.stderr,
 ) -> tuple[list[T], list[str]]:
     """`read` every matching case, many at once, showing progress; and what could not be."""
-    ids = [execution.id async for execution in client.list_workflows(query)]
+    # Each run by its own id: an invoice whose case closed and was opened again has two.
+    runs = [(e.id, e.run_id) async for e in client.list_workflows(query)]
     gate = asyncio.Semaphore(CONCURRENT_QUERIES)
     done, failed = 0, []
 
-    async def one(workflow_id: str) -> T | None:
+    async def one(workflow_id: str, run_id: str | None) -> T | None:
         nonlocal done
         async with gate:
             try:
-                return await read(client.get_workflow_handle(workflow_id))
+                return await read(client.get_workflow_handle(workflow_id, run_id=run_id))
             except RPCError as err:
                 failed.append(f"{workflow_id}: {err.message}")
                 return None
             finally:
                 done += 1
-                progress.write(f"\rreading cases: {done}/{len(ids)}")
+                progress.write(f"\rreading cases: {done}/{len(runs)}")
                 progress.flush()
 
-    found = [r for r in await asyncio.gather(*(one(i) for i in ids)) if r is not None]
+    answers = await asyncio.gather(*(one(i, run) for i, run in runs))
+    found = [r for r in answers if r is not None]
     progress.write("\n")
     return found, failed
 

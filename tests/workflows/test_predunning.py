@@ -14,6 +14,7 @@ from dunning.contract.enums import PreDunningResult
 from dunning.contract.messages import InvoicePaid, PaymentMethodUpdated, StripeEvent
 from dunning.contract.predunning import PreDunningCase, PreDunningOutcome
 from harness.fakes import FakeProviders
+from harness.temporal import record
 from workflows.predunning import CARD_REPLACED, RENEWAL_FAILED, RENEWAL_PAID, PreDunningWorkflow
 from workflows.runner import workflow_runner
 
@@ -38,7 +39,7 @@ def watch(**fields: Any) -> PreDunningCase:
 
 
 async def run(
-    env: WorkflowEnvironment, case: PreDunningCase, act: Any = None
+    env: WorkflowEnvironment, case: PreDunningCase, act: Any = None, history: str = ""
 ) -> tuple[PreDunningOutcome, FakeProviders]:
     fakes, queue = FakeProviders(), f"predunning-{uuid.uuid4()}"
     async with Worker(
@@ -53,7 +54,10 @@ async def run(
         )
         if act is not None:
             await act(env, handle)
-        return await handle.result(), fakes
+        outcome = await handle.result()
+        if history:
+            await record(handle, history)
+        return outcome, fakes
 
 
 async def test_a_card_replaced_after_the_first_reminder_prevents_the_failure(
@@ -65,7 +69,7 @@ async def test_a_card_replaced_after_the_first_reminder_prevents_the_failure(
         await env.sleep(timedelta(days=26))
         await handle.signal(RENEWAL_PAID, InvoicePaid(source_event_id="evt_renewed"))
 
-    outcome, fakes = await run(time_env, watch(), customer)
+    outcome, fakes = await run(time_env, watch(), customer, history="predunning_prevented")
 
     assert (outcome.result, outcome.reminders_sent, outcome.card_replaced) == (
         PreDunningResult.PREVENTED,

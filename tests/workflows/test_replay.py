@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from dunning.machine.state import CarriedCase, CaseState
     from workflows.dispute import DisputeWorkflow
     from workflows.dunning import DunningWorkflow
+    from workflows.predunning import PreDunningWorkflow
 
 HISTORIES_DIR = Path(__file__).parent.parent / "histories"
 HISTORIES = sorted(HISTORIES_DIR.glob("*.json"))
@@ -50,6 +51,7 @@ EVERY_PATH = {
     "bank_debit_settled",
     "card_busy_elsewhere",
     "dispute_routed",
+    "predunning_prevented",
 }
 
 
@@ -76,7 +78,7 @@ def test_a_running_case_keeps_the_policy_it_started_with() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays(path: Path) -> None:
     replayer = Replayer(
-        workflows=[DunningWorkflow, DisputeWorkflow],
+        workflows=[DunningWorkflow, DisputeWorkflow, PreDunningWorkflow],
         data_converter=pydantic_data_converter,
         workflow_runner=workflow_runner(),
     )
