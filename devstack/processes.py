@@ -80,14 +80,20 @@ SANDBOX_CREDENTIALS = {
 """Placeholder credentials: the sandbox accepts any but `invalid`."""
 
 
+SANDBOX_SEARCH_SETTLE_SECONDS = "2"
+
+
 def sandbox_worker_env(
     temporal_address: str, sandbox_url: str, task_queue: str, namespace: str = "default"
 ) -> dict[str, str]:
-    """A worker's environment when every provider is the sandbox."""
+    """A worker's environment when every provider is the sandbox. The sandbox's search
+    shows a mail or task at once (unless told to lag), so a retry after a lost answer need
+    not wait SendGrid's and HubSpot's real settling time."""
     return {
         "TEMPORAL_ADDRESS": temporal_address,
         "TEMPORAL_NAMESPACE": namespace,
         "DUNNING_TASK_QUEUE": task_queue,
+        "DUNNING_SEARCH_SETTLE_SECONDS": SANDBOX_SEARCH_SETTLE_SECONDS,
         **SANDBOX_CREDENTIALS,
         **{f"{p}_API_BASE": sandbox_url for p in ("STRIPE", "HUBSPOT", "SENDGRID")},
     }
