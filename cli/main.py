@@ -20,7 +20,7 @@ from cli.cases import InputError, load_case
 from cli.export_cases import export_cases
 from cli.listing import FILTERS, list_cases, list_query, render_rows
 from cli.render import render_status
-from cli.report import gather_disputes, gather_statuses, render_report
+from cli.report import gather_disputes, gather_statuses, gather_watches, render_report
 from client.connection import connect, start_case
 from dunning.contract.case import REAL_DAY_SECONDS, DunningCase, workflow_id_for
 from dunning.contract.status import DunningStatus
@@ -116,7 +116,9 @@ async def _run(args: argparse.Namespace) -> int:
         if started_since:
             query += f" AND StartTime >= '{started_since}'"
         statuses, unread = await gather_statuses(client, query)
-        print(render_report(statuses, await gather_disputes(client, started_since)))
+        disputes = await gather_disputes(client, started_since)
+        watches = await gather_watches(client, started_since)
+        print(render_report(statuses, disputes, watches))
         for problem in unread:
             print(f"not read: {problem}", file=sys.stderr)
         return 0

@@ -1,7 +1,9 @@
 """`starter.py report`: the KPIs of DOMAIN.md §5 over the cases in the namespace."""
 
 import asyncio
+import io
 import sys
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO, TypeVar
@@ -11,11 +13,13 @@ from temporalio.service import RPCError
 
 from devstack.progress import report_text
 from dunning.contract.money import format_amount
+from dunning.contract.predunning import PreDunningOutcome
 from dunning.contract.status import DunningStatus
 from dunning.views.kpis import aging, recovery_report
 from workflows import search_attributes
 from workflows.dispute import DISPUTE_WORKFLOW_TYPE
 from workflows.names import STATUS_QUERY
+from workflows.predunning import PREDUNNING_WORKFLOW_TYPE
 
 CONCURRENT_QUERIES = 20
 T = TypeVar("T")
@@ -82,10 +86,26 @@ async def gather_disputes(client: Client, since: str | None = None) -> dict[str,
     return disputes
 
 
+async def gather_watches(client: Client, since: str | None = None) -> dict[str, int]:
+    """How the renewal watches that ended went: how many of each result."""
+    query = f"WorkflowType = '{PREDUNNING_WORKFLOW_TYPE}' AND ExecutionStatus = 'Completed'"
+    if since:
+        query += f" AND StartTime >= '{since}'"
+
+    async def result(handle: WorkflowHandle[Any, Any]) -> PreDunningOutcome:
+        return PreDunningOutcome.model_validate(await handle.result())
+
+    outcomes, _ = await gather(client, query, result, io.StringIO())
+    return dict(Counter(str(o.result) for o in outcomes))
+
+
 def render_report(
-    statuses: list[DunningStatus], disputes: dict[str, list[int]] | None = None
+    statuses: list[DunningStatus],
+    disputes: dict[str, list[int]] | None = None,
+    watches: dict[str, int] | None = None,
 ) -> str:
-    """The recovery report with the aging of open cases and the disputes on recovered money."""
+    """The recovery report with the aging of open cases, the disputes on recovered money
+    and how the renewal watches went."""
     lines = [report_text(recovery_report(statuses)), "  aging of open cases (days open):"]
     for label, bucket in aging(statuses, datetime.now(UTC)).items():
         due = ", ".join(format_amount(v, c) for c, v in sorted(bucket.due_by_currency.items()))
@@ -93,4 +113,7 @@ def render_report(
     for currency, amounts in sorted((disputes or {}).items()):
         total = format_amount(sum(amounts), currency)
         lines.append(f"  disputed after recovery: {len(amounts)} ({total})")
+    if watches:
+        went = ", ".join(f"{result} {n}" for result, n in sorted(watches.items()))
+        lines.append(f"  renewals watched (pre-dunning): {sum(watches.values())}: {went}")
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.clients import stripe_client
-from cli.report import gather_disputes
+from cli.report import gather_disputes, gather_watches
 from client.connection import start_case
 from dunning.contract.enums import Outcome, Resolution
 from dunning.rules.policy import DunningPolicy
@@ -377,3 +377,30 @@ async def test_a_dispute_on_a_charge_no_case_recovered_is_ignored(
     malformed = {"id": "dp_y", "charge": "ch_1", "amount": -5, "currency": "usd"}
     answer = (await deliver(webhook, event("charge.dispute.created", malformed, "evt_dp4")))[1]
     assert answer["result"] == "ignored: dispute dp_y without a positive amount and a currency"
+
+
+async def test_an_upcoming_renewal_starts_its_watch_and_the_report_counts_it(
+    webhook: TestClient[Any, Any], dev_env: WorkflowEnvironment
+) -> None:
+    # A subscription Stripe knows without a card on file: nothing to warn of.
+    upcoming = {
+        "object": "invoice",
+        "customer": "cus_hook",
+        "subscription": "sub_in_wh_paid",
+        "amount_due": 9900,
+        "currency": "usd",
+        "next_payment_attempt": int(time.time()) + 20 * 86_400,
+    }
+    status, answer = await deliver(webhook, event("invoice.upcoming", upcoming, "evt_up_1"))
+    assert status == 200 and answer["result"].startswith("watch predunning-sub_in_wh_paid-")
+    watch_id = answer["result"].split()[1]
+    outcome = await dev_env.client.get_workflow_handle(watch_id).result()
+    assert outcome["result"] == "not_needed"
+
+    async def counted() -> bool:
+        return (await gather_watches(dev_env.client)).get("not_needed", 0) >= 1
+
+    await eventually(counted, "the watch in the report")
+    unknown = upcoming | {"subscription": "sub_nobody"}
+    answer = (await deliver(webhook, event("invoice.upcoming", unknown, "evt_up_2")))[1]
+    assert answer["result"].startswith("ignored: Stripe does not know sub_nobody")
