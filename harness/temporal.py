@@ -45,18 +45,27 @@ def make_case(**overrides: Any) -> DunningCase:
 
 
 @asynccontextmanager
-async def running(
-    env: WorkflowEnvironment, fakes: FakeProviders, case: DunningCase
-) -> AsyncIterator[WorkflowHandle[DunningWorkflow, DunningOutcome]]:
-    """A worker with the fakes, and the case started on it."""
+async def worker_with(
+    env: WorkflowEnvironment, fakes: FakeProviders, *workflows: type
+) -> AsyncIterator[str]:
+    """A worker running `workflows` with the fakes as activities; its task queue."""
     queue = f"dunning-test-{uuid.uuid4()}"
     async with Worker(
         env.client,
         task_queue=queue,
-        workflows=[DunningWorkflow],
+        workflows=list(workflows),
         activities=fakes.activities(),
         workflow_runner=workflow_runner(),
     ):
+        yield queue
+
+
+@asynccontextmanager
+async def running(
+    env: WorkflowEnvironment, fakes: FakeProviders, case: DunningCase
+) -> AsyncIterator[WorkflowHandle[DunningWorkflow, DunningOutcome]]:
+    """A worker with the fakes, and the case started on it."""
+    async with worker_with(env, fakes, DunningWorkflow) as queue:
         yield await start_case(env.client, case, queue)
 
 

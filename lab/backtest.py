@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from dunning.contract.case import REAL_DAY_SECONDS
 from dunning.contract.enums import EmailTemplate
+from dunning.contract.predunning import PreDunningCase
 from dunning.machine.state import CaseState
 from dunning.rules.policy import DunningPolicy
 from dunning.views.status import case_status
@@ -75,10 +76,23 @@ def _replaced_after_reminder(
     do: the watch begins when Stripe announces the coming invoice, reminds on the policy's
     days before the renewal (one already past at once), and the customer reacts to the
     first reminder as their behaviour says."""
-    if email is None or not policy.expiry_reminder_days:
-        return None
     begins = max(subscription.renews_on_day - world.upcoming_notice_days, 0)
-    first = min(max(subscription.renews_on_day - d, begins) for d in policy.expiry_reminder_days)
+    watch = PreDunningCase(
+        subscription_id=subscription.id,
+        customer_id=subscription.customer,
+        amount=subscription.amount,
+        currency=subscription.currency,
+        renews_on=subscription.renews_at(origin),
+        days_to_renewal=subscription.renews_on_day - begins,
+        card_exp_month=subscription.card.exp_month if subscription.card else None,
+        card_exp_year=subscription.card.exp_year if subscription.card else None,
+        email=email,
+        policy=policy,
+    )
+    days = watch.reminder_days()  # the workflow's own rule
+    if email is None or not days:
+        return None
+    first = begins + days[0]
     acts = [
         first + reaction.after_days
         for reaction in subscription.behaviour.reactions

@@ -12,7 +12,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 
 from dunning.contract.case import CaseOptions
 from dunning.contract.messages import InvoicePaid, StripeEvent
-from dunning.contract.predunning import PreDunningCase
+from dunning.contract.predunning import PreDunningCase, watch_prefix
 from dunning.errors import describe
 from dunning.rules.policy import DunningPolicy
 from webhooks.events import WatchRenewal, object_id
@@ -104,7 +104,7 @@ class RenewalWatches:
         )
         told = 0
         async for watch in self._client.list_workflows(query):
-            if not watch.id.startswith(f"predunning-{subscription}-"):
+            if not watch.id.startswith(watch_prefix(subscription)):
                 continue
             handle = self._client.get_workflow_handle(watch.id)
             if kind == "invoice.paid":

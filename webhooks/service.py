@@ -46,6 +46,8 @@ from webhooks.renewals import RenewalWatches
 from webhooks.signature import BadSignature, verify
 from webhooks.stripe_invoices import case_from_invoice, read_charge, read_invoice
 from workflows.dunning import DunningWorkflow
+from workflows.names import WORKFLOW_TYPE
+from workflows.predunning import PREDUNNING_WORKFLOW_TYPE
 
 MAX_BODY_BYTES = 512 * 1024
 REMEMBERED_EVENTS = 10_000
@@ -233,7 +235,7 @@ class WebhookService:
         # The customer's dunning cases, and the watches of their coming renewals.
         query = (
             f"CustomerId = '{plan.customer_id}' AND ExecutionStatus = 'Running' "
-            "AND WorkflowType IN ('DunningWorkflow', 'PreDunningWorkflow')"
+            f"AND WorkflowType IN ('{WORKFLOW_TYPE}', '{PREDUNNING_WORKFLOW_TYPE}')"
         )
         sent = [
             await self._signal(case.id, Signals.PAYMENT_METHOD_UPDATED, plan.payload)

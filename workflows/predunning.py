@@ -9,7 +9,12 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from dunning.contract.enums import PreDunningResult
-    from dunning.contract.messages import InvoicePaid, PaymentMethodUpdated, StripeEvent
+    from dunning.contract.messages import (
+        InvoicePaid,
+        PaymentMethodUpdated,
+        Signals,
+        StripeEvent,
+    )
     from dunning.contract.predunning import PreDunningCase, PreDunningOutcome, PreDunningStatus
     from dunning.machine.effects import ProviderRefused
     from dunning.views.predunning import render_expiry_reminder
@@ -18,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
 PREDUNNING_WORKFLOW_TYPE = "PreDunningWorkflow"
 RENEWAL_PAID = "renewal_paid"
 RENEWAL_FAILED = "renewal_failed"
-CARD_REPLACED = "payment_method_updated"
+CARD_REPLACED = Signals.PAYMENT_METHOD_UPDATED
 """The same signal a dunning case takes: the webhook service tells both of a new card."""
 GRACE_DAYS = 3
 """How long after the renewal's date the watch waits for Stripe's word of it."""

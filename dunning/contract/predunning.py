@@ -9,6 +9,11 @@ from dunning.contract.enums import PreDunningResult
 from dunning.rules.policy import DunningPolicy
 
 
+def watch_prefix(subscription_id: str) -> str:
+    """What the ids of a subscription's watches begin with (the renewal's time follows)."""
+    return f"predunning-{subscription_id}-"
+
+
 class PreDunningCase(ContractModel):
     """A subscription about to renew, and the card it will be charged on."""
 
@@ -38,7 +43,7 @@ class PreDunningCase(ContractModel):
     @property
     def workflow_id(self) -> str:
         """One watch per (subscription, renewal)."""
-        return f"predunning-{self.subscription_id}-{int(self.renews_on.timestamp())}"
+        return f"{watch_prefix(self.subscription_id)}{int(self.renews_on.timestamp())}"
 
     @property
     def card_expires_first(self) -> bool:

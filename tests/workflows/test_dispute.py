@@ -1,18 +1,15 @@
 """`DisputeWorkflow`: one task for the team that answers disputes, and a record that stays
 even when the CRM refuses the task."""
 
-import uuid
 from datetime import UTC, datetime
 
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from dunning.contract.dispute import DisputeCase
 from dunning.contract.enums import Team
 from harness.fakes import FakeProviders
-from harness.temporal import record
+from harness.temporal import record, worker_with
 from workflows.dispute import DisputeWorkflow
-from workflows.runner import workflow_runner
 
 DISPUTE = DisputeCase(
     dispute_id="dp_1",
@@ -29,14 +26,7 @@ DISPUTE = DisputeCase(
 
 
 async def route(env: WorkflowEnvironment, fakes: FakeProviders, history: str = "") -> str:
-    queue = f"dispute-{uuid.uuid4()}"
-    async with Worker(
-        env.client,
-        task_queue=queue,
-        workflows=[DisputeWorkflow],
-        activities=fakes.activities(),
-        workflow_runner=workflow_runner(),
-    ):
+    async with worker_with(env, fakes, DisputeWorkflow) as queue:
         handle = await env.client.start_workflow(
             DisputeWorkflow.run, DISPUTE, id=f"{DISPUTE.workflow_id}-{queue}", task_queue=queue
         )

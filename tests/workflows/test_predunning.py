@@ -8,15 +8,13 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from dunning.contract.enums import PreDunningResult
 from dunning.contract.messages import InvoicePaid, PaymentMethodUpdated, StripeEvent
 from dunning.contract.predunning import PreDunningCase, PreDunningOutcome
 from harness.fakes import FakeProviders
-from harness.temporal import record
+from harness.temporal import record, worker_with
 from workflows.predunning import CARD_REPLACED, RENEWAL_FAILED, RENEWAL_PAID, PreDunningWorkflow
-from workflows.runner import workflow_runner
 
 RENEWS_ON = datetime(2026, 3, 15, tzinfo=UTC)
 
@@ -41,14 +39,8 @@ def watch(**fields: Any) -> PreDunningCase:
 async def run(
     env: WorkflowEnvironment, case: PreDunningCase, act: Any = None, history: str = ""
 ) -> tuple[PreDunningOutcome, FakeProviders]:
-    fakes, queue = FakeProviders(), f"predunning-{uuid.uuid4()}"
-    async with Worker(
-        env.client,
-        task_queue=queue,
-        workflows=[PreDunningWorkflow],
-        activities=fakes.activities(),
-        workflow_runner=workflow_runner(),
-    ):
+    fakes = FakeProviders()
+    async with worker_with(env, fakes, PreDunningWorkflow) as queue:
         handle: WorkflowHandle[Any, PreDunningOutcome] = await env.client.start_workflow(
             PreDunningWorkflow.run, case, id=case.workflow_id, task_queue=queue
         )
