@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 
-from dunning.contract.case import CaseOptions
+from dunning.contract.case import REAL_DAY_SECONDS, CaseOptions
 from dunning.contract.messages import InvoicePaid, StripeEvent
 from dunning.contract.predunning import PreDunningCase, watch_prefix
 from dunning.errors import describe
@@ -23,8 +23,6 @@ from workflows.predunning import (
     RENEWAL_PAID,
     PreDunningWorkflow,
 )
-
-DAY = 86_400
 
 
 class RenewalWatches:
@@ -56,7 +54,7 @@ class RenewalWatches:
                 amount=plan.amount,
                 currency=plan.currency,
                 renews_on=datetime.fromtimestamp(plan.renews_at, UTC),
-                days_to_renewal=max(plan.renews_at - announced, 0) / DAY,
+                days_to_renewal=max(plan.renews_at - announced, 0) / REAL_DAY_SECONDS,
                 card_exp_month=card.get("exp_month"),
                 card_exp_year=card.get("exp_year"),
                 email=customer.get("email"),
