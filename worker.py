@@ -16,6 +16,7 @@ from dunning.settings import Settings
 from workflows.dispute import DisputeWorkflow
 from workflows.dunning import DunningWorkflow
 from workflows.predunning import PreDunningWorkflow
+from workflows.predunning_scan import PreDunningScanWorkflow
 from workflows.runner import workflow_runner
 
 ACTIVITY_THREADS = 32
@@ -36,9 +37,9 @@ def build_worker(client: Client, settings: Settings, executor: ThreadPoolExecuto
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[DunningWorkflow, DisputeWorkflow, PreDunningWorkflow],
+        workflows=[DunningWorkflow, DisputeWorkflow, PreDunningWorkflow, PreDunningScanWorkflow],
         workflow_runner=workflow_runner(),
-        activities=all_activities(settings),
+        activities=all_activities(settings, client),
         activity_executor=executor,
         max_concurrent_activities=ACTIVITY_THREADS,
         graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,

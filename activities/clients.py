@@ -7,11 +7,13 @@ from typing import Any
 import hubspot
 import stripe
 from sendgrid import SendGridAPIClient
+from temporalio.client import Client
 
 from activities.crm import CrmActivities
 from activities.email import EmailActivities
 from activities.facts import FactActivities
 from activities.payments import PaymentActivities
+from activities.watches import WatchActivities
 from dunning.settings import Settings
 
 
@@ -44,16 +46,22 @@ def sendgrid_client(settings: Settings) -> SendGridAPIClient:
     return client
 
 
-def all_activities(settings: Settings) -> list[Callable[..., Any]]:
-    """Every activity of the product, bound to clients built from `settings`."""
+def all_activities(settings: Settings, client: Client) -> list[Callable[..., Any]]:
+    """Every activity of the product, bound to provider clients built from `settings`, and
+    to the worker's Temporal `client` (the daily scan starts renewal watches with it)."""
     settle = timedelta(seconds=settings.search_settle_seconds)
     key_renewal = timedelta(seconds=settings.charge_key_renewal_seconds)
     payments = PaymentActivities(stripe_client(settings), key_renewal)
     crm = CrmActivities(hubspot_client(settings), settings.http_timeout_seconds, settle)
     email = EmailActivities(sendgrid_client(settings), settings.email_from, settle)
     facts = FactActivities(crm, payments)
+    watches = WatchActivities(client, settings.task_queue)
     return [
         facts.read_case_facts,
+        crm.read_account,
+        payments.list_renewals,
+        payments.store_renewal_po,
+        watches.start_watches,
         payments.charge_invoice,
         payments.read_settlement,
         payments.apply_po_number,

@@ -52,9 +52,13 @@ class CrmActivities:
         self._timeout = timeout_seconds
         self._settle = search_settle
 
+    @activity.defn
+    def read_account(self, customer_id: str) -> AccountFacts:
+        """The account alone, for a renewal watch (a case reads it in `read_case_facts`)."""
+        return self.lookup_account(customer_id)
+
     def lookup_account(self, customer_id: str) -> AccountFacts:
-        """The account's tier, owner, AP contact, PO rule and contract, by Stripe customer.
-        Read within `read_case_facts`, not an activity of its own."""
+        """The account's tier, owner, AP contact, PO rule and contract, by Stripe customer."""
         search = PublicObjectSearchRequest(
             filter_groups=[
                 FilterGroup(

@@ -12,6 +12,7 @@ from activities.errors import provider_error
 from activities.stripe_answers import PO_FIELD_NAME
 from dunning.providers.cards import CardUse
 from dunning.providers.facts import SETTLED_STATUSES, InvoiceFacts, InvoiceStatus
+from dunning.providers.renewals import RenewalPage, RenewalPo
 from dunning.providers.requests import (
     ChargeRequest,
     ChargeResult,
@@ -22,6 +23,14 @@ from dunning.providers.requests import (
     PoUpdate,
 )
 
+RENEWALS_PAGE = 100
+RENEWAL_EXPANSIONS = [
+    "data.customer",
+    "data.default_payment_method",
+    "data.test_clock",
+    "data.customer.invoice_settings.default_payment_method",
+]
+"""What a renewal's facts are read from, in the one list call."""
 CHARGES_PAGE = 100
 MAX_CHARGE_PAGES = 10
 """A card charged more than a thousand times in 30 days is far past every cap already."""
@@ -173,6 +182,25 @@ class PaymentActivities:
         _call(lambda: self._stripe.v1.invoices.update(request.invoice_id, params))
         if request.resend:
             self.resend_invoice(request.invoice_id)
+
+    @activity.defn
+    def list_renewals(self, starting_after: str | None) -> RenewalPage:
+        """One page of the active subscriptions' coming renewals, in Stripe's order."""
+        params: Any = {"status": "active", "limit": RENEWALS_PAGE, "expand": RENEWAL_EXPANSIONS}
+        if starting_after:
+            params["starting_after"] = starting_after
+        page = _call(lambda: self._stripe.v1.subscriptions.list(params))
+        now = datetime.now(UTC)
+        found = [answers.renewal_facts(s.to_dict(), now) for s in page.data]
+        last = page.data[-1].id if page.has_more and page.data else None
+        return RenewalPage(renewals=[f for f in found if f is not None], next_page=last)
+
+    @activity.defn
+    def store_renewal_po(self, request: RenewalPo) -> None:
+        """Store the PO on the subscription: Stripe copies its metadata onto the invoices
+        the subscription issues."""
+        params: Any = {"metadata": {"po_number": request.po_number}}
+        _call(lambda: self._stripe.v1.subscriptions.update(request.subscription_id, params))
 
     @activity.defn
     def resend_invoice(self, invoice_id: str) -> None:

@@ -8,6 +8,7 @@ import stripe
 from dunning.contract.case import FailureDetails
 from dunning.providers.cards import CardUse
 from dunning.providers.facts import InvoiceFacts, InvoiceStatus
+from dunning.providers.renewals import RenewalFacts
 from dunning.providers.requests import ChargeResult, ChargeStatus
 
 PO_FIELD_NAME = "PO Number"
@@ -114,4 +115,41 @@ def invoice_facts(invoice: stripe.Invoice) -> InvoiceFacts:
         amount_paid=int(data.get("amount_paid") or 0),
         credited=int(data.get("pre_payment_credit_notes_amount") or 0)
         + int(data.get("post_payment_credit_notes_amount") or 0),
+    )
+
+
+def renewal_facts(subscription: dict[str, Any], now: datetime) -> RenewalFacts | None:
+    """A subscription's coming renewal, from the subscription with its `customer`,
+    `default_payment_method` and `test_clock` expanded; None without a period end or a
+    price or customer. On a test clock, Stripe's time is the clock's frozen time, not `now`."""
+    items = (subscription.get("items") or {}).get("data") or []
+    period_end = subscription.get("current_period_end") or next(
+        (item.get("current_period_end") for item in items if item.get("current_period_end")),
+        None,
+    )
+    prices: list[int | None] = [(item.get("price") or {}).get("unit_amount") for item in items]
+    if not period_end or not prices or None in prices:
+        return None
+    quantities = [int(item.get("quantity") or 1) for item in items]
+    customer = subscription.get("customer")
+    customer = customer if isinstance(customer, dict) else {"id": customer}
+    if not customer.get("id"):
+        return None
+    method = subscription.get("default_payment_method") or (
+        customer.get("invoice_settings") or {}
+    ).get("default_payment_method")
+    card = (method.get("card") if isinstance(method, dict) else None) or {}
+    clock = subscription.get("test_clock")
+    frozen = clock.get("frozen_time") if isinstance(clock, dict) else None
+    return RenewalFacts(
+        subscription_id=subscription["id"],
+        customer_id=customer["id"],
+        amount=sum(int(price or 0) * n for price, n in zip(prices, quantities, strict=True)),
+        currency=subscription.get("currency") or "usd",
+        renews_at=datetime.fromtimestamp(int(period_end), UTC),
+        as_of=datetime.fromtimestamp(int(frozen), UTC) if frozen else now,
+        card_exp_month=card.get("exp_month"),
+        card_exp_year=card.get("exp_year"),
+        email=customer.get("email"),
+        po_number=(subscription.get("metadata") or {}).get("po_number") or None,
     )

@@ -70,7 +70,7 @@ async def bench_stack(world: World) -> AsyncIterator[BenchStack]:
                 task_queue=queue,
                 workflows=[DunningWorkflow, BaselineWorkflow, SleeperWorkflow],
                 workflow_runner=workflow_runner(),
-                activities=[*all_activities(settings_for(sandbox.base_url)), noop],
+                activities=[*all_activities(settings_for(sandbox.base_url), env.client), noop],
                 activity_executor=executor,
                 max_concurrent_activities=64,
             ):

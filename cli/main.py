@@ -21,6 +21,7 @@ from cli.export_cases import export_cases
 from cli.listing import FILTERS, list_cases, list_query, render_rows
 from cli.render import render_status
 from cli.report import gather_disputes, gather_statuses, gather_watches, render_report
+from cli.schedules import apply_schedules
 from client.connection import connect, start_case
 from dunning.contract.case import REAL_DAY_SECONDS, DunningCase, workflow_id_for
 from dunning.contract.status import DunningStatus
@@ -80,6 +81,8 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("case", help="invoice id or workflow id")
     export.add_argument("--out", type=Path, help="default: tests/histories/<invoice>.json")
     commands.add_parser("doctor", help="check the deployment and say what is wrong")
+    schedules = commands.add_parser("schedules", help="the product's Temporal Schedules")
+    schedules.add_argument("action", choices=["apply"], help="create or update them")
     lab.add_commands(commands)
     return top
 
@@ -106,6 +109,11 @@ async def _run(args: argparse.Namespace) -> int:
         cases = _cases_to_start(args)  # validated before anything is started
         return await _start(await connect(), cases, from_world=args.world is not None)
     client = await connect()
+    if args.command == "schedules":
+        settings = Settings.from_env()
+        policy, day_seconds = settings.policy(), settings.day_seconds
+        print(await apply_schedules(client, settings.task_queue, policy, day_seconds))
+        return 0
     if args.command == "list":
         query = list_query({name: getattr(args, name) for name in FILTERS}, args.open)
         print(render_rows(await list_cases(client, query, args.limit)))

@@ -15,14 +15,17 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from codec.encryption import EncryptionKeys, data_converter
 from dunning.contract.case import DunningCase
 from dunning.contract.dispute import DisputeCase
+from dunning.contract.predunning import PreDunningCase
 from dunning.contract.status import DunningOutcome
 from dunning.errors import InputError
 from dunning.rules.policy import DunningPolicy
 from dunning.settings import Settings
+from dunning.views.predunning import watch_summary
 from dunning.views.ui import static_details, static_summary
 from workflows import search_attributes
 from workflows.dispute import DisputeWorkflow
 from workflows.dunning import DunningWorkflow
+from workflows.predunning import PreDunningWorkflow
 
 
 def exit_process(code: int) -> NoReturn:
@@ -76,6 +79,24 @@ async def start_dispute(client: Client, dispute: DisputeCase, task_queue: str) -
             search_attributes=search_attributes.of_dispute(dispute),
             static_summary=f"dispute of {dispute.amount} {dispute.currency} on "
             f"{dispute.invoice_id}",
+        )
+    except WorkflowAlreadyStartedError:
+        return False
+    return True
+
+
+async def start_watch(client: Client, watch: PreDunningCase, task_queue: str) -> bool:
+    """Start a renewal's watch once, whoever asks first (Stripe's `invoice.upcoming`, or
+    the daily scan); whether this call started it (False: it runs, or it already ended)."""
+    try:
+        await client.start_workflow(
+            PreDunningWorkflow.run,
+            watch,
+            id=watch.workflow_id,
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=search_attributes.of_watch(watch),
+            static_summary=watch_summary(watch),
         )
     except WorkflowAlreadyStartedError:
         return False

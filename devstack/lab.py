@@ -8,6 +8,7 @@ case has closed, the run writes `report.json`, `cases.jsonl`, `sandbox_state.jso
 """
 
 import asyncio
+import contextlib
 import json
 import secrets
 import shutil
@@ -23,13 +24,16 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from cli.schedules import apply_schedules, remove_schedules
 from client.connection import converter_for
 from devstack.processes import ManagedProcess, free_port, sandbox_worker_env, spawn
 from devstack.workers import Workers
 from dunning.contract.messages import SIGNAL_PAYLOADS
 from dunning.contract.status import DunningStatus
+from dunning.errors import load_json
+from dunning.rules.policy import DunningPolicy
 from dunning.settings import Settings
-from lab.report import InvoiceResult, WorldReport
+from lab.report import InvoiceResult, RenewalCounts, WorldReport
 from workflows import search_attributes
 from workflows.names import STATUS_QUERY
 from worlds.model import World
@@ -134,6 +138,8 @@ async def drive(
             common["DUNNING_POLICY_FILE"] = str(policy)
         common |= worker_env or {}
         pool = Workers(common, out, workers)
+        scan_policy = load_json(DunningPolicy, policy) if policy else DunningPolicy()
+        print(await apply_schedules(client, queue, scan_policy, day_seconds), flush=True)
         hooks_env = common | {
             "STRIPE_WEBHOOK_SECRETS": secret,
             "DUNNING_WEBHOOK_PORT": str(webhook_port),
@@ -172,6 +178,8 @@ async def drive(
         ordered = [*(i.id for i in world.invoices), *renewal_ids]
         return report, [statuses[i] for i in ordered if i in statuses]
     finally:
+        with contextlib.suppress(RPCError):
+            await remove_schedules(client)
         for process in reversed(started):
             process.stop()
         if pool is not None:
@@ -238,20 +246,21 @@ async def _watch(
 
 
 async def _forward(client: Client, action: dict[str, Any]) -> None:
-    """Send what a person would send, again while the server is unavailable; a case that
-    has closed takes no more signals."""
+    """Send what a person would send (to an invoice's case, or to a renewal's watch), again
+    while the server is unavailable; a case that has closed takes no more signals."""
     payload = SIGNAL_PAYLOADS[action["signal"]].model_validate(action["payload"])
-    handle = client.get_workflow_handle(f"dunning-{action['invoice_id']}")
+    workflow_id = action.get("workflow_id") or f"dunning-{action['invoice_id']}"
+    handle = client.get_workflow_handle(workflow_id)
     for pause in FORWARD_RETRY_SECONDS:
         try:
             await handle.signal(action["signal"], payload)
             return
         except RPCError as err:
             if err.status is not RPCStatusCode.UNAVAILABLE:
-                print(f"  {action['invoice_id']}: {action['signal']} not delivered: {err.message}")
+                print(f"  {workflow_id}: {action['signal']} not delivered: {err.message}")
                 return
         await asyncio.sleep(pause)
-    print(f"  {action['invoice_id']}: {action['signal']} not delivered: the server is down")
+    print(f"  {workflow_id}: {action['signal']} not delivered: the server is down")
 
 
 async def _statuses(client: Client, invoices: set[str]) -> list[DunningStatus | None]:
@@ -336,10 +345,16 @@ def _write(
         lines.append(json.dumps(line))
     report = WorldReport.of(results)
     if world.subscriptions:
-        went = list(clock["renewals"].values())
-        report = report.with_renewals(
-            len(world.subscriptions), went.count("failed"), went.count("prevented")
+        went = clock["renewals"]
+        saved = [s.amount for s in world.subscriptions if went.get(s.id) == "prevented"]
+        counts = RenewalCounts.of(
+            len(world.subscriptions),
+            list(went.values()).count("failed"),
+            len(saved),
+            sum(saved),
+            emails=sum(len(mails) for mails in clock["watch_mail"].values()),
         )
+        report = report.with_renewals(counts)
     (out / "report.json").write_text(report.model_dump_json(indent=1) + "\n")
     (out / "cases.jsonl").write_text("".join(line + "\n" for line in lines))
     return report

@@ -28,7 +28,9 @@ SA_TYPES = {
     SearchAttributeIndexedValueType.KEYWORD: "Keyword",
     SearchAttributeIndexedValueType.INT: "Int",
     SearchAttributeIndexedValueType.DATETIME: "Datetime",
+    SearchAttributeIndexedValueType.KEYWORD_LIST: "KeywordList",
 }
+"""The `temporal` CLI's name of each search attribute type."""
 START_TIMEOUT_SECONDS = 60.0
 
 

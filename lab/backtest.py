@@ -6,19 +6,16 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from dunning.contract.case import REAL_DAY_SECONDS
-from dunning.contract.enums import EmailTemplate
-from dunning.contract.predunning import PreDunningCase
 from dunning.machine.state import CaseState
 from dunning.rules.policy import DunningPolicy
 from dunning.views.status import case_status
 from lab.behaviour import InvoiceWorld
-from lab.report import InvoiceResult, WorldReport
+from lab.report import InvoiceResult, RenewalCounts, WorldReport
 from lab.virtual import VirtualCase, VirtualClock
-from worlds.behaviour import CustomerAction
+from lab.watch import WatchPlay, play_watch
 from worlds.cases import case_of
 from worlds.fees import network_fees
 from worlds.model import Customer, Invoice, World
-from worlds.renewals import Subscription
 
 HORIZON_DAYS = 400
 """How long a case may run in a backtest before it counts as still open."""
@@ -46,60 +43,36 @@ def run_world(
             first = replaced.get(invoice.customer, providers.card_replaced_at)
             replaced[invoice.customer] = min(first, providers.card_replaced_at)
     failed = prevented = 0
-    for renewal in world.failed_renewals(origin):
-        customer = customers[renewal.customer]
-        subscription = next(s for s in world.subscriptions if s.id == renewal.subscription_id)
-        warned = _replaced_after_reminder(world, subscription, policy, customer.email, origin)
-        moments = [m for m in (replaced.get(renewal.customer), warned) if m is not None]
-        new_card = min(moments, default=None)
+    watches: list[WatchPlay] = []
+    prevented_amount = 0
+    for subscription in world.subscriptions:
+        customer = customers[subscription.customer]
+        elsewhere = replaced.get(subscription.customer)
+        watch = play_watch(world, subscription, customer, policy, origin, elsewhere)
+        watches.append(watch)
+        if not subscription.card_expires_first(origin):
+            continue
+        renewal = world.renewal_invoice(subscription, origin)
+        new_card = min(filter(None, (elsewhere, watch.replaced_at)), default=None)
         if new_card is not None and new_card < origin + timedelta(days=renewal.fails_on_day):
             prevented += 1  # a card replaced in time pays the renewal: no case
+            prevented_amount += renewal.amount_due
             continue
         failed += 1
-        result, state, _ = run_invoice(renewal, customers[renewal.customer], policy, origin)
+        result, state, _ = run_invoice(renewal, customer, policy, origin)
         results.append(result)
         states.append(state)
     report = WorldReport.of(results)
     if world.subscriptions:
-        report = report.with_renewals(len(world.subscriptions), failed, prevented)
+        counts = RenewalCounts.of(
+            len(world.subscriptions),
+            failed,
+            prevented,
+            prevented_amount,
+            emails=sum(len(w.emails) for w in watches),
+        )
+        report = report.with_renewals(counts)
     return report, states
-
-
-def _replaced_after_reminder(
-    world: World,
-    subscription: Subscription,
-    policy: DunningPolicy,
-    email: str | None,
-    origin: datetime,
-) -> datetime | None:
-    """When the customer replaces their expiring card after the watch's reminders, if they
-    do: the watch begins when Stripe announces the coming invoice, reminds on the policy's
-    days before the renewal (one already past at once), and the customer reacts to the
-    first reminder as their behaviour says."""
-    begins = max(subscription.renews_on_day - world.upcoming_notice_days, 0)
-    watch = PreDunningCase(
-        subscription_id=subscription.id,
-        customer_id=subscription.customer,
-        amount=subscription.amount,
-        currency=subscription.currency,
-        renews_on=subscription.renews_at(origin),
-        days_to_renewal=subscription.renews_on_day - begins,
-        card_exp_month=subscription.card.exp_month if subscription.card else None,
-        card_exp_year=subscription.card.exp_year if subscription.card else None,
-        email=email,
-        policy=policy,
-    )
-    days = watch.reminder_days()  # the workflow's own rule
-    if email is None or not days:
-        return None
-    first = begins + days[0]
-    acts = [
-        first + reaction.after_days
-        for reaction in subscription.behaviour.reactions
-        if reaction.to in (EmailTemplate.EXPIRY_REMINDER, "any")
-        and reaction.does is CustomerAction.UPDATE_PAYMENT_METHOD
-    ]
-    return origin + timedelta(days=min(acts)) if acts else None
 
 
 def case_line(state: CaseState) -> str:

@@ -168,21 +168,7 @@ class InvoiceWorld:
 
     async def read_case_facts(self, request: FactsRequest, *, summary: str = "") -> CaseFacts:
         customer = self.customer
-        owner = customer.owner
-        account = AccountFacts(
-            company_id=f"co_{customer.id}",
-            tier=customer.tier,
-            owner_id=owner.id if owner else None,
-            owner=Person(name=owner.name, email=owner.email) if owner else None,
-            ap_contact=Person(name=customer.ap_contact.name, email=customer.ap_contact.email)
-            if customer.ap_contact
-            else None,
-            ap_contact_bounced=customer.ap_contact_bounced,
-            po_required=customer.po_required,
-            contract_amount=customer.contract_amount,
-            annual_contract_value=customer.annual_contract_value,
-            approval_pending=customer.approval_pending,
-        )
+        account = account_of(customer)
         invoice = InvoiceFacts(
             status=self.status,
             number=self.invoice.number,
@@ -291,3 +277,20 @@ class InvoiceWorld:
             self.status = InvoiceStatus.UNCOLLECTIBLE
         elif request.action is InvoiceActionKind.PAID_OUT_OF_BAND:
             self.status = InvoiceStatus.PAID
+
+
+def account_of(customer: Customer) -> AccountFacts:
+    """The CRM's account of a world's customer, as the sandbox's HubSpot answers it."""
+    owner, ap = customer.owner, customer.ap_contact
+    return AccountFacts(
+        company_id=f"co_{customer.id}",
+        tier=customer.tier,
+        owner_id=owner.id if owner else None,
+        owner=Person(name=owner.name, email=owner.email) if owner else None,
+        ap_contact=Person(name=ap.name, email=ap.email) if ap else None,
+        ap_contact_bounced=customer.ap_contact_bounced,
+        po_required=customer.po_required,
+        contract_amount=customer.contract_amount,
+        annual_contract_value=customer.annual_contract_value,
+        approval_pending=customer.approval_pending,
+    )

@@ -100,19 +100,24 @@ class WorldReport(ReportModel):
     """Renewals that failed (each opened a dunning case)."""
     prevented: int | None = None
     """Renewals whose card would have failed them, replaced in time."""
+    prevented_amount: int | None = None
+    """Minor units the prevented failures would have put at risk."""
+    predunning_emails: int | None = None
+    """Emails the renewals' watches sent."""
+    predunning_conversion: float | None = None
+    """Prevented / renewals whose card expired first (prevented or failed)."""
 
     @model_serializer(mode="wrap")
     def _renewals_only_when_any(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
         if self.renewals is None:
-            for key in ("renewals", "renewal_failures", "prevented"):
+            for key in RenewalCounts.model_fields:
                 data.pop(key, None)
         return data
 
-    def with_renewals(self, renewals: int, failures: int, prevented: int) -> "WorldReport":
+    def with_renewals(self, counts: "RenewalCounts") -> "WorldReport":
         """The report of a world with renewals."""
-        counts = {"renewals": renewals, "renewal_failures": failures, "prevented": prevented}
-        return self.model_copy(update=counts)
+        return self.model_copy(update=counts.model_dump())
 
     @classmethod
     def of(cls, results: list[InvoiceResult]) -> "WorldReport":
@@ -131,4 +136,36 @@ class WorldReport(ReportModel):
             network_fees=sum(r.network_fees for r in results),
             median_days_to_recovery=round(median(days), 3) if days else None,
             per_invoice=results,
+        )
+
+
+class RenewalCounts(ReportModel):
+    """How a world's renewals went, and what pre-dunning did for them."""
+
+    renewals: int
+    """Subscriptions that renewed."""
+    renewal_failures: int
+    """Renewals that failed."""
+    prevented: int
+    """Renewals on an expiring card that paid, the card replaced in time."""
+    prevented_amount: int
+    """Minor units those would have put at risk."""
+    predunning_emails: int
+    """Emails the watches sent."""
+    predunning_conversion: float | None
+    """Prevented / renewals whose card expired first (null: none did)."""
+
+    @classmethod
+    def of(
+        cls, renewals: int, failures: int, prevented: int, prevented_amount: int, emails: int
+    ) -> "RenewalCounts":
+        """The counts, with the conversion worked out."""
+        expiring = failures + prevented
+        return cls(
+            renewals=renewals,
+            renewal_failures=failures,
+            prevented=prevented,
+            prevented_amount=prevented_amount,
+            predunning_emails=emails,
+            predunning_conversion=round(prevented / expiring, 4) if expiring else None,
         )

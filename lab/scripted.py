@@ -17,6 +17,7 @@ from dunning.machine.effects import ProviderRefused
 from dunning.providers.cards import CardRoom, CardUse
 from dunning.providers.facts import AccountFacts, CaseFacts, FactsRequest, InvoiceFacts
 from dunning.providers.facts import InvoiceStatus as Status
+from dunning.providers.renewals import RenewalPo
 from dunning.providers.requests import (
     ChargeRequest,
     ChargeResult,
@@ -228,6 +229,15 @@ class ScriptedProviders:
         await self._call("create_task", request)
         return TaskReceipt(task_id=f"task-{len(self.named('create_task'))}")
 
+    async def read_account(self, customer_id: str, *, summary: str = "") -> AccountFacts:
+        await self._call("read_account", customer_id)
+        if self.account_refusal is not None:
+            raise ProviderRefused(f"read_account: {self.account_refusal}")
+        return self.account
+
+    async def store_renewal_po(self, request: RenewalPo, *, summary: str = "") -> None:
+        await self._call("store_renewal_po", request)
+
     async def apply_po_number(self, request: PoUpdate, *, summary: str = "") -> None:
         await self._call("apply_po_number", request)
 
@@ -252,6 +262,8 @@ class ScriptedProviders:
             ("send_email", self.send_email),
             ("create_task", self.create_task),
             ("apply_po_number", self.apply_po_number),
+            ("read_account", self.read_account),
+            ("store_renewal_po", self.store_renewal_po),
             ("update_billing_contact", self.update_billing_contact),
             ("update_customer_email", self.update_customer_email),
             ("resend_invoice", self.resend_invoice),

@@ -18,7 +18,7 @@ from typing import Any
 from dunning.contract.messages import Signals
 from sandbox import stripe_objects
 from sandbox.announce import Announcer
-from sandbox.state import InvoiceRecord, SandboxState
+from sandbox.state import InvoiceRecord, SandboxState, po_field
 from worlds.behaviour import CustomerAction, Reaction
 from worlds.clock import WorldClock
 from worlds.renewals import Subscription
@@ -125,7 +125,13 @@ class Behaviours:
             outcome = "failed" if spec.failure else "paid"
             if spec.failure and replaced:
                 spec, outcome = spec.model_copy(update={"failure": None}), "prevented"
-            record = InvoiceRecord(spec=spec, auto_advance=True)
+            po_number = (self.state.subscriptions[renewing.id].get("metadata") or {}).get(
+                "po_number"
+            )
+            spec = spec.model_copy(update={"po_number": po_number or spec.po_number})
+            record = InvoiceRecord(
+                spec=spec, auto_advance=True, custom_fields=po_field(spec.po_number)
+            )
             self.state.invoices[spec.id] = record
             self.state.renewals[renewing.id] = outcome
             if spec.failure is None:
@@ -173,11 +179,13 @@ class Behaviours:
         if workflow_id.startswith("dunning-") and categories:
             self.email_sent(workflow_id.removeprefix("dunning-"), str(categories[0]))
         elif workflow_id.startswith("predunning-") and categories:
-            subscription_id = workflow_id.removeprefix("predunning-").rsplit("-", 1)[0]
-            self.watch_email_sent(subscription_id, str(categories[0]))
+            self.watch_email_sent(workflow_id, str(categories[0]))
 
-    def watch_email_sent(self, subscription_id: str, template: str) -> None:
-        """SendGrid accepted a pre-dunning email of a renewal: its customer may react."""
+    def watch_email_sent(self, watch_id: str, template: str) -> None:
+        """SendGrid accepted a pre-dunning email of a renewal's watch: its customer may
+        react (a new card as Stripe announces it; a PO or a contact as a person sends it to
+        the watch)."""
+        subscription_id = watch_id.removeprefix("predunning-").rsplit("-", 1)[0]
         renewing = next(
             (s for s in self.state.world.subscriptions if s.id == subscription_id), None
         )
@@ -200,9 +208,26 @@ class Behaviours:
             reacted.update(index for index, _ in moved)
         today = self.clock.day()
         for _, reaction in moved:
-            if reaction.does is CustomerAction.UPDATE_PAYMENT_METHOD:
-                act = partial(self._customer_new_card, renewing.customer, reaction.new_card_fails)
-                self.at(today + reaction.after_days, act)
+            match reaction.does:
+                case CustomerAction.UPDATE_PAYMENT_METHOD:
+                    customer, fails = renewing.customer, reaction.new_card_fails
+                    act = partial(self._customer_new_card, customer, fails)
+                case CustomerAction.PROVIDE_PO:
+                    payload = {"po_number": reaction.po_number}
+                    act = partial(self._to_watch, watch_id, Signals.PO_NUMBER_PROVIDED, payload)
+                case CustomerAction.CORRECT_CONTACT:
+                    payload = {"email": reaction.email}
+                    signal = Signals.BILLING_CONTACT_CORRECTED
+                    act = partial(self._to_watch, watch_id, signal, payload)
+                case _:
+                    continue  # nothing to pay before the renewal is issued
+            self.at(today + reaction.after_days, act)
+
+    def _to_watch(self, watch_id: str, signal: str, payload: dict[str, Any]) -> None:
+        with self.state.lock:
+            self.person_actions.append(
+                {"workflow_id": watch_id, "signal": signal, "payload": payload}
+            )
 
     def email_sent(self, invoice_id: str, template: str) -> None:
         """SendGrid accepted an email of the case of `invoice_id`: its customer may react."""

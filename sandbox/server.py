@@ -315,6 +315,7 @@ def _world(server: SandboxServer) -> dict[str, Any]:
         "calendar": clock.calendar().isoformat() if clock else None,
         "announced": sorted(behaviours.announced) if behaviours else [],
         "renewals": dict(server.state.renewals),
+        "watch_mail": dict(behaviours.watch_mail) if behaviours else {},
         "events": list(server.announcer.sent),
     }
 

@@ -197,7 +197,7 @@ class SandboxState:
         """(Re)build the state from the world."""
         with self.lock:
             self.invoices = {
-                i.id: InvoiceRecord(spec=i, custom_fields=_po_field(i.po_number))
+                i.id: InvoiceRecord(spec=i, custom_fields=po_field(i.po_number))
                 for i in self.world.invoices
             }
             self.customers: dict[str, dict[str, Any]] = {
@@ -205,7 +205,11 @@ class SandboxState:
                 for c in self.world.customers
             }
             self.subscriptions: dict[str, dict[str, Any]] = {
-                i.subscription_id: {"status": "active", "pause_collection": None}
+                i.subscription_id: {
+                    "status": "active",
+                    "pause_collection": None,
+                    "customer": i.customer,
+                }
                 for i in self.world.invoices
                 if i.subscription_id
             }
@@ -277,7 +281,8 @@ class SandboxState:
         return next((c for c in self.world.customers if c.id == customer_id), None)
 
 
-def _po_field(po_number: str | None) -> list[dict[str, str]]:
+def po_field(po_number: str | None) -> list[dict[str, str]]:
+    """The invoice's custom field that carries its PO, as Stripe shows it."""
     return [{"name": "PO Number", "value": po_number}] if po_number else []
 
 

@@ -216,10 +216,10 @@ def _get_customer(state: SandboxState, customer_id: str, _: dict[str, Any]) -> R
     return 200, {"id": customer_id, "object": "customer", **customer}, {}
 
 
-def _get_subscription(state: SandboxState, sub_id: str, _: dict[str, Any]) -> Reply:
+def _get_subscription(state: SandboxState, sub_id: str, params: dict[str, Any]) -> Reply:
     if sub_id not in state.subscriptions:
         return missing_reply("subscription", sub_id)
-    return 200, subscription_json(state, sub_id), {}
+    return 200, subscription_json(state, sub_id, list(params.get("expand") or [])), {}
 
 
 def _update_customer(state: SandboxState, customer_id: str, params: dict[str, Any]) -> Reply:
@@ -241,6 +241,8 @@ def _update_subscription(state: SandboxState, sub_id: str, params: dict[str, Any
         return missing_reply("subscription", sub_id)
     if "pause_collection" in params:
         subscription["pause_collection"] = params["pause_collection"] or None
+    metadata = subscription.setdefault("metadata", {})
+    metadata.update(params.get("metadata") or {})
     return 200, {"id": sub_id, "object": "subscription", **subscription}, {}
 
 

@@ -110,35 +110,66 @@ def find_invoice(state: SandboxState, invoice_id: str) -> InvoiceRecord | None:
     return state.invoices.get(invoice_id)
 
 
+WORLD_CLOCK = "clock_world"
+"""The one Stripe test clock the world's customers run on: its frozen time is the world's
+calendar now."""
+SUBSCRIPTIONS_PAGE = 10
+
+
 def subscription_list(state: SandboxState, params: dict[str, Any]) -> dict[str, Any]:
-    """`GET /v1/subscriptions` (optionally `customer=`): the world's renewing subscriptions
-    with their period end and card on file, as Stripe lists them."""
+    """`GET /v1/subscriptions` (`customer=`, `status=`, `limit=`, `starting_after=`,
+    `expand[]=data.…`): the world's renewing subscriptions as Stripe lists them, a page at a
+    time."""
+    expand = [name.removeprefix("data.") for name in params.get("expand") or []]
     listed = [
-        subscription_json(state, renewing.id)
+        subscription_json(state, renewing.id, expand)
         for renewing in state.world.subscriptions
         if params.get("customer") in (None, renewing.customer)
     ]
-    return {"object": "list", "data": listed, "has_more": False, "url": "/v1/subscriptions"}
+    listed = [s for s in listed if params.get("status") in (None, "all", s["status"])]
+    after = params.get("starting_after")
+    if after:
+        ids = [s["id"] for s in listed]
+        listed = listed[ids.index(after) + 1 :] if after in ids else []
+    limit = int(params.get("limit") or SUBSCRIPTIONS_PAGE)
+    page = {"object": "list", "data": listed[:limit], "url": "/v1/subscriptions"}
+    return page | {"has_more": len(listed) > limit}
 
 
-def subscription_json(state: SandboxState, subscription_id: str) -> dict[str, Any]:
-    """A subscription as Stripe returns it: for a renewing one, its period end and the card
-    on file (the customer's new card once they attached one)."""
+def subscription_json(
+    state: SandboxState, subscription_id: str, expand: list[str] | None = None
+) -> dict[str, Any]:
+    """A subscription as Stripe returns it: for a renewing one, its period end, the card on
+    file (the customer's new card once they attached one), its metadata and its test clock;
+    `customer` and `test_clock` are objects when expanded."""
     held = state.subscriptions[subscription_id]
     renewing = next((s for s in state.world.subscriptions if s.id == subscription_id), None)
     if renewing is None:
-        return {"id": subscription_id, "object": "subscription", **held}
+        plain = {"id": subscription_id, "object": "subscription", **held}
+        if "customer" in (expand or []) and held.get("customer") in state.customers:
+            found = state.customers[held["customer"]]
+            plain["customer"] = {"id": held["customer"], "object": "customer", **found}
+        return plain
     origin = state.clock.calendar(0) if state.clock else None
     card = renewing.card.model_dump() if renewing.card else None
     if card and state.customers[renewing.customer]["default_payment_method"]:
         card = {"exp_month": 12, "exp_year": card["exp_year"] + 4}  # the replacement
+    customer: Any = renewing.customer
+    if "customer" in (expand or []):
+        customer = {"id": customer, "object": "customer", **state.customers[customer]}
+    clock: Any = WORLD_CLOCK if state.clock else None
+    if clock and "test_clock" in (expand or []):
+        frozen = int(state.clock.calendar().timestamp()) if state.clock else None
+        clock = {"id": WORLD_CLOCK, "object": "test_helpers.test_clock", "frozen_time": frozen}
     return {
         "id": renewing.id,
         "object": "subscription",
-        "customer": renewing.customer,
+        "customer": customer,
         "status": held["status"],
         "currency": renewing.currency,
         "current_period_end": int(renewing.renews_at(origin).timestamp()) if origin else None,
-        "items": {"data": [{"price": {"unit_amount": renewing.amount}}]},
+        "items": {"data": [{"price": {"unit_amount": renewing.amount}, "quantity": 1}]},
         "default_payment_method": {"type": "card", "card": card} if card else None,
+        "metadata": dict(held.get("metadata") or {}),
+        "test_clock": clock,
     }

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from devstack.temporal_server import SA_TYPES
 from dunning.settings import ENVIRONMENT
 from workflows import search_attributes
 
@@ -41,10 +42,8 @@ def test_the_app_reads_only_variables_the_settings_know() -> None:
 
 def test_every_search_attribute_is_registered_with_its_type() -> None:
     command = " ".join(compose()["services"]["register-search-attributes"]["command"])
-    registered = dict(re.findall(r"(\w+):(Keyword|Int|Datetime)", command))
-    expected = {
-        key.name: key.indexed_value_type.name.capitalize() for key in search_attributes.ALL_KEYS
-    }
+    registered = dict(re.findall(r"(\w+):(KeywordList|Keyword|Int|Datetime)\b", command))
+    expected = {key.name: SA_TYPES[key.indexed_value_type] for key in search_attributes.ALL_KEYS}
     assert registered == expected
 
 

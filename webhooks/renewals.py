@@ -2,27 +2,32 @@
 and the renewal's own answer (paid, or failed) reaches the watch."""
 
 import asyncio
-from datetime import UTC, datetime
+import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
 from pydantic import ValidationError
-from temporalio.client import Client
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.service import RPCError
 
-from dunning.contract.case import REAL_DAY_SECONDS, CaseOptions
+from activities.payments import RENEWAL_EXPANSIONS
+from activities.stripe_answers import renewal_facts
+from client.connection import start_watch
+from dunning.contract.case import PreDunningContext
 from dunning.contract.messages import InvoicePaid, StripeEvent
-from dunning.contract.predunning import PreDunningCase, watch_prefix
+from dunning.contract.predunning import PreDunningStatus, watch_prefix
 from dunning.errors import describe
+from dunning.providers.renewals import RenewalFacts
 from dunning.rules.policy import DunningPolicy
+from dunning.rules.predunning import watch_of
 from webhooks.events import WatchRenewal, object_id
-from workflows import search_attributes
-from workflows.predunning import (
-    PREDUNNING_WORKFLOW_TYPE,
-    RENEWAL_FAILED,
-    RENEWAL_PAID,
-    PreDunningWorkflow,
-)
+from workflows.names import STATUS_QUERY
+from workflows.predunning import PREDUNNING_WORKFLOW_TYPE, RENEWAL_FAILED, RENEWAL_PAID
+
+log = logging.getLogger("dunning.webhooks")
+QUERY_TIMEOUT = timedelta(seconds=5)
+"""A watch that cannot be read this fast is left out of the hand-off: the case opens anyway."""
 
 
 class RenewalWatches:
@@ -40,52 +45,61 @@ class RenewalWatches:
         self._policy, self._day_seconds = policy, day_seconds
 
     async def watch(self, plan: WatchRenewal, event: dict[str, Any]) -> str:
-        """Start the renewal's watch (once), with its card and the customer's email."""
+        """Start the renewal's watch (once: the daily scan may have begun it), from the
+        subscription as Stripe holds it."""
+        if not self._policy.predunning:
+            return "ignored: pre-dunning is off in the policy"
+        announced = datetime.fromtimestamp(int(event.get("created") or 0), UTC)
         try:
-            subscription, customer = await asyncio.to_thread(self._read, plan)
+            renewal = await asyncio.to_thread(self._read, plan, announced)
         except stripe.InvalidRequestError as err:
             return f"ignored: Stripe does not know {plan.subscription_id} ({err.user_message})"
-        card = ((subscription.get("default_payment_method") or {}).get("card")) or {}
-        announced = int(event.get("created") or 0)
+        if renewal is None:
+            return f"ignored: {plan.subscription_id} has no period end or no price"
         try:
-            case = PreDunningCase(
-                subscription_id=plan.subscription_id,
-                customer_id=plan.customer_id,
-                amount=plan.amount,
-                currency=plan.currency,
-                renews_on=datetime.fromtimestamp(plan.renews_at, UTC),
-                days_to_renewal=max(plan.renews_at - announced, 0) / REAL_DAY_SECONDS,
-                card_exp_month=card.get("exp_month"),
-                card_exp_year=card.get("exp_year"),
-                email=customer.get("email"),
-                options=CaseOptions(day_seconds=self._day_seconds),
-                policy=self._policy,
-            )
+            case = watch_of(renewal, self._policy, self._day_seconds)
         except ValidationError as err:
             return f"ignored: {plan.subscription_id}: {describe(err)}"
-        attributes = TypedSearchAttributes(
-            [
-                SearchAttributePair(search_attributes.CUSTOMER_ID, case.customer_id),
-                SearchAttributePair(search_attributes.CURRENCY, case.currency),
-                SearchAttributePair(search_attributes.AMOUNT_DUE, case.amount),
-            ]
-        )
-        await self._client.start_workflow(
-            PreDunningWorkflow.run,
-            case,
-            id=case.workflow_id,
-            task_queue=self._task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            search_attributes=attributes,
-            static_summary=f"Pre-dunning {case.subscription_id}: renews {case.renews_on:%Y-%m-%d}",
-        )
-        return f"watch {case.workflow_id} open"
+        started = await start_watch(self._client, case, self._task_queue)
+        return f"watch {case.workflow_id} " + ("open" if started else "already begun")
 
-    def _read(self, plan: WatchRenewal) -> tuple[dict[str, Any], dict[str, Any]]:
-        params: Any = {"expand": ["default_payment_method"]}
+    def _read(self, plan: WatchRenewal, announced: datetime) -> RenewalFacts | None:
+        """The renewal from the subscription; the announced invoice stands in for a period
+        end or a price the subscription does not show."""
+        expand = [name.removeprefix("data.") for name in RENEWAL_EXPANSIONS]
+        params: Any = {"expand": expand}
         subscription = self._stripe.v1.subscriptions.retrieve(plan.subscription_id, params)
-        customer = self._stripe.v1.customers.retrieve(plan.customer_id)
-        return subscription.to_dict(), customer.to_dict()
+        data = subscription.to_dict()
+        data["current_period_end"] = data.get("current_period_end") or plan.renews_at
+        data["currency"] = data.get("currency") or plan.currency
+        data["customer"] = data.get("customer") or plan.customer_id
+        if not (data.get("items") or {}).get("data"):
+            data["items"] = {"data": [{"price": {"unit_amount": plan.amount}}]}
+        return renewal_facts(data, announced)
+
+    async def context_for(self, invoice: dict[str, Any]) -> PreDunningContext | None:
+        """What the watch of the invoice's subscription asked and heard, for the dunning
+        case of a renewal that failed anyway (None: no watch asked anything)."""
+        subscription, customer = (
+            object_id(invoice.get("subscription")),
+            object_id(invoice.get("customer")),
+        )
+        if subscription is None or customer is None:
+            return None
+        query = f"CustomerId = '{customer}' AND WorkflowType = '{PREDUNNING_WORKFLOW_TYPE}'"
+        async for watch in self._client.list_workflows(query):
+            if not watch.id.startswith(watch_prefix(subscription)):
+                continue
+            handle = self._client.get_workflow_handle(watch.id, run_id=watch.run_id)
+            try:
+                status = await handle.query(
+                    STATUS_QUERY, result_type=PreDunningStatus, rpc_timeout=QUERY_TIMEOUT
+                )
+            except (RPCError, WorkflowQueryFailedError) as err:
+                log.warning("watch %s not read for the hand-off: %s", watch.id, err)
+                return None
+            return status.context(watch.id) if status.asked or status.heard else None
+        return None
 
     async def tell(self, invoice: dict[str, Any], kind: str, event_id: str) -> int:
         """Tell the running watches of the invoice's subscription how its renewal went;

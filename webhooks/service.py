@@ -149,6 +149,8 @@ class WebhookService:
             case = case_from_invoice(invoice, failed_at, self._day_seconds)
         except InputError as err:
             return f"ignored: {err}"
+        watched = await self._watches.context_for(invoice)
+        case = case.model_copy(update={"predunning": watched})
         closed_at = await self._closed_since(case.workflow_id, failed_at)
         if closed_at is not None:
             when = f"{closed_at:%Y-%m-%d %H:%M:%S}"

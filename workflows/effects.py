@@ -19,7 +19,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.facts import FactActivities
     from activities.payments import PaymentActivities
     from dunning.machine.effects import ProviderRefused
-    from dunning.providers.facts import CaseFacts, FactsRequest
+    from dunning.providers.facts import AccountFacts, CaseFacts, FactsRequest
+    from dunning.providers.renewals import RenewalPo
     from dunning.providers.requests import (
         ChargeRequest,
         ChargeResult,
@@ -66,6 +67,13 @@ class TemporalEffects:
         receipt: TaskReceipt = await _call(CrmActivities.create_task, request, summary)
         metrics.task_routed(request.team)
         return receipt
+
+    async def read_account(self, customer_id: str, *, summary: str) -> AccountFacts:
+        account: AccountFacts = await _call(CrmActivities.read_account, customer_id, summary)
+        return account
+
+    async def store_renewal_po(self, request: RenewalPo, *, summary: str) -> None:
+        await _call(PaymentActivities.store_renewal_po, request, summary)
 
     async def apply_po_number(self, request: PoUpdate, *, summary: str) -> None:
         await _call(PaymentActivities.apply_po_number, request, summary)

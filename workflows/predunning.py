@@ -1,23 +1,46 @@
-"""`PreDunningWorkflow`: one renewal watched before it is charged. A card that expires first
-is reminded of on the policy's days; the customer replacing it, or the renewal's own
-answer, ends the reminders, and the renewal's answer ends the watch."""
+"""`PreDunningWorkflow`: one renewal watched before it is charged.
+
+It reads the account, then acts on each check that would make the renewal fail: a card
+that expires first is reminded of on the policy's days; a missing PO is asked for; a
+missing or bouncing contact is asked to confirm, and the account owner told; an amount off
+the contract goes to RevOps. The customer's answers are stored where the renewal will use
+them, and the renewal's own answer ends the watch.
+"""
 
 import contextlib
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from dunning.contract.enums import PreDunningResult
+    from dunning.contract.enums import (
+        EmailTemplate,
+        PreDunningResult,
+        Team,
+        WatchCheck,
+        WorkflowReason,
+    )
     from dunning.contract.messages import (
+        BillingContactCorrected,
         InvoicePaid,
         PaymentMethodUpdated,
+        PoNumberProvided,
         Signals,
         StripeEvent,
     )
-    from dunning.contract.predunning import PreDunningCase, PreDunningOutcome, PreDunningStatus
+    from dunning.contract.predunning import (
+        PreDunningCase,
+        PreDunningOutcome,
+        PreDunningStatus,
+        WatchRecord,
+    )
     from dunning.machine.effects import ProviderRefused
-    from dunning.views.predunning import render_expiry_reminder
+    from dunning.providers.facts import AccountFacts
+    from dunning.providers.renewals import RenewalPo
+    from dunning.providers.requests import ContactUpdate
+    from dunning.rules.predunning import billing_address, watch_checks
+    from dunning.views.predunning import render_watch_email, render_watch_task, watch_details
     from workflows.effects import TemporalEffects
 
 PREDUNNING_WORKFLOW_TYPE = "PreDunningWorkflow"
@@ -27,37 +50,42 @@ CARD_REPLACED = Signals.PAYMENT_METHOD_UPDATED
 """The same signal a dunning case takes: the webhook service tells both of a new card."""
 GRACE_DAYS = 3
 """How long after the renewal's date the watch waits for Stripe's word of it."""
+CHECKS_PATCH = "watch-checks"
+"""Watches begun before the account checks only reminded of expiring cards."""
+ASKS = {
+    WatchCheck.PO_MISSING: EmailTemplate.PO_REQUEST,
+    WatchCheck.CONTACT_UNCONFIRMED: EmailTemplate.CONTACT_CONFIRM,
+}
+"""The email that asks the customer for what a check found missing."""
 
 
 @workflow.defn(name=PREDUNNING_WORKFLOW_TYPE)
 class PreDunningWorkflow:
-    """Warns of an expiring card before a renewal, and says whether the failure was prevented."""
+    """Acts before a renewal on what would make it fail, and says whether it was prevented."""
 
     @workflow.init
     def __init__(self, case: PreDunningCase) -> None:
         self._case = case
-        self._sent = 0
-        self._replaced = False
+        self._effects = TemporalEffects()
+        self._account: AccountFacts | None = None
+        self._record = WatchRecord()
         self._renewal: PreDunningResult | None = None
         self._outcome: PreDunningOutcome | None = None
 
     @workflow.run
     async def run(self, case: PreDunningCase) -> PreDunningOutcome:
-        """Remind on each due day until the card is replaced or the renewal answers."""
-        if not case.card_expires_first or case.email is None:
-            return self._close(PreDunningResult.NOT_NEEDED)
+        """Check, ask, remind on each due day, then wait for the renewal's answer."""
+        if workflow.patched(CHECKS_PATCH):
+            self._account = await self._read_account()
+        self._note(checks=watch_checks(case, self._account))
+        if not self._record.checks:
+            return await self._close(PreDunningResult.NOT_NEEDED)
         start, day = workflow.now(), timedelta(seconds=case.options.day_seconds)
-        workflow.set_current_details(f"watching the renewal of {case.subscription_id}")
-        for at in case.reminder_days():
+        await self._before_invoicing()
+        for at in case.reminder_days() if WatchCheck.CARD_EXPIRES in self._record.checks else []:
             if await self._quiet_until(start + at * day):
                 break
-            try:
-                await TemporalEffects().send_email(
-                    render_expiry_reminder(case, at), summary="email expiry_reminder"
-                )
-                self._sent += 1
-            except ProviderRefused as refused:
-                workflow.logger.warning("expiry reminder not sent: %s", refused)
+            await self._send(EmailTemplate.EXPIRY_REMINDER, case.email, at)
         grace = start + (case.days_to_renewal + GRACE_DAYS) * day
         with contextlib.suppress(TimeoutError):  # no word of the renewal: unresolved
             await workflow.wait_condition(
@@ -65,7 +93,47 @@ class PreDunningWorkflow:
                 timeout=max(grace - workflow.now(), timedelta()),
                 timeout_summary="the renewal's answer",
             )
-        return self._close(self._result())
+        return await self._close(self._result())
+
+    async def _read_account(self) -> AccountFacts | None:
+        try:
+            return await self._effects.read_account(self._case.customer_id, summary="account")
+        except ProviderRefused as refused:
+            workflow.logger.warning("account not read, the card alone is checked: %s", refused)
+            return None
+
+    async def _before_invoicing(self) -> None:
+        """Ask for what is missing, and give the teams their tasks, at the watch's start."""
+        checks, account = self._record.checks, self._account
+        to = billing_address(self._case, account)
+        for check, template in ASKS.items():
+            if check in checks and to is not None:
+                await self._send(template, to, 0)
+        policy = self._case.effective_policy
+        tasks = {
+            WatchCheck.CONTACT_UNCONFIRMED: policy.predunning_contact_team,
+            WatchCheck.AMOUNT_MISMATCH: policy.routes.get(
+                WorkflowReason.CONTRACT_MISMATCH, Team.REVOPS
+            ),
+        }
+        for check, team in tasks.items():
+            if check in checks and account is not None:
+                task = render_watch_task(self._case, account, check, team)
+                with _unless_refused(f"task {check}"):
+                    await self._effects.create_task(task, summary=f"task {team}")
+                    self._note(tasks=(*self._record.tasks, check))
+
+    async def _send(self, template: EmailTemplate, to: str | None, day: float) -> None:
+        if to is None:
+            return
+        with _unless_refused(f"email {template}"):
+            await self._effects.send_email(
+                render_watch_email(self._case, template, to, day), summary=f"email {template}"
+            )
+            asked = self._record.asked
+            self._note(asked=asked if template in asked else (*asked, template))
+            if template is EmailTemplate.EXPIRY_REMINDER:
+                self._note(reminders_sent=self._record.reminders_sent + 1)
 
     async def _quiet_until(self, moment: datetime) -> bool:
         """Wait for `moment`; True when the customer or the renewal answered first."""
@@ -79,26 +147,57 @@ class PreDunningWorkflow:
         return True
 
     def _answered(self) -> bool:
-        return self._replaced or self._renewal is not None
+        return self._record.card_replaced or self._renewal is not None
 
     def _result(self) -> PreDunningResult:
-        if self._renewal is PreDunningResult.PAID and (self._replaced and self._sent):
+        warned_and_replaced = self._record.card_replaced and self._record.reminders_sent
+        if self._renewal is PreDunningResult.PAID and warned_and_replaced:
             return PreDunningResult.PREVENTED
         return self._renewal or PreDunningResult.UNRESOLVED
 
-    def _close(self, result: PreDunningResult) -> PreDunningOutcome:
+    async def _close(self, result: PreDunningResult) -> PreDunningOutcome:
+        await workflow.wait_condition(workflow.all_handlers_finished)
         self._outcome = PreDunningOutcome(
-            result=result,
-            reminders_sent=self._sent,
-            card_replaced=self._replaced,
-            closed_at=workflow.now(),
+            **self._record.model_dump(), result=result, closed_at=workflow.now()
         )
+        workflow.set_current_details(watch_details(self._case, self.status()))
         return self._outcome
+
+    def _note(self, **changes: object) -> None:
+        """Record what the watch found, asked or heard, and show it."""
+        self._record = self._record.model_copy(update=changes)
+        workflow.set_current_details(watch_details(self._case, self.status()))
 
     @workflow.signal(name=CARD_REPLACED)
     def card_replaced(self, _: PaymentMethodUpdated) -> None:
         """The customer gave a new payment method: no more reminders."""
-        self._replaced = True
+        self._note(card_replaced=True)
+
+    @workflow.signal(name=Signals.PO_NUMBER_PROVIDED)
+    async def po_number_provided(self, po: PoNumberProvided) -> None:
+        """The customer sent the PO: stored on the subscription, the renewal carries it."""
+        if self._outcome is not None or po.po_number == self._record.po_number:
+            return
+        self._note(po_number=po.po_number)
+        request = RenewalPo(subscription_id=self._case.subscription_id, po_number=po.po_number)
+        with _unless_refused("store the PO"):
+            await self._effects.store_renewal_po(request, summary="store the PO")
+
+    @workflow.signal(name=Signals.BILLING_CONTACT_CORRECTED)
+    async def billing_contact_corrected(self, contact: BillingContactCorrected) -> None:
+        """The customer confirmed their billing contact: written to Stripe and the CRM."""
+        if self._outcome is not None or contact.email == self._record.contact_email:
+            return
+        self._note(contact_email=contact.email)
+        update = ContactUpdate(
+            customer_id=self._case.customer_id,
+            company_id=self._account.company_id if self._account else None,
+            email=contact.email,
+            name=contact.name,
+        )
+        with _unless_refused("write the contact"):
+            await self._effects.update_customer_email(update, summary="contact to Stripe")
+            await self._effects.update_billing_contact(update, summary="contact to the CRM")
 
     @workflow.signal(name=RENEWAL_PAID)
     def renewal_paid(self, _: InvoicePaid) -> None:
@@ -114,9 +213,17 @@ class PreDunningWorkflow:
     def status(self) -> PreDunningStatus:
         """Where the watch stands."""
         return PreDunningStatus(
+            **self._record.model_dump(),
             subscription_id=self._case.subscription_id,
             card_expires_first=self._case.card_expires_first,
-            reminders_sent=self._sent,
-            card_replaced=self._replaced,
             outcome=self._outcome,
         )
+
+
+@contextlib.contextmanager
+def _unless_refused(what: str) -> Iterator[None]:
+    """A provider's permanent refusal is logged; the watch goes on without that step."""
+    try:
+        yield
+    except ProviderRefused as refused:
+        workflow.logger.warning("%s: refused: %s", what, refused)

@@ -16,7 +16,8 @@ from temporalio.common import (
 
 from dunning.contract.case import DunningCase
 from dunning.contract.dispute import DisputeCase
-from dunning.contract.enums import Stage
+from dunning.contract.enums import CaseKind, Stage
+from dunning.contract.predunning import PreDunningCase
 from dunning.machine.state import CaseState
 
 DUNNING_STAGE = SearchAttributeKey.for_keyword("DunningStage")
@@ -31,6 +32,10 @@ ASSIGNED_TEAM = SearchAttributeKey.for_keyword("AssignedTeam")
 DUNNING_OUTCOME = SearchAttributeKey.for_keyword("DunningOutcome")
 AMOUNT_DUE = SearchAttributeKey.for_int("AmountDue")
 NEXT_ACTION_AT = SearchAttributeKey.for_datetime("NextActionAt")
+CASE_KIND = SearchAttributeKey.for_keyword_list("CaseKind")
+"""What the workflow follows (`CaseKind = 'predunning'`): set once at start, never upserted,
+so that histories recorded before it replay unchanged. A keyword list because a namespace
+holds at most ten keywords, and the contract's ten are taken."""
 
 FROM_CASE: Sequence[tuple[SearchAttributeKey[Any], Callable[[DunningCase], Any]]] = (
     (INVOICE_ID, lambda case: case.invoice_id),
@@ -50,7 +55,10 @@ FROM_STATE: Sequence[tuple[SearchAttributeKey[Any], Callable[[CaseState], Any]]]
     (NEXT_ACTION_AT, lambda state: state.next_action.at if state.next_action else None),
 )
 """The attributes that follow the case as it goes."""
-ALL_KEYS: Sequence[SearchAttributeKey[Any]] = tuple(key for key, _ in (*FROM_CASE, *FROM_STATE))
+ALL_KEYS: Sequence[SearchAttributeKey[Any]] = (
+    *(key for key, _ in (*FROM_CASE, *FROM_STATE)),
+    CASE_KIND,
+)
 """Every attribute the project registers on a server it starts or sets up."""
 
 
@@ -58,7 +66,11 @@ def at_start(case: DunningCase) -> TypedSearchAttributes:
     """The attributes a case carries from its first moment."""
     pairs = [SearchAttributePair(key, value(case)) for key, value in FROM_CASE]
     return TypedSearchAttributes(
-        [SearchAttributePair(DUNNING_STAGE, Stage.CLASSIFYING.value), *pairs]
+        [
+            SearchAttributePair(DUNNING_STAGE, Stage.CLASSIFYING.value),
+            SearchAttributePair(CASE_KIND, [CaseKind.DUNNING.value]),
+            *pairs,
+        ]
     )
 
 
@@ -71,6 +83,19 @@ def of_dispute(dispute: DisputeCase) -> TypedSearchAttributes:
             SearchAttributePair(CURRENCY, dispute.currency),
             SearchAttributePair(AMOUNT_DUE, dispute.amount),
             SearchAttributePair(ASSIGNED_TEAM, dispute.team.value),
+            SearchAttributePair(CASE_KIND, [CaseKind.DISPUTE.value]),
+        ]
+    )
+
+
+def of_watch(watch: PreDunningCase) -> TypedSearchAttributes:
+    """A renewal watch's attributes: found by customer, told apart from dunning cases."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(CUSTOMER_ID, watch.customer_id),
+            SearchAttributePair(CURRENCY, watch.currency),
+            SearchAttributePair(AMOUNT_DUE, watch.amount),
+            SearchAttributePair(CASE_KIND, [CaseKind.PREDUNNING.value]),
         ]
     )
 

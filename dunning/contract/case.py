@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dunning.contract.enums import CollectionMethod, PaymentMethodType
+from dunning.contract.enums import CollectionMethod, EmailTemplate, PaymentMethodType
 from dunning.rules.policy import DunningPolicy
 
 INVOICE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,255}$"
@@ -42,6 +42,22 @@ class CaseOptions(ContractModel):
     """Length of one policy day in seconds; compresses the whole schedule for demos."""
 
 
+class PreDunningContext(ContractModel):
+    """What the renewal's watch asked before the invoice failed, and what the customer did:
+    the dunning case does not ask again for what was already asked."""
+
+    watch_id: str = Field(min_length=1, max_length=255)
+    """The `PreDunningWorkflow` that watched the renewal."""
+    asked: tuple[EmailTemplate, ...] = ()
+    """The emails the watch sent, each template once, in order."""
+    card_replaced: bool = False
+    """The customer gave a new payment method during the watch."""
+    po_number: str | None = Field(default=None, max_length=100)
+    """The PO the customer sent during the watch."""
+    contact_email: str | None = Field(default=None, max_length=254)
+    """The billing contact the customer confirmed during the watch."""
+
+
 class DunningCase(ContractModel):
     """One failed or overdue invoice to recover. Starts one `DunningWorkflow`."""
 
@@ -71,6 +87,8 @@ class DunningCase(ContractModel):
     """Options captured at start."""
     policy: DunningPolicy | None = None
     """The policy in force when the case was started; None means the built-in defaults."""
+    predunning: PreDunningContext | None = None
+    """For a renewal that failed after a watch: what the watch asked and what came of it."""
 
     @field_validator("failed_at")
     @classmethod

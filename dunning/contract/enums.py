@@ -98,6 +98,31 @@ class AttemptOutcome(StrEnum):
     FAILED = "failed"
 
 
+class WatchCheck(StrEnum):
+    """What a renewal watch found that would make the renewal fail, each with its action."""
+
+    CARD_EXPIRES = "card_expires"
+    """The card on file expires before the renewal: expiry reminders with the update link."""
+    CONTACT_UNCONFIRMED = "contact_unconfirmed"
+    """The AP contact is missing or bounced: a contact confirmation, and a task for the
+    account owner."""
+    PO_MISSING = "po_missing"
+    """The account pays only invoices with a PO and the renewal carries none: a PO request."""
+    AMOUNT_MISMATCH = "amount_mismatch"
+    """The renewal's amount is not the contract's: a RevOps task before it is invoiced."""
+
+
+class CaseKind(StrEnum):
+    """What a workflow of the product follows (the `CaseKind` search attribute)."""
+
+    DUNNING = "dunning"
+    """A failed or overdue invoice (`DunningWorkflow`)."""
+    PREDUNNING = "predunning"
+    """A renewal watched before it is charged (`PreDunningWorkflow`)."""
+    DISPUTE = "dispute"
+    """A dispute on recovered money (`DisputeWorkflow`)."""
+
+
 class PreDunningResult(StrEnum):
     """How a pre-dunning case ended."""
 

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from dunning.contract.case import CaseOptions, ContractModel
-from dunning.contract.enums import PreDunningResult
+from dunning.contract.case import CaseOptions, ContractModel, PreDunningContext
+from dunning.contract.enums import EmailTemplate, PreDunningResult, WatchCheck
 from dunning.rules.policy import DunningPolicy
 
 
@@ -35,6 +35,8 @@ class PreDunningCase(ContractModel):
     """The card on file's expiry year."""
     email: str | None = Field(default=None, max_length=254)
     """Where the reminders go: the customer's billing email."""
+    po_number: str | None = Field(default=None, max_length=100)
+    """The PO the renewal invoice will carry, if one is stored on the subscription."""
     options: CaseOptions = CaseOptions()
     """The length of a policy day."""
     policy: DunningPolicy | None = None
@@ -66,29 +68,76 @@ class PreDunningCase(ContractModel):
         return sorted({max(self.days_to_renewal - before, 0.0) for before in days})
 
 
-class PreDunningOutcome(ContractModel):
+class WatchRecord(ContractModel):
+    """What a watch found, asked and heard: the part its status and outcome share."""
+
+    checks: tuple[WatchCheck, ...] = ()
+    """What the watch found that would make the renewal fail."""
+    asked: tuple[EmailTemplate, ...] = ()
+    """The emails sent, each template once, in the order first sent."""
+    reminders_sent: int = 0
+    """Expiry reminders the customer received."""
+    tasks: tuple[WatchCheck, ...] = ()
+    """The checks a team was given a task for."""
+    card_replaced: bool = False
+    """The customer gave a new payment method during the watch."""
+    po_number: str | None = None
+    """The PO the customer sent, stored where the renewal invoice will carry it."""
+    contact_email: str | None = None
+    """The billing contact the customer confirmed, written to Stripe and the CRM."""
+
+    @property
+    def heard(self) -> bool:
+        """The customer answered something during the watch."""
+        return self.card_replaced or bool(self.po_number or self.contact_email)
+
+    def context(self, watch_id: str) -> PreDunningContext:
+        """What a dunning case of the failed renewal is told of this watch."""
+        return PreDunningContext(
+            watch_id=watch_id,
+            asked=self.asked,
+            card_replaced=self.card_replaced,
+            po_number=self.po_number,
+            contact_email=self.contact_email,
+        )
+
+
+class PreDunningOutcome(WatchRecord):
     """How the watch ended."""
 
     result: PreDunningResult
     """Prevented, paid, failed, not needed or unresolved."""
-    reminders_sent: int = 0
-    """Expiry reminders the customer received."""
-    card_replaced: bool = False
-    """The customer gave a new payment method during the watch."""
     closed_at: datetime
     """When the watch ended."""
 
 
-class PreDunningStatus(ContractModel):
+class PreDunningStatus(WatchRecord):
     """The `status` query of a watch."""
 
     subscription_id: str
     """The subscription watched."""
     card_expires_first: bool
     """Whether the card on file expires before the renewal."""
-    reminders_sent: int
-    """Expiry reminders sent so far."""
-    card_replaced: bool
-    """The customer gave a new payment method."""
     outcome: PreDunningOutcome | None
     """Null while the watch goes on."""
+
+
+class ScanRequest(ContractModel):
+    """The input of each daily `PreDunningScanWorkflow` run, fixed when the schedule is
+    applied (apply it again to change it)."""
+
+    options: CaseOptions = CaseOptions()
+    """The length of a policy day, for the watches it starts."""
+    policy: DunningPolicy | None = None
+    """The policy the watches capture."""
+
+
+class ScanOutcome(ContractModel):
+    """What one scan found and started."""
+
+    listed: int
+    """Active subscriptions read."""
+    due: int
+    """Of those, renewals within the policy's window."""
+    started: int
+    """Watches this scan started (the others were running or had ended)."""

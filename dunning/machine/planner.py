@@ -157,7 +157,7 @@ def _remind(
     done = state.steps_done
     reason = state.workflow_reason
     request = state.policy.requests.get(reason) if reason else None
-    if request is not None:
+    if request is not None and not state.asked_before_renewal(request):
         for day in state.policy.request_days:
             key = step_key(request, day)
             if key not in done:

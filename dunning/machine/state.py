@@ -279,6 +279,11 @@ class CaseState(BaseModel):
         """An operator paused the case."""
         return self.paused_since is not None
 
+    def asked_before_renewal(self, template: EmailTemplate) -> bool:
+        """The renewal's watch already sent this request: the case does not ask again."""
+        watched = self.case.predunning
+        return watched is not None and template in watched.asked
+
     @property
     def waits_internally(self) -> bool:
         """The next move is an internal team's (a provider refused us, or the contract differs)."""

@@ -79,6 +79,10 @@ def open_case(case: DunningCase, started_at: datetime) -> CaseState:
         po_number=case.po_number,
     )
     note(state, started_at, "opened", f"case opened for invoice {case.invoice_id}")
+    if case.predunning is not None:
+        asked = ", ".join(case.predunning.asked) or "nothing"
+        detail = f"{case.predunning.watch_id} asked {asked} before the renewal"
+        note(state, started_at, "watched", detail)
     return state
 
 

@@ -63,8 +63,12 @@ def workflow_failure_reason(
 def _matches_contract(case: DunningCase, invoice: InvoiceFacts | None, contract: int) -> bool:
     """The amount before tax is the contract's, within the policy's tolerance."""
     before_tax = invoice.amount_due - invoice.tax if invoice else case.amount_due
-    tolerance = contract * case.effective_policy.contract_tolerance_percent / 100
-    return abs(before_tax - contract) <= tolerance
+    return within_contract(before_tax, contract, case.effective_policy.contract_tolerance_percent)
+
+
+def within_contract(amount: int, contract: int, tolerance_percent: float) -> bool:
+    """An amount before tax is the contract's when within the policy's tolerance of it."""
+    return abs(amount - contract) <= contract * tolerance_percent / 100
 
 
 def classify_decline(failure: FailureDetails) -> Classification:

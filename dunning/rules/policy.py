@@ -194,6 +194,15 @@ class DunningPolicy(PolicyModel):
     expiry_reminder_days: tuple[float, ...] = (30, 7)
     """Pre-dunning: days before a renewal when a customer whose card expires first is asked
     to replace it (one already past when the watch begins goes out at once)."""
+    predunning: bool = True
+    """Pre-dunning on: renewals are watched before they are charged (off: no watch starts,
+    for a side-by-side measure)."""
+    predunning_window_days: float = Field(default=60, ge=1, le=366)
+    """The daily scan watches each renewal due within this many days (the reminders and
+    requests need the time: 30 to 60 days suits monthly and yearly plans)."""
+    predunning_contact_team: Team = Team.CUSTOMER_SUCCESS
+    """Team of the account owner's task when a renewal's billing contact is missing or
+    bounced."""
     dispute_team: Team = Team.FINANCE
     """Team that answers a dispute on money a case recovered."""
     settlement_team: Team = Team.FINANCE

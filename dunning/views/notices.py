@@ -19,7 +19,6 @@ SUBJECTS = {
     EmailTemplate.FINAL_NOTICE: "Final notice for invoice {number}",
     EmailTemplate.PO_REQUEST: "A PO number is needed for invoice {number}",
     EmailTemplate.CONTACT_CONFIRM: "Please confirm who should receive invoice {number}",
-    EmailTemplate.EXPIRY_REMINDER: "Your card expires before your next renewal",
 }
 OPENINGS = {
     EmailTemplate.PAYMENT_FAILED: (
@@ -42,10 +41,6 @@ OPENINGS = {
     EmailTemplate.CONTACT_CONFIRM: (
         "We want to make sure this invoice reaches the right accounts-payable contact. "
         "Please reply with the name and email address that should receive it."
-    ),
-    EmailTemplate.EXPIRY_REMINDER: (
-        "The card we have on file expires before your subscription renews. Update it with "
-        "the link below and the renewal goes through without a hitch."
     ),
 }
 

@@ -1,0 +1,107 @@
+"""A renewal's watch played in the backtest: when it begins, what it sends, and when the
+customer replaces the expiring card, through the workflow's own rules."""
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from dunning.contract.enums import EmailTemplate, WatchCheck
+from dunning.contract.predunning import PreDunningCase
+from dunning.rules.policy import DunningPolicy
+from dunning.rules.predunning import billing_address, watch_checks
+from lab.behaviour import account_of
+from worlds.behaviour import CustomerAction
+from worlds.model import Customer, World
+from worlds.renewals import Subscription
+
+ASKED_AT_START = (
+    (WatchCheck.PO_MISSING, EmailTemplate.PO_REQUEST),
+    (WatchCheck.CONTACT_UNCONFIRMED, EmailTemplate.CONTACT_CONFIRM),
+)
+"""What the watch asks for when it begins, in the workflow's order."""
+
+
+@dataclass
+class WatchPlay:
+    """What a renewal's watch did in the world."""
+
+    emails: list[EmailTemplate] = field(default_factory=list)
+    """The emails the customer received, in order."""
+    replaced_at: datetime | None = None
+    """When the customer replaced the card after the watch's emails, if they did."""
+
+    @property
+    def reminded(self) -> bool:
+        """The customer was told their card expires first."""
+        return EmailTemplate.EXPIRY_REMINDER in self.emails
+
+
+def play_watch(
+    world: World,
+    subscription: Subscription,
+    customer: Customer,
+    policy: DunningPolicy,
+    origin: datetime,
+    replaced_elsewhere: datetime | None,
+) -> WatchPlay:
+    """The watch of one renewal: it begins at the first daily scan that finds the renewal
+    in the policy's window, or when Stripe announces the coming invoice, whichever is
+    first; it asks at once, reminds on the policy's days until the card is replaced (by
+    its reminder, or by the customer's dunning elsewhere), and the customer reacts to the
+    first email of each template as their behaviour says."""
+    play = WatchPlay()
+    if not policy.predunning:
+        return play
+    renews = subscription.renews_on_day
+    scanned = max(math.ceil(renews - policy.predunning_window_days), 0)
+    begins = min(scanned, max(renews - world.upcoming_notice_days, 0))
+    card = subscription.card
+    case = PreDunningCase(
+        subscription_id=subscription.id,
+        customer_id=subscription.customer,
+        amount=subscription.amount,
+        currency=subscription.currency,
+        renews_on=subscription.renews_at(origin),
+        days_to_renewal=renews - begins,
+        card_exp_month=card.exp_month if card else None,
+        card_exp_year=card.exp_year if card else None,
+        email=customer.email,
+        policy=policy,
+    )
+    account = account_of(customer)
+    checks = watch_checks(case, account)
+    to = billing_address(case, account)
+    sent: list[tuple[float, EmailTemplate]] = [
+        (begins, template) for check, template in ASKED_AT_START if check in checks and to
+    ]
+    replaced = replaced_elsewhere
+    if WatchCheck.CARD_EXPIRES in checks:
+        for at in case.reminder_days():  # the workflow's own rule
+            day = begins + at
+            if replaced is not None and replaced <= origin + timedelta(days=day):
+                break
+            sent.append((day, EmailTemplate.EXPIRY_REMINDER))
+            reacted = _replaces_card_after(subscription, sent)
+            if reacted is not None and play.replaced_at is None:
+                play.replaced_at = origin + timedelta(days=reacted)
+                replaced = min(filter(None, (replaced, play.replaced_at)))
+    play.emails = [template for _, template in sent]
+    return play
+
+
+def _replaces_card_after(
+    subscription: Subscription, sent: list[tuple[float, EmailTemplate]]
+) -> float | None:
+    """The world day the customer attaches a new card in answer to these emails, if any
+    reaction of theirs asks for it (the first email of its template, or the first at all)."""
+    days = []
+    for index, (day, template) in enumerate(sent):
+        first_of_template = all(t is not template for _, t in sent[:index])
+        for reaction in subscription.behaviour.reactions:
+            if reaction.does is not CustomerAction.UPDATE_PAYMENT_METHOD:
+                continue
+            if (reaction.to == template and first_of_template) or (
+                reaction.to == "any" and index == 0
+            ):
+                days.append(day + reaction.after_days)
+    return min(days, default=None)
