@@ -2,7 +2,8 @@
 
 Sizes come from the environment: BENCH_CASES (1000), BENCH_PARKED (4000),
 BENCH_SIGNALS (500), BENCH_SUITE (1: also time the whole test suite), BENCH_WORLD_INVOICES
-(1000 per unseen world), BENCH_LAB (1: also run a 300-invoice world live).
+(1000 per unseen world), BENCH_RENEWALS (2000 per pre-dunning world), BENCH_LAB (1: also
+run a 300-invoice world live).
 """
 
 import asyncio
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import temporalio
 
-from bench import cost, latency, parked, recovery, replay, speed, throughput
+from bench import cost, latency, parked, predunning, recovery, replay, speed, throughput
 from bench import lab as lab_bench
 from bench.report import write_report
 from bench.stack import bench_stack, time_skipping_env, world_of
@@ -67,6 +68,8 @@ async def main() -> None:
     )
     print("recovery: policies on unseen worlds …", flush=True)
     recovery.main()
+    print("pre-dunning: renewals with and without it …", flush=True)
+    predunning.main()
     if size("BENCH_LAB", 1):
         print("lab: a 300-invoice world live …", flush=True)
         await asyncio.to_thread(lab_bench.main)

@@ -5,7 +5,7 @@ counts what the providers saw. A 60-day case takes well under a millisecond."""
 import json
 from datetime import UTC, datetime, timedelta
 
-from dunning.contract.case import REAL_DAY_SECONDS
+from dunning.contract.case import REAL_DAY_SECONDS, PreDunningContext
 from dunning.machine.state import CaseState
 from dunning.rules.policy import DunningPolicy
 from dunning.views.status import case_status
@@ -59,7 +59,7 @@ def run_world(
             prevented_amount += renewal.amount_due
             continue
         failed += 1
-        result, state, _ = run_invoice(renewal, customer, policy, origin)
+        result, state, _ = run_invoice(renewal, customer, policy, origin, watch.context())
         results.append(result)
         states.append(state)
     report = WorldReport.of(results)
@@ -83,10 +83,17 @@ def case_line(state: CaseState) -> str:
 
 
 def run_invoice(
-    invoice: Invoice, customer: Customer, policy: DunningPolicy, origin: datetime
+    invoice: Invoice,
+    customer: Customer,
+    policy: DunningPolicy,
+    origin: datetime,
+    watched: PreDunningContext | None = None,
 ) -> tuple[InvoiceResult, CaseState, InvoiceWorld]:
-    """One invoice's case, start to end, and its world as the case left it."""
-    case = case_of(invoice, origin, REAL_DAY_SECONDS).model_copy(update={"policy": policy})
+    """One invoice's case, start to end, and its world as the case left it (`watched`: what
+    the renewal's watch asked before the invoice failed)."""
+    case = case_of(invoice, origin, REAL_DAY_SECONDS).model_copy(
+        update={"policy": policy, "predunning": watched}
+    )
     running = VirtualCase(case, VirtualClock(case.failed_at), HORIZON_DAYS)
     providers = InvoiceWorld(invoice, customer, origin, running)
     state = running.run(providers)

@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from dunning.contract.case import PreDunningContext
 from dunning.contract.enums import EmailTemplate, WatchCheck
 from dunning.contract.predunning import PreDunningCase
 from dunning.rules.policy import DunningPolicy
@@ -25,15 +26,20 @@ ASKED_AT_START = (
 class WatchPlay:
     """What a renewal's watch did in the world."""
 
+    watch_id: str | None = None
+    """The watch's workflow id (None: pre-dunning is off)."""
     emails: list[EmailTemplate] = field(default_factory=list)
     """The emails the customer received, in order."""
     replaced_at: datetime | None = None
     """When the customer replaced the card after the watch's emails, if they did."""
 
-    @property
-    def reminded(self) -> bool:
-        """The customer was told their card expires first."""
-        return EmailTemplate.EXPIRY_REMINDER in self.emails
+    def context(self) -> PreDunningContext | None:
+        """What the renewal's dunning case is told of the watch, as the webhook service
+        tells it (None: the watch asked nothing)."""
+        if self.watch_id is None or not self.emails:
+            return None
+        asked = tuple(dict.fromkeys(self.emails))
+        return PreDunningContext(watch_id=self.watch_id, asked=asked)
 
 
 def play_watch(
@@ -68,6 +74,7 @@ def play_watch(
         email=customer.email,
         policy=policy,
     )
+    play.watch_id = case.workflow_id
     account = account_of(customer)
     checks = watch_checks(case, account)
     to = billing_address(case, account)

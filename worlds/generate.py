@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from worlds.declines import INSUFFICIENT_FUNDS_RETURN, SHAPES
+from worlds.generate_renewals import draw_subscriptions
 
 CALENDAR_START = datetime(2026, 1, 1, tzinfo=UTC)
 TIERS = (("self_serve", 0.6), ("mid_market", 0.3), ("enterprise", 0.1))
@@ -57,19 +58,26 @@ PO_ANSWERED = 0.8
 """AP teams that send the PO once asked."""
 
 
-def generate(invoices: int, seed: int, days: float = 60) -> dict[str, Any]:
-    """A world of `invoices` failures spread over `days` world days."""
+def generate(invoices: int, seed: int, days: float = 60, renewals: int = 0) -> dict[str, Any]:
+    """A world of `invoices` failures spread over `days` world days, and `renewals`
+    subscriptions renewing in that time (drawn after the invoices: the same seed gives the
+    same invoices with or without them)."""
     rng = random.Random(seed)
     customers, entries = [], []
     for n in range(1, invoices + 1):
         customer, invoice = _draw(rng, n, days)
         customers.append(customer)
         entries.append(invoice)
-    return {
+    world: dict[str, Any] = {
         "calendar_start": CALENDAR_START.isoformat(),
         "customers": customers,
         "invoices": entries,
     }
+    if renewals:
+        subscribers, subscriptions = draw_subscriptions(rng, renewals, days, CALENDAR_START)
+        world["customers"] = [*customers, *subscribers]
+        world["subscriptions"] = subscriptions
+    return world
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:

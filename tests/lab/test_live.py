@@ -9,6 +9,7 @@ person would forward it. Every invoice ends as the in-process backtest says it d
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from cli.main import main
 
@@ -21,6 +22,14 @@ def results(folder: Path) -> dict[str, tuple[object, ...]]:
         r["invoice_id"]: (r["outcome"], r["resolution"], r["end_action"], r["charges"], r["emails"])
         for r in report["per_invoice"]
     }
+
+
+def dedupe_key(mail: dict[str, Any]) -> str:
+    """The mail's de-duplication key: which case (or watch) sent it, and which step."""
+    args = dict(mail.get("custom_args") or {})
+    for personalization in mail.get("personalizations") or []:
+        args.update(personalization.get("custom_args") or {})
+    return str(args["dedupe_key"])
 
 
 def test_the_lab_and_the_backtest_agree_per_invoice(tmp_path: Path) -> None:
@@ -54,6 +63,19 @@ def test_the_lab_and_the_backtest_agree_per_invoice(tmp_path: Path) -> None:
     calls = json.loads((live / "sandbox_calls.json").read_text())
     mails = [c["body"]["categories"] for c in calls if c["path"] == "/v3/mail/send"]
     assert mails.count(["expiry_reminder"]) == 2, "both expiring cards were reminded of, once"
+    # G's AP team pays only invoices with a PO: each renewal's watch asked for one before
+    # invoicing; the case of the renewal that failed anyway does not ask again.
+    asked_po = [
+        str(dedupe_key(c["body"])).split("/")[0]
+        for c in calls
+        if c["path"] == "/v3/mail/send" and c["body"]["categories"] == ["po_request"]
+    ]
+    assert sorted(k.rsplit("-", 1)[0] for k in asked_po if k.startswith("predunning-")) == [
+        "predunning-sub_g",
+        "predunning-sub_g2",
+    ]
+    assert "dunning-in_sub_g_renewal" not in asked_po
+    assert report["predunning_emails"] == offline_report["predunning_emails"] == 4
     keys = {c["idempotency_key"] for c in calls if c["path"].endswith("/pay")}
     charges = [int(str(r[3])) for r in results(live).values()]
     assert len(keys) == sum(charges), "one key per charge"
@@ -62,6 +84,8 @@ def test_the_lab_and_the_backtest_agree_per_invoice(tmp_path: Path) -> None:
     start = datetime.fromisoformat(world["calendar_start"])
     failing_days = {i["id"]: i.get("fails_on_day", 0) for i in world["invoices"]}
     failing_days |= {f"in_{s['id']}_renewal": s["renews_on_day"] for s in world["subscriptions"]}
+    renewal_case = next(c for c in cases if c["invoice_id"] == "in_sub_g_renewal")
+    assert any(entry["event"] == "watched" for entry in renewal_case["timeline"])
     for case in cases:
         failed_at = datetime.fromisoformat(case["failed_at"])
         expected = start + timedelta(days=failing_days[case["invoice_id"]])

@@ -9,14 +9,24 @@ from typing import Any
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from dunning.contract.enums import PreDunningResult
-from dunning.contract.messages import InvoicePaid, PaymentMethodUpdated, StripeEvent
-from dunning.contract.predunning import PreDunningCase, PreDunningOutcome
+from dunning.contract.enums import EmailTemplate, PreDunningResult, Team, WatchCheck
+from dunning.contract.messages import (
+    BillingContactCorrected,
+    InvoicePaid,
+    PaymentMethodUpdated,
+    PoNumberProvided,
+    Signals,
+    StripeEvent,
+)
+from dunning.contract.predunning import PreDunningCase, PreDunningOutcome, PreDunningStatus
+from dunning.providers.facts import AccountFacts, Person
+from dunning.rules.policy import DunningPolicy
 from harness.fakes import FakeProviders
 from harness.temporal import record, worker_with
 from workflows.predunning import CARD_REPLACED, RENEWAL_FAILED, RENEWAL_PAID, PreDunningWorkflow
 
 RENEWS_ON = datetime(2026, 3, 15, tzinfo=UTC)
+AP = Person(name="AP", email="ap@acme.example")
 
 
 def watch(**fields: Any) -> PreDunningCase:
@@ -37,9 +47,13 @@ def watch(**fields: Any) -> PreDunningCase:
 
 
 async def run(
-    env: WorkflowEnvironment, case: PreDunningCase, act: Any = None, history: str = ""
+    env: WorkflowEnvironment,
+    case: PreDunningCase,
+    act: Any = None,
+    history: str = "",
+    **providers: Any,
 ) -> tuple[PreDunningOutcome, FakeProviders]:
-    fakes = FakeProviders()
+    fakes = FakeProviders(**providers)
     async with worker_with(env, fakes, PreDunningWorkflow) as queue:
         handle: WorkflowHandle[Any, PreDunningOutcome] = await env.client.start_workflow(
             PreDunningWorkflow.run, case, id=case.workflow_id, task_queue=queue
@@ -101,3 +115,102 @@ async def test_no_word_of_the_renewal_ends_unresolved_after_the_grace(
 ) -> None:
     outcome, _ = await run(time_env, watch(days_to_renewal=5))
     assert (outcome.result, outcome.reminders_sent) == (PreDunningResult.UNRESOLVED, 1)
+
+
+async def test_a_missing_po_is_asked_for_and_stored_where_the_renewal_carries_it(
+    time_env: WorkflowEnvironment,
+) -> None:
+    account = AccountFacts(ap_contact=AP, po_required=True, company_id="co_1", owner_id="7")
+
+    async def ap_team(env: WorkflowEnvironment, handle: Any) -> None:
+        await env.sleep(timedelta(days=3))
+        await handle.signal(Signals.PO_NUMBER_PROVIDED, PoNumberProvided(po_number="PO-77"))
+        await env.sleep(timedelta(days=1))
+        status = await handle.query("status", result_type=PreDunningStatus)
+        assert status.context(handle.id).model_dump(exclude={"watch_id"}) == {
+            "asked": (EmailTemplate.PO_REQUEST,),
+            "card_replaced": False,
+            "po_number": "PO-77",
+            "contact_email": None,
+        }
+        await env.sleep(timedelta(days=27))
+        await handle.signal(RENEWAL_PAID, InvoicePaid(source_event_id="evt_renewed"))
+
+    case = watch(card_exp_year=2030)
+    outcome, fakes = await run(time_env, case, ap_team, account=account)
+
+    assert (outcome.result, outcome.checks, outcome.po_number) == (
+        PreDunningResult.PAID,
+        (WatchCheck.PO_MISSING,),
+        "PO-77",
+    )
+    [mail] = fakes.named("send_email")
+    assert (mail.template, mail.to, mail.step) == ("po_request", "ap@acme.example", "po_request@0")
+    [stored] = fakes.named("store_renewal_po")
+    assert (stored.subscription_id, stored.po_number) == (case.subscription_id, "PO-77")
+
+
+async def test_a_bouncing_contact_is_asked_to_confirm_the_owner_is_told_and_the_fix_written(
+    time_env: WorkflowEnvironment,
+) -> None:
+    account = AccountFacts(ap_contact=AP, ap_contact_bounced=True, company_id="co_1", owner_id="7")
+    corrected = BillingContactCorrected(email="new-ap@acme.example", name="New AP")
+
+    async def customer(env: WorkflowEnvironment, handle: Any) -> None:
+        await env.sleep(timedelta(days=2))
+        await handle.signal(Signals.BILLING_CONTACT_CORRECTED, corrected)
+        await handle.signal(Signals.BILLING_CONTACT_CORRECTED, corrected)  # sent twice
+
+    outcome, fakes = await run(time_env, watch(card_exp_year=2030), customer, account=account)
+
+    assert outcome.result is PreDunningResult.UNRESOLVED  # no word of the renewal came
+    assert (outcome.contact_email, outcome.tasks) == (
+        "new-ap@acme.example",
+        (WatchCheck.CONTACT_UNCONFIRMED,),
+    )
+    [mail] = fakes.named("send_email")
+    assert (mail.template, mail.to) == ("contact_confirm", "billing@w.example")  # not the bounce
+    [task] = fakes.named("create_task")
+    assert (task.team, task.owner_id, task.company_id) == ("customer_success", "7", "co_1")
+    assert "ap@acme.example" in task.body
+    [stripe_side] = fakes.named("update_customer_email")
+    [crm_side] = fakes.named("update_billing_contact")
+    assert stripe_side.email == crm_side.email == "new-ap@acme.example"
+    assert crm_side.company_id == "co_1"
+
+
+async def test_an_amount_off_the_contract_goes_to_revops_before_invoicing(
+    time_env: WorkflowEnvironment,
+) -> None:
+    account = AccountFacts(ap_contact=AP, contract_amount=5000, owner_id="7")
+    policy = DunningPolicy(team_owners={Team.REVOPS: "42"})
+
+    async def renews(env: WorkflowEnvironment, handle: Any) -> None:
+        await env.sleep(timedelta(days=30, hours=1))
+        await handle.signal(RENEWAL_PAID, InvoicePaid())
+
+    case = watch(card_exp_year=2030, policy=policy)
+    outcome, fakes = await run(time_env, case, renews, account=account)
+
+    assert (outcome.result, outcome.checks) == (
+        PreDunningResult.PAID,
+        (WatchCheck.AMOUNT_MISMATCH,),
+    )
+    [task] = fakes.named("create_task")
+    assert (task.team, task.owner_id) == ("revops", "42")
+    assert "Contracted amount: 50.00 USD" in task.body and "99.00 USD" in task.body
+    assert fakes.named("send_email") == []
+
+
+async def test_without_the_account_the_card_alone_is_watched(
+    time_env: WorkflowEnvironment,
+) -> None:
+    account = AccountFacts(ap_contact=AP, po_required=True)
+    outcome, fakes = await run(
+        time_env, watch(days_to_renewal=5), account=account, account_refusal="HubSpot said 403"
+    )
+    assert (outcome.checks, outcome.asked) == (
+        (WatchCheck.CARD_EXPIRES,),
+        (EmailTemplate.EXPIRY_REMINDER,),
+    )
+    assert fakes.named("store_renewal_po") == []
