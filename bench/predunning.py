@@ -89,13 +89,14 @@ def section(sides: list[Side], invoices: int, renewals: int) -> str:
         "year), backtested with the default policy, pre-dunning off and on.",
         "",
         "| | renewal failures | prevented | money kept from failing | money recovered by "
-        "dunning | emails per customer |",
-        "|---|---|---|---|---|---|",
+        "dunning | money in, both ways | emails per customer |",
+        "|---|---|---|---|---|---|---|",
     ]
     for side in sides:
         lines.append(
             f"| {side.name} | {side.renewal_failures:,} | {side.prevented:,} "
             f"| {side.saved_amount / 100:,.2f} | {side.recovered_amount / 100:,.2f} "
+            f"| {(side.saved_amount + side.recovered_amount) / 100:,.2f} "
             f"| {side.emails / side.customers:.2f} |"
         )
     on = sides[-1]

@@ -3,7 +3,6 @@
 import asyncio
 import io
 import sys
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO, TypeVar
@@ -16,6 +15,7 @@ from dunning.contract.money import format_amount
 from dunning.contract.predunning import PreDunningOutcome
 from dunning.contract.status import DunningStatus
 from dunning.views.kpis import aging, recovery_report
+from dunning.views.watch_kpis import WatchKpis, watch_kpis_text
 from workflows import search_attributes
 from workflows.dispute import DISPUTE_WORKFLOW_TYPE
 from workflows.names import STATUS_QUERY
@@ -86,8 +86,8 @@ async def gather_disputes(client: Client, since: str | None = None) -> dict[str,
     return disputes
 
 
-async def gather_watches(client: Client, since: str | None = None) -> dict[str, int]:
-    """How the renewal watches that ended went: how many of each result."""
+async def gather_watches(client: Client, since: str | None = None) -> WatchKpis:
+    """How the renewal watches that ended went."""
     query = f"WorkflowType = '{PREDUNNING_WORKFLOW_TYPE}' AND ExecutionStatus = 'Completed'"
     if since:
         query += f" AND StartTime >= '{since}'"
@@ -96,13 +96,13 @@ async def gather_watches(client: Client, since: str | None = None) -> dict[str, 
         return PreDunningOutcome.model_validate(await handle.result())
 
     outcomes, _ = await gather(client, query, result, io.StringIO())
-    return dict(Counter(str(o.result) for o in outcomes))
+    return WatchKpis.of(outcomes)
 
 
 def render_report(
     statuses: list[DunningStatus],
     disputes: dict[str, list[int]] | None = None,
-    watches: dict[str, int] | None = None,
+    watches: WatchKpis | None = None,
 ) -> str:
     """The recovery report with the aging of open cases, the disputes on recovered money
     and how the renewal watches went."""
@@ -113,7 +113,6 @@ def render_report(
     for currency, amounts in sorted((disputes or {}).items()):
         total = format_amount(sum(amounts), currency)
         lines.append(f"  disputed after recovery: {len(amounts)} ({total})")
-    if watches:
-        went = ", ".join(f"{result} {n}" for result, n in sorted(watches.items()))
-        lines.append(f"  renewals watched (pre-dunning): {sum(watches.values())}: {went}")
+    if watches is not None and watches.watches:
+        lines.append(watch_kpis_text(watches))
     return "\n".join(lines)

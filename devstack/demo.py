@@ -17,7 +17,7 @@ from pathlib import Path
 from client.connection import exit_process
 from devstack.lab import drive
 from devstack.processes import ManagedProcess, start_codec_server
-from devstack.progress import live_table, report_text
+from devstack.progress import live_table, renewals_text, report_text
 from devstack.temporal_server import STATE_DIR, connect, ensure_dev_server
 from dunning.settings import Settings
 from dunning.views.kpis import recovery_report
@@ -66,8 +66,12 @@ async def demo(args: argparse.Namespace) -> int:
         print("Open any case in the Temporal Web UI:")
         for invoice in world.invoices:
             print(f"  {server.case_url(f'dunning-{invoice.id}')}")
+        if world.subscriptions:
+            print("Renewals are watched before they are charged (CaseKind = 'predunning'):")
+            watches = f"{server.ui_url}/namespaces/{server.namespace}/workflows"
+            print(f"  {watches}?query=CaseKind%3D%27predunning%27")
         client = await connect(server.address, server.namespace)
-        _, statuses = await drive(
+        report, statuses = await drive(
             client,
             server.address,
             world,
@@ -80,6 +84,8 @@ async def demo(args: argparse.Namespace) -> int:
         )
         print()
         print(report_text(recovery_report(statuses)))
+        if report.renewals is not None:
+            print(renewals_text(report, {s.currency for s in world.subscriptions}))
         print(f"\nThe run's report, cases and provider records: {STATE_DIR / 'demo'}")
         return 0
     finally:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from dunning.contract.money import format_amount
 from dunning.contract.status import DunningStatus
 from dunning.views.kpis import Rate, RecoveryReport
+from lab.report import WorldReport
 
 COLUMNS = ("invoice", "tier", "failure", "stage", "tries", "next action", "team", "outcome")
 
@@ -101,3 +102,20 @@ def live_table(day_seconds: int) -> Callable[[list[DunningStatus]], None]:
         closed_before = closed
 
     return show
+
+
+def renewals_text(report: WorldReport, currencies: set[str]) -> str:
+    """How the world's renewals went, and what pre-dunning kept from failing (the amount in
+    its currency when the renewals share one)."""
+    kept = report.prevented_amount or 0
+    money = (
+        format_amount(kept, currencies.pop()) if len(currencies) == 1 else f"{kept:,} minor units"
+    )
+    conversion = report.predunning_conversion
+    lines = [
+        f"renewals: {report.renewals}, failed anyway {report.renewal_failures} (dunned), "
+        f"prevented by pre-dunning {report.prevented} ({money} kept from failing)",
+        f"  pre-dunning emails: {report.predunning_emails}; expiring cards saved: "
+        + (f"{conversion:.0%}" if conversion is not None else "none expired"),
+    ]
+    return "\n".join(lines)

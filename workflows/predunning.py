@@ -158,7 +158,11 @@ class PreDunningWorkflow:
     async def _close(self, result: PreDunningResult) -> PreDunningOutcome:
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._outcome = PreDunningOutcome(
-            **self._record.model_dump(), result=result, closed_at=workflow.now()
+            **self._record.model_dump(),
+            result=result,
+            amount=self._case.amount,
+            currency=self._case.currency,
+            closed_at=workflow.now(),
         )
         workflow.set_current_details(watch_details(self._case, self.status()))
         return self._outcome

@@ -74,7 +74,9 @@ def generate(invoices: int, seed: int, days: float = 60, renewals: int = 0) -> d
         "invoices": entries,
     }
     if renewals:
-        subscribers, subscriptions = draw_subscriptions(rng, renewals, days, CALENDAR_START)
+        subscribers, subscriptions = draw_subscriptions(
+            rng, renewals, days, CALENDAR_START, EMAIL_RESPONSE
+        )
         world["customers"] = [*customers, *subscribers]
         world["subscriptions"] = subscriptions
     return world

@@ -21,9 +21,15 @@ PO_ANSWERED = 0.8
 
 
 def draw_subscriptions(
-    rng: random.Random, count: int, days: float, start: datetime
+    rng: random.Random,
+    count: int,
+    days: float,
+    start: datetime,
+    email_response: tuple[tuple[str, float], ...],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """`count` subscriptions renewing within `days` of `start`, each with its own customer."""
+    """`count` subscriptions renewing within `days` of `start`, each with its own customer;
+    a renewal that fails anyway is dunned, and its customer answers the dunning emails at
+    `email_response`'s rates as any other does."""
     customers, subscriptions = [], []
     for n in range(1, count + 1):
         enterprise = rng.random() < 0.1
@@ -49,6 +55,12 @@ def draw_subscriptions(
             reactions.append(_reaction(rng, "expiry_reminder", "update_payment_method"))
         if customers[-1]["po_required"] and rng.random() < PO_ANSWERED:
             reactions.append(_reaction(rng, "po_request", "provide_po", po_number=f"PO-R{n}"))
+        answered = rng.random()
+        for template, share in email_response:
+            if answered < share:
+                reactions.append(_reaction(rng, template, "update_payment_method"))
+                break
+            answered -= share
         subscriptions.append(
             {
                 "id": f"sub_r{n:05d}",

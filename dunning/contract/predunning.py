@@ -107,6 +107,10 @@ class PreDunningOutcome(WatchRecord):
 
     result: PreDunningResult
     """Prevented, paid, failed, not needed or unresolved."""
+    amount: int = 0
+    """The renewal's amount, minor units: what a prevented failure kept from risk."""
+    currency: str = ""
+    """Its currency."""
     closed_at: datetime
     """When the watch ended."""
 

@@ -1,11 +1,12 @@
 """The demo's world runs to completion as the lab runs it, on the real stack."""
 
+import json
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
 from devstack.lab import drive
-from devstack.progress import report_text
+from devstack.progress import renewals_text, report_text
 from dunning.contract.enums import CustomerTier, FailureCategory, PaymentMethodType
 from dunning.contract.status import DunningStatus
 from dunning.views.kpis import recovery_report
@@ -41,8 +42,19 @@ async def test_the_demo_world_runs_to_completion(
     kpis = recovery_report(statuses)
     assert kpis.open == 0
     assert {s.opened_as for s in statuses} == set(FailureCategory)
-    assert kpis.overall.recovered == 11 and kpis.overall.closed == 15
+    # 15 invoices and one renewal that failed anyway (its customer replaced the card when
+    # dunned); a renewal whose card was replaced after the expiry reminder was prevented.
+    assert kpis.overall.recovered == 12 and kpis.overall.closed == 16
     assert len(kpis.end_states) == 3, "cancel, pause and mark uncollectible all happen"
-    assert "recovered: 11 of 15 closed (73%)" in report_text(kpis)
-    assert report.recovered == 11 and report.network_fees == 0
-    assert shown and len(shown[-1]) == 15, "the live table was shown"
+    assert "recovered: 12 of 16 closed (75%)" in report_text(kpis)
+    assert report.recovered == 12 and report.network_fees == 0
+    assert (report.renewals, report.renewal_failures, report.prevented) == (3, 1, 1)
+    assert report.prevented_amount == 4900
+    renewals = renewals_text(report, {"usd"})
+    assert "prevented by pre-dunning 1 (49.00 USD kept from failing)" in renewals
+    assert shown and len(shown[-1]) == 16, "the live table was shown"
+    # Tyrell's AP team sent the PO the watch asked for: its renewal invoice carries it.
+    state = json.loads((tmp_path / "sandbox_state.json").read_text())
+    tyrell = state["invoices"]["in_sub_tyrell_renewal"]
+    assert tyrell["status"] == "paid"
+    assert tyrell["custom_fields"] == [{"name": "PO Number", "value": "PO-TY-2027"}]

@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.clients import stripe_client
 from cli.report import gather_disputes, gather_watches
 from client.connection import start_case
-from dunning.contract.enums import Outcome, Resolution
+from dunning.contract.enums import Outcome, PreDunningResult, Resolution
 from dunning.rules.policy import DunningPolicy
 from harness.sandbox_world import settings_for
 from harness.temporal import make_case, visible, wait_for
@@ -398,7 +398,8 @@ async def test_an_upcoming_renewal_starts_its_watch_and_the_report_counts_it(
     assert outcome["result"] == "not_needed"
 
     async def counted() -> bool:
-        return (await gather_watches(dev_env.client)).get("not_needed", 0) >= 1
+        watched = await gather_watches(dev_env.client)
+        return watched.by_result.get(PreDunningResult.NOT_NEEDED, 0) >= 1
 
     await eventually(counted, "the watch in the report")
     unknown = upcoming | {"subscription": "sub_nobody"}

@@ -2,8 +2,8 @@
 in the policy's window, and nothing started twice."""
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
