@@ -6,6 +6,7 @@ from typing import Any
 import stripe
 
 from dunning.contract.case import FailureDetails
+from dunning.contract.enums import CollectionMethod
 from dunning.providers.cards import CardUse
 from dunning.providers.facts import InvoiceFacts, InvoiceStatus
 from dunning.providers.renewals import RenewalFacts
@@ -152,4 +153,8 @@ def renewal_facts(subscription: dict[str, Any], now: datetime) -> RenewalFacts |
         card_exp_year=card.get("exp_year"),
         email=customer.get("email"),
         po_number=(subscription.get("metadata") or {}).get("po_number") or None,
+        collection_method=CollectionMethod(
+            subscription.get("collection_method") or CollectionMethod.CHARGE_AUTOMATICALLY
+        ),
+        days_until_due=subscription.get("days_until_due"),
     )

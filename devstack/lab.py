@@ -211,7 +211,7 @@ async def _watch(
     renewal was made and its case, if it failed, closed too (a run of an earlier world on
     the same server does not count)."""
     invoices = [i.id for i in world.invoices if i.behaviour is not None]
-    last_renewal = max((s.renews_on_day for s in world.subscriptions), default=-1.0)
+    last_renewal = max((s.due_day for s in world.subscriptions), default=-1.0)
     deadline, shown = time.monotonic() + timeout_seconds, 0.0
     closed: dict[str, DunningStatus] = {}
     while True:

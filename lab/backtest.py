@@ -50,9 +50,21 @@ def run_world(
         elsewhere = replaced.get(subscription.customer)
         watch = play_watch(world, subscription, customer, policy, origin, elsewhere)
         watches.append(watch)
+        renewal = world.renewal_invoice(subscription, origin)
+        if subscription.invoiced:
+            paid = watch.paid_on_day
+            if paid is not None and paid < subscription.due_day:
+                continue  # paid when reminded, before it fell due
+            if paid is not None and renewal.behaviour is not None:  # paid late all the same
+                behaviour = renewal.behaviour.model_copy(update={"pays_on_day": paid})
+                renewal = renewal.model_copy(update={"behaviour": behaviour})
+            failed += 1
+            result, state, _ = run_invoice(renewal, customer, policy, origin, watch.context())
+            results.append(result)
+            states.append(state)
+            continue
         if not subscription.card_expires_first(origin):
             continue
-        renewal = world.renewal_invoice(subscription, origin)
         new_card = min(filter(None, (elsewhere, watch.replaced_at)), default=None)
         if new_card is not None and new_card < origin + timedelta(days=renewal.fails_on_day):
             prevented += 1  # a card replaced in time pays the renewal: no case

@@ -32,6 +32,9 @@ class WatchPlay:
     """The emails the customer received, in order."""
     replaced_at: datetime | None = None
     """When the customer replaced the card after the watch's emails, if they did."""
+    paid_on_day: float | None = None
+    """The world day the customer pays an invoiced renewal in answer to the watch's
+    emails, if they do."""
 
     def context(self) -> PreDunningContext | None:
         """What the renewal's dunning case is told of the watch, as the webhook service
@@ -72,6 +75,8 @@ def play_watch(
         card_exp_month=card.exp_month if card else None,
         card_exp_year=card.exp_year if card else None,
         email=customer.email,
+        collection_method=subscription.collection_method,
+        days_until_due=subscription.days_until_due if subscription.invoiced else None,
         policy=policy,
     )
     play.watch_id = case.workflow_id
@@ -88,27 +93,36 @@ def play_watch(
             if replaced is not None and replaced <= origin + timedelta(days=day):
                 break
             sent.append((day, EmailTemplate.EXPIRY_REMINDER))
-            reacted = _replaces_card_after(subscription, sent)
+            reacted = _acts_after(subscription, sent, CustomerAction.UPDATE_PAYMENT_METHOD)
             if reacted is not None and play.replaced_at is None:
                 play.replaced_at = origin + timedelta(days=reacted)
                 replaced = min(filter(None, (replaced, play.replaced_at)))
+    due_reminder = case.due_reminder_day()
+    if WatchCheck.NET_TERMS_DUE in checks and due_reminder is not None:
+        sent.append((begins + due_reminder, EmailTemplate.DUE_REMINDER))
+        # A payment before the invoice is issued pays nothing.
+        play.paid_on_day = _acts_after(subscription, sent, CustomerAction.PAY, renews)
     play.emails = [template for _, template in sent]
     return play
 
 
-def _replaces_card_after(
-    subscription: Subscription, sent: list[tuple[float, EmailTemplate]]
+def _acts_after(
+    subscription: Subscription,
+    sent: list[tuple[float, EmailTemplate]],
+    does: CustomerAction,
+    not_before: float = 0,
 ) -> float | None:
-    """The world day the customer attaches a new card in answer to these emails, if any
-    reaction of theirs asks for it (the first email of its template, or the first at all)."""
+    """The world day the customer does `does` in answer to these emails, if a reaction of
+    theirs says so (to the first email of its template, or to the first at all), counting
+    only what they do from `not_before` on."""
     days = []
     for index, (day, template) in enumerate(sent):
         first_of_template = all(t is not template for _, t in sent[:index])
         for reaction in subscription.behaviour.reactions:
-            if reaction.does is not CustomerAction.UPDATE_PAYMENT_METHOD:
+            if reaction.does is not does:
                 continue
             if (reaction.to == template and first_of_template) or (
                 reaction.to == "any" and index == 0
             ):
                 days.append(day + reaction.after_days)
-    return min(days, default=None)
+    return min((day for day in days if day >= not_before), default=None)

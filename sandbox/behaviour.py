@@ -110,7 +110,7 @@ class Behaviours:
             "subscription": renewing.id,
             "amount_due": renewing.amount,
             "currency": renewing.currency,
-            "collection_method": "charge_automatically",
+            "collection_method": renewing.collection_method.value,
             "next_payment_attempt": renews_at,
             "period_end": renews_at,
         }
@@ -118,7 +118,11 @@ class Behaviours:
 
     def _renew(self, renewing: Subscription) -> None:
         """The renewal invoice is issued and charged: an expired card declines, unless the
-        customer replaced it in time; Stripe announces which."""
+        customer replaced it in time; Stripe announces which. An invoiced renewal is sent
+        instead, and goes overdue on its due day unless the customer paid it."""
+        if renewing.invoiced:
+            self._invoice_renewal(renewing)
+            return
         with self.state.lock:
             spec = self.state.world.renewal_invoice(renewing, self.clock.calendar(0))
             replaced = self.state.customers[renewing.customer]["default_payment_method"]
@@ -144,12 +148,31 @@ class Behaviours:
         kind = "invoice.payment_failed" if spec.failure else "invoice.paid"
         self.announce(kind, body, self.clock.calendar())
 
+    def _invoice_renewal(self, renewing: Subscription) -> None:
+        with self.state.lock:
+            spec = self.state.world.renewal_invoice(renewing, self.clock.calendar(0))
+            record = InvoiceRecord(spec=spec, auto_advance=True, sent=1)
+            self.state.invoices[spec.id] = record
+            self.state.renewals[renewing.id] = "invoiced"
+        self.at(renewing.due_day, partial(self._overdue, renewing, record))
+
+    def _overdue(self, renewing: Subscription, record: InvoiceRecord) -> None:
+        """An invoiced renewal still open on its due day goes overdue, and Stripe says so."""
+        with self.state.lock:
+            if not self.state.collectable(record):
+                return
+            self.state.renewals[renewing.id] = "failed"
+        self._fail(record)
+
     def _pay(self, record: InvoiceRecord, why: str) -> None:
         with self.state.lock:
             if not self.state.collectable(record):
                 return
             record.status = "paid"
             record.paid_by = why
+            renewal = record.spec.subscription_id
+            if self.state.renewals.get(renewal or "") == "invoiced":
+                self.state.renewals[renewal or ""] = "paid"
             body = stripe_objects.invoice_json(self.state, record)
         self.announce("invoice.paid", body, self.clock.calendar())
 
@@ -219,9 +242,15 @@ class Behaviours:
                     payload = {"email": reaction.email}
                     signal = Signals.BILLING_CONTACT_CORRECTED
                     act = partial(self._to_watch, watch_id, signal, payload)
-                case _:
-                    continue  # nothing to pay before the renewal is issued
+                case CustomerAction.PAY:
+                    act = partial(self._pay_renewal, renewing)
             self.at(today + reaction.after_days, act)
+
+    def _pay_renewal(self, renewing: Subscription) -> None:
+        """The customer pays the renewal's invoice, once it was issued."""
+        record = self.state.invoices.get(renewing.renewal_invoice_id)
+        if record is not None:
+            self._pay(record, "customer")
 
     def _to_watch(self, watch_id: str, signal: str, payload: dict[str, Any]) -> None:
         with self.state.lock:

@@ -172,4 +172,6 @@ def subscription_json(
         "default_payment_method": {"type": "card", "card": card} if card else None,
         "metadata": dict(held.get("metadata") or {}),
         "test_clock": clock,
+        "collection_method": renewing.collection_method.value,
+        "days_until_due": renewing.days_until_due if renewing.invoiced else None,
     }

@@ -122,7 +122,7 @@ class WebhookService:
             return f"ignored: Stripe does not know invoice {plan.invoice_id} ({err.user_message})"
         status = invoice.get("status")
         result = await self._on_invoice(plan, invoice, event)
-        renewal_answer = event["type"] == "invoice.payment_failed" or (
+        renewal_answer = event["type"] in ("invoice.payment_failed", "invoice.overdue") or (
             event["type"] == "invoice.paid" and status == "paid"
         )
         if renewal_answer:

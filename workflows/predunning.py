@@ -86,7 +86,10 @@ class PreDunningWorkflow:
             if await self._quiet_until(start + at * day):
                 break
             await self._send(EmailTemplate.EXPIRY_REMINDER, case.email, at)
-        grace = start + (case.days_to_renewal + GRACE_DAYS) * day
+        due_reminder = case.due_reminder_day()
+        if WatchCheck.NET_TERMS_DUE in self._record.checks and due_reminder is not None:
+            await self._remind_before_due(start + due_reminder * day, due_reminder)
+        grace = start + (case.days_to_due + GRACE_DAYS) * day
         with contextlib.suppress(TimeoutError):  # no word of the renewal: unresolved
             await workflow.wait_condition(
                 lambda: self._renewal is not None,
@@ -145,6 +148,18 @@ class PreDunningWorkflow:
         except TimeoutError:
             return False
         return True
+
+    async def _remind_before_due(self, moment: datetime, day: float) -> None:
+        """Remind of a net-terms renewal at `moment`, unless it was paid first."""
+        try:
+            await workflow.wait_condition(
+                lambda: self._renewal is not None,
+                timeout=max(moment - workflow.now(), timedelta()),
+                timeout_summary="the due reminder",
+            )
+        except TimeoutError:
+            to = billing_address(self._case, self._account)
+            await self._send(EmailTemplate.DUE_REMINDER, to, day)
 
     def _answered(self) -> bool:
         return self._record.card_replaced or self._renewal is not None

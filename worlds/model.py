@@ -212,8 +212,21 @@ class World(WorldModel):
         return next(c for c in self.customers if c.id == customer_id)
 
     def renewal_invoice(self, subscription: Subscription, origin: datetime) -> Invoice:
-        """The invoice a renewal issues: it fails with `expired_card` when the card on file
-        expired first, and its customer answers as the subscription's behaviour says."""
+        """The invoice a renewal issues: a charged one fails with `expired_card` when the
+        card on file expired first; an invoiced one falls due `days_until_due` later and
+        goes overdue unless paid. Its customer answers as the subscription's behaviour says."""
+        if subscription.invoiced:
+            return Invoice(
+                id=subscription.renewal_invoice_id,
+                customer=subscription.customer,
+                amount_due=subscription.amount,
+                currency=subscription.currency,
+                collection_method=CollectionMethod.SEND_INVOICE,
+                payment_method_type=PaymentMethodType.INVOICE,
+                subscription_id=subscription.id,
+                fails_on_day=subscription.due_day,
+                behaviour=Behaviour(reactions=subscription.behaviour.reactions),
+            )
         fails = subscription.card_expires_first(origin)
         return Invoice(
             id=subscription.renewal_invoice_id,
@@ -227,15 +240,6 @@ class World(WorldModel):
             fails_on_day=subscription.renews_on_day,
             behaviour=Behaviour(reactions=subscription.behaviour.reactions),
         )
-
-    def failed_renewals(self, origin: datetime) -> list[Invoice]:
-        """The renewal invoices that fail, as nobody replaced an expiring card: each opens a
-        dunning case on its day."""
-        return [
-            self.renewal_invoice(s, origin)
-            for s in self.subscriptions
-            if s.card_expires_first(origin)
-        ]
 
 
 MAX_WORLD_BYTES = 16 * 1024 * 1024

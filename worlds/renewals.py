@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from dunning.contract.case import FailureDetails
-from dunning.contract.enums import PaymentMethodType
+from dunning.contract.enums import CollectionMethod, PaymentMethodType
 from worlds.behaviour import Reaction
 from worlds.declines import SHAPES
 
@@ -61,6 +61,11 @@ class Subscription(RenewalModel):
     """The world day the renewal invoice is issued and charged."""
     payment_method_type: PaymentMethodType = PaymentMethodType.CARD
     """How the renewal is paid."""
+    collection_method: CollectionMethod = CollectionMethod.CHARGE_AUTOMATICALLY
+    """Charged on its day, or invoiced on net terms (`send_invoice`, paid by the customer
+    within `days_until_due`)."""
+    days_until_due: int = Field(default=30, ge=0, le=365)
+    """For an invoiced renewal: the days its invoice gives to pay."""
     card: CardOnFile | None = None
     """The card on file (null: no card, or another method)."""
     behaviour: SubscriptionBehaviour = SubscriptionBehaviour()
@@ -75,7 +80,18 @@ class Subscription(RenewalModel):
         """The calendar moment of the renewal, from that of world day 0."""
         return origin + timedelta(days=self.renews_on_day)
 
+    @property
+    def invoiced(self) -> bool:
+        """The renewal is invoiced on net terms, not charged."""
+        return self.collection_method is CollectionMethod.SEND_INVOICE
+
+    @property
+    def due_day(self) -> float:
+        """The world day an invoiced renewal falls due (a charged one: its own day)."""
+        return self.renews_on_day + (self.days_until_due if self.invoiced else 0)
+
     def card_expires_first(self, origin: datetime) -> bool:
-        """The card on file expires before the renewal: unless it is replaced in time, the
-        renewal fails with `expired_card`."""
-        return self.card is not None and self.card.expired_on(self.renews_at(origin))
+        """The card on file expires before a charged renewal: unless it is replaced in time,
+        the renewal fails with `expired_card`."""
+        expired = self.card is not None and self.card.expired_on(self.renews_at(origin))
+        return expired and not self.invoiced

@@ -79,6 +79,8 @@ class EmailTemplate(StrEnum):
     CONTACT_CONFIRM = "contact_confirm"
     EXPIRY_REMINDER = "expiry_reminder"
     """Pre-dunning: the card on file expires before the next renewal."""
+    DUE_REMINDER = "due_reminder"
+    """Pre-dunning: a renewal invoiced on net terms falls due soon."""
 
 
 class NextActionKind(StrEnum):
@@ -110,6 +112,8 @@ class WatchCheck(StrEnum):
     """The account pays only invoices with a PO and the renewal carries none: a PO request."""
     AMOUNT_MISMATCH = "amount_mismatch"
     """The renewal's amount is not the contract's: a RevOps task before it is invoiced."""
+    NET_TERMS_DUE = "net_terms_due"
+    """The renewal is invoiced on net terms: a reminder before it falls due."""
 
 
 class CaseKind(StrEnum):

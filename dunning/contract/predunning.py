@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import Field
 
 from dunning.contract.case import CaseOptions, ContractModel, PreDunningContext
-from dunning.contract.enums import EmailTemplate, PreDunningResult, WatchCheck
+from dunning.contract.enums import CollectionMethod, EmailTemplate, PreDunningResult, WatchCheck
 from dunning.rules.policy import DunningPolicy
 
 
@@ -37,6 +37,10 @@ class PreDunningCase(ContractModel):
     """Where the reminders go: the customer's billing email."""
     po_number: str | None = Field(default=None, max_length=100)
     """The PO the renewal invoice will carry, if one is stored on the subscription."""
+    collection_method: CollectionMethod = CollectionMethod.CHARGE_AUTOMATICALLY
+    """How Stripe collects the renewal: charged, or invoiced on net terms."""
+    days_until_due: int | None = Field(default=None, ge=0, le=365)
+    """For an invoiced renewal: the days its invoice gives to pay."""
     options: CaseOptions = CaseOptions()
     """The length of a policy day."""
     policy: DunningPolicy | None = None
@@ -59,6 +63,22 @@ class PreDunningCase(ContractModel):
     def effective_policy(self) -> DunningPolicy:
         """The policy this watch runs under."""
         return self.policy or DunningPolicy()
+
+    @property
+    def days_to_due(self) -> float:
+        """Policy days from the watch's start to when the renewal falls due: its own day
+        when it is charged, later when it is invoiced on net terms."""
+        if self.collection_method is not CollectionMethod.SEND_INVOICE:
+            return self.days_to_renewal
+        return self.days_to_renewal + (self.days_until_due or 0)
+
+    def due_reminder_day(self) -> float | None:
+        """The policy day, from the watch's start, of the reminder before a net-terms renewal
+        falls due (never before its invoice exists); None when there is none."""
+        before = self.effective_policy.due_reminder_days
+        if self.collection_method is not CollectionMethod.SEND_INVOICE or before is None:
+            return None
+        return max(self.days_to_due - before, self.days_to_renewal)
 
     def reminder_days(self) -> list[float]:
         """The policy days, from the watch's start, on which the expiry reminders go out."""

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from dunning.contract.enums import CollectionMethod
 from dunning.providers.facts import FactModel
 
 
@@ -29,6 +30,10 @@ class RenewalFacts(FactModel):
     """The customer's billing email in Stripe."""
     po_number: str | None = None
     """The PO stored on the subscription, which its invoices carry."""
+    collection_method: CollectionMethod = CollectionMethod.CHARGE_AUTOMATICALLY
+    """Charged automatically, or invoiced on net terms (`send_invoice`)."""
+    days_until_due: int | None = None
+    """For an invoiced subscription: the days its invoices give to pay."""
 
 
 class RenewalPage(FactModel):

@@ -200,6 +200,9 @@ class DunningPolicy(PolicyModel):
     predunning_window_days: float = Field(default=60, ge=1, le=366)
     """The daily scan watches each renewal due within this many days (the reminders and
     requests need the time: 30 to 60 days suits monthly and yearly plans)."""
+    due_reminder_days: float | None = Field(default=3, ge=0)
+    """A renewal invoiced on net terms is reminded of this many days before it falls due,
+    by the watch that follows it (None: no reminder)."""
     predunning_contact_team: Team = Team.CUSTOMER_SUCCESS
     """Team of the account owner's task when a renewal's billing contact is missing or
     bounced."""

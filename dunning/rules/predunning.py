@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from dunning.contract.case import REAL_DAY_SECONDS, CaseOptions
-from dunning.contract.enums import WatchCheck
+from dunning.contract.enums import CollectionMethod, WatchCheck
 from dunning.contract.predunning import PreDunningCase
 from dunning.providers.facts import AccountFacts
 from dunning.providers.renewals import RenewalFacts
@@ -34,6 +34,8 @@ def watch_of(renewal: RenewalFacts, policy: DunningPolicy, day_seconds: int) -> 
         card_exp_year=renewal.card_exp_year,
         email=renewal.email,
         po_number=renewal.po_number,
+        collection_method=renewal.collection_method,
+        days_until_due=renewal.days_until_due,
         options=CaseOptions(day_seconds=day_seconds),
         policy=policy,
     )
@@ -43,8 +45,11 @@ def watch_checks(case: PreDunningCase, account: AccountFacts | None) -> tuple[Wa
     """What would make the renewal fail, as far as Stripe and the CRM can tell beforehand
     (without the account, only the card can be judged)."""
     checks = []
-    if case.card_expires_first and case.email is not None:
+    charged = case.collection_method is not CollectionMethod.SEND_INVOICE
+    if charged and case.card_expires_first and case.email is not None:
         checks.append(WatchCheck.CARD_EXPIRES)
+    if case.due_reminder_day() is not None and case.email is not None:
+        checks.append(WatchCheck.NET_TERMS_DUE)
     if account is None:
         return tuple(checks)
     if account.ap_contact_bounced or (account.ap_contact is None and case.email is None):

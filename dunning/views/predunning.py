@@ -1,6 +1,8 @@
 """What people read of a renewal watch: the customer's emails before a renewal that would
 fail, and the team's tasks."""
 
+from datetime import timedelta
+
 from dunning.contract.enums import EmailTemplate, Team, WatchCheck
 from dunning.contract.money import format_amount
 from dunning.contract.predunning import PreDunningCase, PreDunningStatus
@@ -13,6 +15,7 @@ RENEWAL_SUBJECTS = {
     EmailTemplate.EXPIRY_REMINDER: "Your card expires before your next renewal",
     EmailTemplate.PO_REQUEST: "A PO number is needed for your coming renewal",
     EmailTemplate.CONTACT_CONFIRM: "Please confirm who should receive your renewal invoice",
+    EmailTemplate.DUE_REMINDER: "Your renewal invoice falls due soon",
 }
 RENEWAL_OPENINGS = {
     EmailTemplate.EXPIRY_REMINDER: (
@@ -26,6 +29,10 @@ RENEWAL_OPENINGS = {
     EmailTemplate.CONTACT_CONFIRM: (
         "We want the coming renewal invoice to reach the right accounts-payable contact. "
         "Please reply with the name and email address that should receive it."
+    ),
+    EmailTemplate.DUE_REMINDER: (
+        "A friendly reminder that your renewal invoice falls due soon. If it is already on "
+        "its way, thank you; if anything is in the way, reply and we'll help."
     ),
 }
 TASK_REASONS = {
@@ -46,6 +53,9 @@ def render_watch_email(
     if template is EmailTemplate.EXPIRY_REMINDER:
         card = f"{case.card_exp_month:02d}/{case.card_exp_year}" if case.card_exp_month else "-"
         lines += [f"Card on file expires: {card}", f"Update your card: {UPDATE_LINK}"]
+    if template is EmailTemplate.DUE_REMINDER:
+        due = case.renews_on + timedelta(days=case.days_until_due or 0)
+        lines.append(f"Due: {due:%Y-%m-%d}")
     return EmailRequest(
         to=to,
         template=template,

@@ -11,6 +11,6 @@ def test_pre_dunning_prevents_failures_that_react_and_the_goal_is_judged() -> No
     assert with_.renewal_failures + with_.prevented == without.renewal_failures
     assert 0 < with_.reacting_prevented <= with_.reacting
     assert with_.emails > without.emails
-    text = section([without, with_], 10, 300)
+    text = section([without, with_], 10, 300, None)
     assert f"{with_.reacting_prevented} of {with_.reacting}" in text
     assert "| met |" in text or "| not met |" in text

@@ -56,7 +56,7 @@ def test_the_lab_and_the_backtest_agree_per_invoice(tmp_path: Path) -> None:
     # A renewal on an expired card nobody replaced failed and was dunned; one on a good card
     # paid; one whose customer replaced the card after the expiry reminder paid: prevented.
     report = json.loads((live / "report.json").read_text())
-    assert (report["renewals"], report["renewal_failures"], report["prevented"]) == (3, 1, 1)
+    assert (report["renewals"], report["renewal_failures"], report["prevented"]) == (4, 1, 1)
     offline_report = json.loads((offline / "report.json").read_text())
     assert offline_report["prevented"] == 1
     assert results(live)["in_sub_g_renewal"][0] == "end_state_applied"
@@ -75,7 +75,11 @@ def test_the_lab_and_the_backtest_agree_per_invoice(tmp_path: Path) -> None:
         "predunning-sub_g2",
     ]
     assert "dunning-in_sub_g_renewal" not in asked_po
-    assert report["predunning_emails"] == offline_report["predunning_emails"] == 4
+    assert report["predunning_emails"] == offline_report["predunning_emails"] == 5
+    # N renews on net terms: reminded three days before it falls due, N pays; no case opens.
+    assert mails.count(["due_reminder"]) == 1
+    assert state["invoices"]["in_sub_n_renewal"]["paid_by"] == "customer"
+    assert "in_sub_n_renewal" not in results(live)
     keys = {c["idempotency_key"] for c in calls if c["path"].endswith("/pay")}
     charges = [int(str(r[3])) for r in results(live).values()]
     assert len(keys) == sum(charges), "one key per charge"

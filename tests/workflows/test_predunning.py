@@ -214,3 +214,30 @@ async def test_without_the_account_the_card_alone_is_watched(
         (EmailTemplate.EXPIRY_REMINDER,),
     )
     assert fakes.named("store_renewal_po") == []
+
+
+async def test_a_renewal_on_net_terms_is_reminded_of_before_it_falls_due(
+    time_env: WorkflowEnvironment,
+) -> None:
+    # Renews in 10 days, due 20 days later: reminded 3 days before, on day 27.
+    terms = {"collection_method": "send_invoice", "days_until_due": 20, "days_to_renewal": 10}
+
+    async def overdue(env: WorkflowEnvironment, handle: Any) -> None:
+        await env.sleep(timedelta(days=30, hours=1))
+        await handle.signal(RENEWAL_FAILED, StripeEvent(type="invoice.overdue"))
+
+    outcome, fakes = await run(time_env, watch(**terms), overdue)
+    assert (outcome.result, outcome.checks) == (
+        PreDunningResult.FAILED,
+        (WatchCheck.NET_TERMS_DUE,),  # an invoiced renewal does not use the expiring card
+    )
+    [mail] = fakes.named("send_email")
+    assert (mail.template, mail.step) == ("due_reminder", "due_reminder@27")
+    assert "Due: 2026-04-04" in mail.body
+
+    async def pays_early(env: WorkflowEnvironment, handle: Any) -> None:
+        await env.sleep(timedelta(days=12))
+        await handle.signal(RENEWAL_PAID, InvoicePaid())
+
+    outcome, fakes = await run(time_env, watch(**terms), pays_early)
+    assert outcome.result is PreDunningResult.PAID and fakes.named("send_email") == []

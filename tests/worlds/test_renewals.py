@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from worlds.model import World
-from worlds.renewals import CardOnFile
+from worlds.renewals import CardOnFile, Subscription
 
 ORIGIN = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -48,7 +48,8 @@ def test_only_renewals_after_the_cards_expiry_fail_and_they_fail_as_stripe_fails
         subscription("sub_expiring", 45, {"exp_month": 1, "exp_year": 2026}),
         subscription("sub_no_card", 45, None),
     )
-    [failed] = renewing.failed_renewals(ORIGIN)
+    failing = [s for s in renewing.subscriptions if s.card_expires_first(ORIGIN)]
+    [failed] = [renewing.renewal_invoice(s, ORIGIN) for s in failing]
     assert failed.id == "in_sub_expiring_renewal" and failed.subscription_id == "sub_expiring"
     assert failed.failure is not None and failed.failure.decline_code == "expired_card"
     assert (failed.fails_on_day, failed.amount_due, failed.customer) == (45, 9900, "cus_a")
@@ -73,3 +74,15 @@ def test_a_world_names_what_is_wrong_with_a_subscription() -> None:
         world(subscription("sub_x", 1, None), invoices=[clash])
     with pytest.raises(ValidationError, match="exp_month"):
         world(subscription("sub_x", 1, {"exp_month": 13, "exp_year": 2026}))
+
+
+def test_a_renewal_on_net_terms_is_invoiced_and_falls_due_later_whatever_the_card() -> None:
+    renewing = world(subscription("sub_terms", 20, {"exp_month": 1, "exp_year": 2026}))
+    terms = Subscription.model_validate(
+        renewing.subscriptions[0].model_dump()
+        | {"collection_method": "send_invoice", "days_until_due": 15}
+    )
+    assert not terms.card_expires_first(ORIGIN) and terms.due_day == 35
+    invoice = renewing.renewal_invoice(terms, ORIGIN)
+    assert (invoice.collection_method, invoice.payment_method_type) == ("send_invoice", "invoice")
+    assert invoice.failure is None and invoice.fails_on_day == 35
