@@ -51,6 +51,8 @@ def run_world(
         watch = play_watch(world, subscription, customer, policy, origin, elsewhere)
         watches.append(watch)
         renewal = world.renewal_invoice(subscription, origin)
+        if watch.po is not None and watch.po[0] < subscription.renews_on_day:
+            renewal = renewal.model_copy(update={"po_number": watch.po[1]})  # stored in time
         if subscription.invoiced:
             paid = watch.paid_on_day
             if paid is not None and paid < subscription.due_day:

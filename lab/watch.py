@@ -35,6 +35,8 @@ class WatchPlay:
     paid_on_day: float | None = None
     """The world day the customer pays an invoiced renewal in answer to the watch's
     emails, if they do."""
+    po: tuple[float, str] | None = None
+    """The world day the AP team sends the PO the watch asked for, and the PO."""
 
     def context(self) -> PreDunningContext | None:
         """What the renewal's dunning case is told of the watch, as the webhook service
@@ -103,6 +105,10 @@ def play_watch(
         # A payment before the invoice is issued pays nothing.
         play.paid_on_day = _acts_after(subscription, sent, CustomerAction.PAY, renews)
     play.emails = [template for _, template in sent]
+    po_day = _acts_after(subscription, sent, CustomerAction.PROVIDE_PO)
+    sends = [r.po_number for r in subscription.behaviour.reactions if r.po_number]
+    if po_day is not None and sends:
+        play.po = (po_day, sends[0])
     return play
 
 

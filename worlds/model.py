@@ -215,29 +215,21 @@ class World(WorldModel):
         """The invoice a renewal issues: a charged one fails with `expired_card` when the
         card on file expired first; an invoiced one falls due `days_until_due` later and
         goes overdue unless paid. Its customer answers as the subscription's behaviour says."""
-        if subscription.invoiced:
-            return Invoice(
-                id=subscription.renewal_invoice_id,
-                customer=subscription.customer,
-                amount_due=subscription.amount,
-                currency=subscription.currency,
-                collection_method=CollectionMethod.SEND_INVOICE,
-                payment_method_type=PaymentMethodType.INVOICE,
-                subscription_id=subscription.id,
-                fails_on_day=subscription.due_day,
-                behaviour=Behaviour(reactions=subscription.behaviour.reactions),
-            )
-        fails = subscription.card_expires_first(origin)
+        invoiced = subscription.invoiced
         return Invoice(
             id=subscription.renewal_invoice_id,
             customer=subscription.customer,
             amount_due=subscription.amount,
             currency=subscription.currency,
-            collection_method=CollectionMethod.CHARGE_AUTOMATICALLY,
-            payment_method_type=subscription.payment_method_type,
+            collection_method=CollectionMethod.SEND_INVOICE
+            if invoiced
+            else CollectionMethod.CHARGE_AUTOMATICALLY,
+            payment_method_type=PaymentMethodType.INVOICE
+            if invoiced
+            else subscription.payment_method_type,
             subscription_id=subscription.id,
-            failure=EXPIRED_CARD if fails else None,
-            fails_on_day=subscription.renews_on_day,
+            failure=EXPIRED_CARD if subscription.card_expires_first(origin) else None,
+            fails_on_day=subscription.due_day,
             behaviour=Behaviour(reactions=subscription.behaviour.reactions),
         )
 
