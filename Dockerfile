@@ -11,6 +11,7 @@ COPY cli cli
 COPY webhooks webhooks
 COPY codec codec
 COPY devstack devstack
+COPY ledger ledger
 COPY worker.py starter.py serving.py ./
 RUN pip install --no-cache-dir . && useradd --system dunning
 USER dunning

@@ -12,6 +12,7 @@ from temporalio.client import Client
 from activities.crm import CrmActivities
 from activities.email import EmailActivities
 from activities.facts import FactActivities
+from activities.ledger import LedgerActivities
 from activities.payments import PaymentActivities
 from activities.watches import WatchActivities
 from dunning.settings import Settings
@@ -54,10 +55,12 @@ def all_activities(settings: Settings, client: Client) -> list[Callable[..., Any
     payments = PaymentActivities(stripe_client(settings), key_renewal)
     crm = CrmActivities(hubspot_client(settings), settings.http_timeout_seconds, settle)
     email = EmailActivities(sendgrid_client(settings), settings.email_from, settle)
-    facts = FactActivities(crm, payments)
+    ledger = LedgerActivities(settings.database_url.get_secret_value())
+    facts = FactActivities(crm, payments, ledger)
     watches = WatchActivities(client, settings.task_queue)
     return [
         facts.read_case_facts,
+        ledger.record_case,
         crm.read_account,
         payments.list_renewals,
         payments.store_renewal_po,

@@ -1,7 +1,7 @@
 """The facts a case is classified from: the CRM account and the Stripe invoice, in one
 activity, because each activity is a billed action and the two reads always go together.
 On a case's first read the same activity takes the invoice over from Stripe's automatic
-collection, so one system alone duns it."""
+collection, so one system alone duns it, and records the case's opening in the ledger."""
 
 from collections.abc import Callable
 from typing import TypeVar
@@ -10,6 +10,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.crm import CrmActivities
+from activities.ledger import LedgerActivities
 from activities.payments import PaymentActivities
 from dunning.providers.facts import CaseFacts, FactsRequest
 
@@ -19,9 +20,12 @@ T = TypeVar("T")
 class FactActivities:
     """Reads a case's facts through the CRM and payment activities."""
 
-    def __init__(self, crm: CrmActivities, payments: PaymentActivities) -> None:
+    def __init__(
+        self, crm: CrmActivities, payments: PaymentActivities, ledger: LedgerActivities | None
+    ) -> None:
         self._crm = crm
         self._payments = payments
+        self._ledger = ledger
 
     @activity.defn
     def read_case_facts(self, request: FactsRequest) -> CaseFacts:
@@ -41,6 +45,8 @@ class FactActivities:
                 "turn off Stripe's automatic collection",
                 refusals,
             )
+        if request.opening is not None and self._ledger is not None:
+            self._ledger.write(request.opening)
         return CaseFacts(
             account=account,
             invoice=invoice,

@@ -1,38 +1,63 @@
-"""`starter.py export-cases`: the namespace's closed cases as `cases.jsonl` lines, the
-learner's input (`starter.py learn`)."""
+"""`starter.py export-cases`: closed cases as `cases.jsonl` lines, the learner's input
+(`starter.py learn`), from the ledger: every case ever closed, not only what the
+namespace still keeps; `--csv` writes the same cases for finance's own tools."""
 
-import asyncio
+import csv
 import json
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+from dunning.providers.ledger import LedgerEntry
 
-from cli.report import gather
-from dunning.contract.case import DunningCase
-from dunning.contract.status import DunningStatus
-from workflows.names import CASE_QUERY, STATUS_QUERY, WORKFLOW_TYPE
+CSV_COLUMNS = (
+    "workflow_id",
+    "invoice_id",
+    "customer_id",
+    "currency",
+    "amount_due",
+    "payment_method_type",
+    "customer_tier",
+    "category",
+    "failed_at",
+    "due_at",
+    "opened_at",
+    "closed_at",
+    "outcome",
+    "resolution",
+    "end_action",
+    "amount_recovered",
+    "amount_credited",
+    "attempts",
+    "emails",
+    "routes",
+)
+"""The columns of the CSV export, in order."""
 
 
-async def export_cases(client: Client, since: datetime | None, out: Path) -> list[str]:
-    """Write one line per case that reached its outcome (not one an operator terminated);
-    return what could not be read."""
-    query = f"WorkflowType = '{WORKFLOW_TYPE}' AND ExecutionStatus = 'Completed'"
-    if since is not None:
-        query += f" AND CloseTime >= '{since.isoformat()}'"
-    lines, unread = await gather(client, query, _line)
-    await asyncio.to_thread(out.write_text, "".join(line + "\n" for line in lines))
-    return unread
-
-
-async def _line(handle: WorkflowHandle[Any, Any]) -> str:
-    case: DunningCase = await handle.query(CASE_QUERY, result_type=DunningCase)
-    status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
+def case_line(entry: LedgerEntry) -> str:
+    """One closed case as `cases.jsonl` holds it: its status, when it failed, its day."""
+    assert entry.status is not None and entry.failed_at is not None
     return json.dumps(
         {
-            "failed_at": case.failed_at.isoformat(),
-            "day_seconds": case.options.day_seconds,
-            **status.model_dump(mode="json"),
+            "failed_at": entry.failed_at.isoformat(),
+            "day_seconds": entry.day_seconds,
+            **entry.status.model_dump(mode="json"),
         }
     )
+
+
+def write_lines(entries: list[LedgerEntry], out: Path) -> int:
+    """Write the cases' lines; how many."""
+    lines = [case_line(e) for e in entries if e.status is not None and e.failed_at]
+    out.write_text("".join(line + "\n" for line in lines))
+    return len(lines)
+
+
+def write_csv(entries: list[LedgerEntry], out: Path) -> int:
+    """Write the cases as CSV, one row each; how many."""
+    with out.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(CSV_COLUMNS)
+        for entry in entries:
+            row = entry.model_dump(mode="json", include=set(CSV_COLUMNS))
+            writer.writerow([row.get(column) for column in CSV_COLUMNS])
+    return len(entries)

@@ -54,7 +54,7 @@ async def run(args: argparse.Namespace) -> int:
             timeout_seconds=args.timeout,
         )
         print(comparison_table([("lab", report)]))
-        print(f"written to {args.out}")
+        print(f"written to {args.out} (the report to look at: {args.out / 'report.html'})")
         return 0
     if args.command == "policy":
         policy = DunningPolicy() if args.default else Settings.from_env().policy()

@@ -15,9 +15,8 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities.clients import stripe_client
-from cli import doctor, lab
+from cli import doctor, finance, lab
 from cli.cases import InputError, load_case
-from cli.export_cases import export_cases
 from cli.listing import FILTERS, list_cases, list_query, render_rows
 from cli.render import render_status
 from cli.report import gather_disputes, gather_statuses, gather_watches, render_report
@@ -70,12 +69,16 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--open", action="store_true", help="only open cases")
     listing.add_argument("--limit", type=int, default=100)
 
-    report = commands.add_parser("report", help="the recovery KPIs over the namespace's cases")
+    report = commands.add_parser("report", help="the recovery KPIs, live and from the ledger")
     report.add_argument("--since", help="only cases started since this ISO date")
+    report.add_argument("--until", help="only cases started before this ISO date")
+    report.add_argument("--html", type=Path, help="also write the report, with charts, here")
 
-    export_cases = commands.add_parser("export-cases", help="closed cases as cases.jsonl")
+    export_cases = commands.add_parser("export-cases", help="closed cases, from the ledger")
     export_cases.add_argument("--since", help="only cases closed since this ISO date")
+    export_cases.add_argument("--until", help="only cases closed before this ISO date")
     export_cases.add_argument("--out", type=Path, required=True, help="the JSONL file to write")
+    export_cases.add_argument("--csv", type=Path, help="also write the cases as CSV here")
 
     export = commands.add_parser("export", help="write a case's history as JSON for replay tests")
     export.add_argument("case", help="invoice id or workflow id")
@@ -108,6 +111,10 @@ async def _run(args: argparse.Namespace) -> int:
     if args.command == "start":
         cases = _cases_to_start(args)  # validated before anything is started
         return await _start(await connect(), cases, from_world=args.world is not None)
+    if args.command == "export-cases":
+        until = _moment(args.until, "--until")
+        print(finance.export(args, _moment(args.since), until))
+        return 0
     client = await connect()
     if args.command == "schedules":
         settings = Settings.from_env()
@@ -127,14 +134,12 @@ async def _run(args: argparse.Namespace) -> int:
         disputes = await gather_disputes(client, started_since)
         watches = await gather_watches(client, started_since)
         print(render_report(statuses, disputes, watches))
+        since, until = _moment(args.since), _moment(args.until, "--until")
+        print(finance.finance_text(finance.ledger_kpis(since, until)))
+        if args.html is not None:
+            print(finance.write_html(args.html, since, until))
         for problem in unread:
             print(f"not read: {problem}", file=sys.stderr)
-        return 0
-    if args.command == "export-cases":
-        since = datetime.fromisoformat(_iso_date(args.since)) if args.since else None
-        for problem in await export_cases(client, since, args.out):
-            print(f"not read: {problem}", file=sys.stderr)
-        print(f"closed cases written to {args.out}")
         return 0
     workflow_id = _workflow_id(args.case)
     if args.command == "export":
@@ -203,11 +208,15 @@ async def _export(client: Client, workflow_id: str, out: Path | None) -> int:
     return 0
 
 
-def _iso_date(raw: str) -> str:
+def _moment(raw: str | None, flag: str = "--since") -> datetime | None:
+    return datetime.fromisoformat(_iso_date(raw, flag)) if raw else None
+
+
+def _iso_date(raw: str, flag: str = "--since") -> str:
     try:
         return datetime.fromisoformat(raw).replace(tzinfo=UTC).isoformat()
     except ValueError as err:
-        raise InputError(f"--since: {raw!r} is not an ISO date") from err
+        raise InputError(f"{flag}: {raw!r} is not an ISO date") from err
 
 
 def _workflow_id(case: str) -> str:

@@ -87,6 +87,7 @@ async def demo(args: argparse.Namespace) -> int:
         if report.renewals is not None:
             print(renewals_text(report, {s.currency for s in world.subscriptions}))
         print(f"\nThe run's report, cases and provider records: {STATE_DIR / 'demo'}")
+        print(f"The report to look at, with its charts: {STATE_DIR / 'demo' / 'report.html'}")
         return 0
     finally:
         keep = server.process if (args.keep and server is not None) else None

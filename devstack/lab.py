@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,10 @@ from dunning.contract.status import DunningStatus
 from dunning.errors import load_json
 from dunning.rules.policy import DunningPolicy
 from dunning.settings import Settings
+from dunning.views.finance import finance_kpis
+from dunning.views.report_html import render_html
 from lab.report import InvoiceResult, RenewalCounts, WorldReport
+from ledger.store import Ledger
 from workflows import search_attributes
 from workflows.names import STATUS_QUERY
 from worlds.model import World
@@ -136,6 +139,8 @@ async def drive(
         common = sandbox_worker_env(address, sandbox_url, queue, client.namespace)
         if policy is not None:
             common["DUNNING_POLICY_FILE"] = str(policy)
+        (out / "ledger.db").unlink(missing_ok=True)  # a run's ledger is its own
+        common["DUNNING_DATABASE_URL"] = ledger_url(out)
         common |= worker_env or {}
         pool = Workers(common, out, workers)
         scan_policy = load_json(DunningPolicy, policy) if policy else DunningPolicy()
@@ -184,6 +189,23 @@ async def drive(
             process.stop()
         if pool is not None:
             pool.stop()
+
+
+def write_html_report(out: Path) -> Path:
+    """The run's report to look at, from the ledger its workers wrote."""
+    entries = Ledger.at(ledger_url(out)).entries()
+    dunning = [e for e in entries if e.kind == "dunning"]
+    since = min((e.opened_at for e in dunning), default=datetime.now(UTC))
+    closes = [e.closed_at for e in dunning if e.closed_at is not None]
+    until = max([since, *closes]) + timedelta(seconds=1)
+    path = out / "report.html"
+    path.write_text(render_html(finance_kpis(entries, since, until), entries))
+    return path
+
+
+def ledger_url(out: Path) -> str:
+    """Where a run's workers keep its ledger: beside its results."""
+    return f"sqlite:///{(out / 'ledger.db').resolve()}"
 
 
 async def end_leftover(client: Client, workflow_id: str) -> bool:
@@ -356,5 +378,6 @@ def _write(
         )
         report = report.with_renewals(counts)
     (out / "report.json").write_text(report.model_dump_json(indent=1) + "\n")
+    write_html_report(out)
     (out / "cases.jsonl").write_text("".join(line + "\n" for line in lines))
     return report

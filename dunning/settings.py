@@ -13,6 +13,7 @@ from dunning.rules.policy import DunningPolicy
 STRIPE_DEFAULT_BASE = "https://api.stripe.com"
 HUBSPOT_DEFAULT_BASE = "https://api.hubapi.com"
 SENDGRID_DEFAULT_BASE = "https://api.sendgrid.com"
+DEFAULT_DATABASE_URL = "sqlite:///.dunning/ledger.db"
 
 
 ENVIRONMENT = {
@@ -36,6 +37,7 @@ ENVIRONMENT = {
     "http_timeout_seconds": "DUNNING_HTTP_TIMEOUT_SECONDS",
     "charge_key_renewal_seconds": "DUNNING_CHARGE_KEY_RENEWAL_SECONDS",
     "search_settle_seconds": "DUNNING_SEARCH_SETTLE_SECONDS",
+    "database_url": "DUNNING_DATABASE_URL",
 }
 """Settings field → the environment variable it is read from."""
 
@@ -93,6 +95,10 @@ class Settings(BaseModel):
     """`DUNNING_CODEC_PORT`: where the codec server listens."""
     codec_cors_origins: str = "http://localhost:8233,http://localhost:8080"
     """`DUNNING_CODEC_CORS_ORIGINS`: the Web UI origins allowed to call the codec server."""
+    database_url: SecretStr = SecretStr(DEFAULT_DATABASE_URL)
+    """`DUNNING_DATABASE_URL`: the case ledger's database, as a SQLAlchemy URL (SQLite
+    under `.dunning/` by default; `postgresql+pg8000://user:password@host/db` for
+    PostgreSQL). Secret: it may hold a password."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":

@@ -30,6 +30,7 @@ from dunning.providers.facts import (
     InvoiceStatus,
     Person,
 )
+from dunning.providers.ledger import LedgerEntry
 from dunning.providers.requests import (
     ChargeRequest,
     ChargeResult,
@@ -262,6 +263,9 @@ class InvoiceWorld:
 
     async def apply_po_number(self, request: PoUpdate, *, summary: str = "") -> None:
         self.po_number = request.po_number
+
+    async def record_case(self, request: LedgerEntry, *, summary: str = "") -> None:
+        """The backtest keeps no ledger: its report is built from the states."""
 
     async def update_billing_contact(self, request: ContactUpdate, *, summary: str = "") -> None:
         """The CRM holds the new contact (the case keeps it in its own facts)."""

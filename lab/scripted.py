@@ -17,6 +17,7 @@ from dunning.machine.effects import ProviderRefused
 from dunning.providers.cards import CardRoom, CardUse
 from dunning.providers.facts import AccountFacts, CaseFacts, FactsRequest, InvoiceFacts
 from dunning.providers.facts import InvoiceStatus as Status
+from dunning.providers.ledger import LedgerEntry
 from dunning.providers.renewals import RenewalPo
 from dunning.providers.requests import (
     ChargeRequest,
@@ -238,6 +239,9 @@ class ScriptedProviders:
     async def store_renewal_po(self, request: RenewalPo, *, summary: str = "") -> None:
         await self._call("store_renewal_po", request)
 
+    async def record_case(self, request: LedgerEntry, *, summary: str = "") -> None:
+        await self._call("record_case", request)
+
     async def apply_po_number(self, request: PoUpdate, *, summary: str = "") -> None:
         await self._call("apply_po_number", request)
 
@@ -263,6 +267,7 @@ class ScriptedProviders:
             ("create_task", self.create_task),
             ("apply_po_number", self.apply_po_number),
             ("read_account", self.read_account),
+            ("record_case", self.record_case),
             ("store_renewal_po", self.store_renewal_po),
             ("update_billing_contact", self.update_billing_contact),
             ("update_customer_email", self.update_customer_email),

@@ -80,7 +80,9 @@ def running_stack(
     """Start the sandbox and a worker process; stop both afterwards."""
     sandbox, url = start_sandbox(world)
     task_queue = f"dunning-e2e-{uuid.uuid4()}"
-    env = {**sandbox_worker_env(temporal_address, url, task_queue), **(extra_env or {})}
+    # Each stack keeps its own ledger, beside its logs.
+    extra_env = {"DUNNING_DATABASE_URL": f"sqlite:///{log_dir / 'ledger.db'}", **(extra_env or {})}
+    env = {**sandbox_worker_env(temporal_address, url, task_queue), **extra_env}
     worker = start_worker(env, log_dir / "worker.log")
     stack = Stack(temporal_address, url, task_queue, worker, sandbox, log_dir, extra_env)
     try:

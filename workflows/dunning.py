@@ -28,8 +28,10 @@ with workflow.unsafe.imports_passed_through():
     from dunning.errors import describe
     from dunning.machine import fit, transitions
     from dunning.machine.decisions import Decision, Wait
+    from dunning.machine.effects import ProviderRefused
     from dunning.machine.run import outgrew_history, run_case
     from dunning.machine.state import CarriedCase, CaseState
+    from dunning.views.ledger import case_entry
     from dunning.views.status import case_status
     from dunning.views.ui import current_details
     from workflows import search_attributes
@@ -43,6 +45,8 @@ with workflow.unsafe.imports_passed_through():
     )
 
 JsonObject = dict[str, Any]
+LEDGER_PATCH = "case-ledger"
+"""Cases begun before the ledger closed without writing it."""
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -54,7 +58,8 @@ class DunningWorkflow:
         if isinstance(case, CarriedCase):
             self._state = case.carried
         else:
-            self._state = transitions.open_case(case, workflow.now())
+            first_run = workflow.info().first_execution_run_id
+            self._state = transitions.open_case(case, workflow.now(), first_run)
         self._published = -1
         """The state revision the case last planned and published."""
 
@@ -65,9 +70,22 @@ class DunningWorkflow:
             metrics.case_started()
         outcome = await run_case(self._state, TemporalEffects(), self)
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if workflow.patched(LEDGER_PATCH):
+            await self._record_close()
         category = self._state.opened_as.category if self._state.opened_as else "unclassified"
         metrics.case_closed(outcome.outcome, category)
         return outcome
+
+    async def _record_close(self) -> None:
+        """Complete the case's row in the ledger (it waits out a database outage)."""
+        history = workflow.info().get_current_history_length()
+        entry = case_entry(self._state, history)
+        if entry is None:
+            return
+        try:
+            await TemporalEffects().record_case(entry, summary="record the close in the ledger")
+        except ProviderRefused as refused:
+            workflow.logger.error("the ledger refused the case's close: %s", refused)
 
     # ---- the runtime of the case machine --------------------------------------------
 

@@ -17,9 +17,11 @@ with workflow.unsafe.imports_passed_through():
     from activities.crm import CrmActivities
     from activities.email import EmailActivities
     from activities.facts import FactActivities
+    from activities.ledger import LedgerActivities
     from activities.payments import PaymentActivities
     from dunning.machine.effects import ProviderRefused
     from dunning.providers.facts import AccountFacts, CaseFacts, FactsRequest
+    from dunning.providers.ledger import LedgerEntry
     from dunning.providers.renewals import RenewalPo
     from dunning.providers.requests import (
         ChargeRequest,
@@ -74,6 +76,9 @@ class TemporalEffects:
 
     async def store_renewal_po(self, request: RenewalPo, *, summary: str) -> None:
         await _call(PaymentActivities.store_renewal_po, request, summary)
+
+    async def record_case(self, request: LedgerEntry, *, summary: str) -> None:
+        await _call(LedgerActivities.record_case, request, summary)
 
     async def apply_po_number(self, request: PoUpdate, *, summary: str) -> None:
         await _call(PaymentActivities.apply_po_number, request, summary)

@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from dunning.providers.renewals import RenewalPo
     from dunning.providers.requests import ContactUpdate
     from dunning.rules.predunning import billing_address, watch_checks
+    from dunning.views.ledger import watch_entry
     from dunning.views.predunning import render_watch_email, render_watch_task, watch_details
     from workflows.effects import TemporalEffects
 
@@ -52,6 +53,8 @@ GRACE_DAYS = 3
 """How long after the renewal's date the watch waits for Stripe's word of it."""
 CHECKS_PATCH = "watch-checks"
 """Watches begun before the account checks only reminded of expiring cards."""
+LEDGER_PATCH = "watch-ledger"
+"""Watches begun before the ledger did not write it."""
 ASKS = {
     WatchCheck.PO_MISSING: EmailTemplate.PO_REQUEST,
     WatchCheck.CONTACT_UNCONFIRMED: EmailTemplate.CONTACT_CONFIRM,
@@ -71,12 +74,15 @@ class PreDunningWorkflow:
         self._record = WatchRecord()
         self._renewal: PreDunningResult | None = None
         self._outcome: PreDunningOutcome | None = None
+        self._ledgered = False
 
     @workflow.run
     async def run(self, case: PreDunningCase) -> PreDunningOutcome:
         """Check, ask, remind on each due day, then wait for the renewal's answer."""
         if workflow.patched(CHECKS_PATCH):
             self._account = await self._read_account()
+        self._ledgered = workflow.patched(LEDGER_PATCH)
+        await self._write_ledger()
         self._note(checks=watch_checks(case, self._account))
         if not self._record.checks:
             return await self._close(PreDunningResult.NOT_NEEDED)
@@ -180,7 +186,23 @@ class PreDunningWorkflow:
             closed_at=workflow.now(),
         )
         workflow.set_current_details(watch_details(self._case, self.status()))
+        await self._write_ledger()
         return self._outcome
+
+    async def _write_ledger(self) -> None:
+        """The watch's row in the ledger: at its start, and completed at its close."""
+        if not self._ledgered:
+            return
+        info = workflow.info()
+        entry = watch_entry(
+            self._case,
+            info.first_execution_run_id,
+            info.start_time,
+            self._outcome,
+            info.get_current_history_length() if self._outcome else None,
+        )
+        with _unless_refused("the ledger"):
+            await self._effects.record_case(entry, summary="record the watch in the ledger")
 
     def _note(self, **changes: object) -> None:
         """Record what the watch found, asked or heard, and show it."""

@@ -12,6 +12,7 @@ from typing import Protocol
 from dunning.machine.decisions import Decision, Wait
 from dunning.machine.state import CaseState
 from dunning.providers.facts import CaseFacts, FactsRequest
+from dunning.providers.ledger import LedgerEntry
 from dunning.providers.requests import (
     ChargeRequest,
     ChargeResult,
@@ -70,6 +71,10 @@ class Effects(Protocol):
 
     async def resend_invoice(self, invoice_id: str, *, summary: str) -> None:
         """Send a `send_invoice` invoice again."""
+        ...
+
+    async def record_case(self, request: LedgerEntry, *, summary: str) -> None:
+        """Write the case's row in the ledger."""
         ...
 
     async def apply_invoice_action(self, request: InvoiceAction, *, summary: str) -> None:

@@ -63,6 +63,9 @@ class CaseState(BaseModel):
     """The PO now on the invoice (from the case, Stripe or a fix)."""
     collection_owned: bool = False
     """Stripe's own collection of the invoice is off: this case alone charges and mails it."""
+    ledger_key: str | None = None
+    """The case's row in the ledger: the first run of its workflow (None: not recorded,
+    as in the backtest)."""
     stage: Stage = Stage.CLASSIFYING
     """Where the case stands."""
     attempts: list[Attempt] = []

@@ -33,6 +33,7 @@ from dunning.providers.requests import (
     InvoiceActionKind,
     PoUpdate,
 )
+from dunning.views.ledger import case_entry
 from dunning.views.notices import render_email, render_task
 
 Clock = Callable[[], datetime]
@@ -51,6 +52,7 @@ class CaseSteps:
             customer_id=case.customer_id,
             invoice_id=case.invoice_id,
             take_over_collection=not self.state.collection_owned,
+            opening=case_entry(self.state),
         )
         try:
             facts = await self.effects.read_case_facts(

@@ -60,7 +60,7 @@ INVOICE_CHANGED_EVENTS = frozenset({"invoice.updated", "credit_note.created", "i
 """Stripe's events after which the case reads the invoice again (money moved in parts)."""
 
 
-def open_case(case: DunningCase, started_at: datetime) -> CaseState:
+def open_case(case: DunningCase, started_at: datetime, ledger_key: str | None = None) -> CaseState:
     """A new case, captured at its start."""
     # Policy days count from the moment the case opens, normally seconds after the
     # failure: a failure reported late still gets its whole schedule, never an
@@ -77,6 +77,7 @@ def open_case(case: DunningCase, started_at: datetime) -> CaseState:
         day0=day0,
         calendar_day0=due,
         po_number=case.po_number,
+        ledger_key=ledger_key,
     )
     note(state, started_at, "opened", f"case opened for invoice {case.invoice_id}")
     if case.predunning is not None:

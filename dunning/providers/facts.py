@@ -5,6 +5,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from dunning.contract.enums import CustomerTier
+from dunning.providers.ledger import LedgerEntry
 
 
 class InvoiceStatus(StrEnum):
@@ -106,6 +107,9 @@ class FactsRequest(FactModel):
     take_over_collection: bool = False
     """Also turn off Stripe's own collection of an open invoice (`auto_advance`), so that
     the case alone charges and mails it: asked on the case's first read."""
+    opening: LedgerEntry | None = None
+    """Also record the case's opening in the ledger: on the case's first read, in the same
+    billed action."""
 
 
 class CaseFacts(FactModel):

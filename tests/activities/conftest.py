@@ -72,4 +72,4 @@ def inject(sandbox: SandboxServer, provider: str, status: int, **fault: Any) -> 
 
 @pytest.fixture
 def facts(crm: CrmActivities, payments: PaymentActivities) -> FactActivities:
-    return FactActivities(crm, payments)
+    return FactActivities(crm, payments, None)

@@ -11,7 +11,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cli.main import main
+from harness.browser import browser_drawn_charts
+from ledger.store import Ledger
 
 WORLD = Path(__file__).parent / "worlds" / "small.json"
 
@@ -32,10 +36,36 @@ def dedupe_key(mail: dict[str, Any]) -> str:
     return str(args["dedupe_key"])
 
 
-def test_the_lab_and_the_backtest_agree_per_invoice(tmp_path: Path) -> None:
-    live, offline = tmp_path / "lab", tmp_path / "backtest"
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The small world run live and backtested, once for the module."""
+    folder = tmp_path_factory.mktemp("lab")
+    live, offline = folder / "lab", folder / "backtest"
     assert main(["lab", "--world", str(WORLD), "--out", str(live), "--day-seconds", "1"]) == 0
     assert main(["backtest", "--world", str(WORLD), "--out", str(offline)]) == 0
+    return live, offline
+
+
+def test_the_lab_s_ledger_holds_every_case_and_its_report_draws_in_a_browser(
+    runs: tuple[Path, Path],
+) -> None:
+    live, _ = runs
+    entries = Ledger.at(f"sqlite:///{live / 'ledger.db'}").entries()
+    cases = {e.invoice_id: e for e in entries if e.kind == "dunning"}
+    assert set(cases) == set(results(live)), "one row per case"
+    assert all(e.closed_at is not None and e.status is not None for e in cases.values())
+    assert cases["in_lab_retry"].outcome == "recovered"
+    watches = [e for e in entries if e.kind == "predunning"]
+    assert len(watches) == 4 and all(w.outcome for w in watches)
+    html = (live / "report.html").read_text()
+    assert html.count("<svg class=chart") == 4 and "http" not in html.replace(
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    ), "self-contained: nothing fetched"
+    assert browser_drawn_charts(live / "report.html") == 4
+
+
+def test_the_lab_and_the_backtest_agree_per_invoice(runs: tuple[Path, Path]) -> None:
+    live, offline = runs
     assert results(live) == results(offline)
     assert {r[1] for r in results(live).values()} == {
         "retry",
