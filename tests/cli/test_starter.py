@@ -1,5 +1,6 @@
 """`python starter.py` against the dev server and the real worker process."""
 
+import csv
 import json
 import os
 import subprocess
@@ -204,9 +205,17 @@ async def test_export_cases_feeds_the_learner(
     assert starter(stack, "start", "--case", str(case), "--day-seconds", "1").returncode == 0
     handle = dev_env.client.get_workflow_handle_for(DunningWorkflow.run, "dunning-in_cli_export")
     assert (await handle.result()).resolution == "retry"
-    out = tmp_path / "cases.jsonl"
-    exported = starter(stack, "export-cases", "--since", "2026-01-01", "--out", str(out))
+    out, table = tmp_path / "cases.jsonl", tmp_path / "cases.csv"
+    exported = starter(
+        stack, "export-cases", "--since", "2026-01-01", "--out", str(out), "--csv", str(table)
+    )
     assert exported.returncode == 0, exported.stderr
+    with table.open() as file:
+        rows = {row["invoice_id"]: row for row in csv.DictReader(file)}
+    assert (rows["in_cli_export"]["outcome"], rows["in_cli_export"]["resolution"]) == (
+        "recovered",
+        "retry",
+    )
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     mine = next(line for line in lines if line["invoice_id"] == "in_cli_export")
     assert mine["failed_at"].startswith("2026-11-01T10:00") and mine["day_seconds"] == 1
@@ -214,3 +223,8 @@ async def test_export_cases_feeds_the_learner(
     assert all(line["outcome"] is not None for line in lines), "closed cases only"
     learned = starter(stack, "learn", "--cases", str(out), "--out", str(tmp_path / "p.json"))
     assert learned.returncode == 0 and "too little data" in learned.stdout
+    page = tmp_path / "report.html"
+    reported = starter(stack, "report", "--since", "2026-01-01", "--html", str(page))
+    assert reported.returncode == 0, reported.stderr
+    assert "from the ledger, cases opened 2026-01-01" in reported.stdout
+    assert "DSO" in reported.stdout and page.read_text().count("<svg class=chart") == 4

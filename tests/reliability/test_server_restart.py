@@ -1,4 +1,4 @@
-"""The Temporal server stops and restarts (same SQLite file) while 100 cases sleep."""
+"""The Temporal server stops and restarts (same SQLite file) while 60 cases sleep."""
 
 import asyncio
 from datetime import UTC, datetime
@@ -14,8 +14,8 @@ from workflows.dunning import DunningWorkflow
 from worlds.cases import cases_from_world
 from worlds.model import load_world
 
-CASES = 100
-DAY_SECONDS = 20
+CASES = 60
+DAY_SECONDS = 15
 """Every case must still be open when the server stops: the first closes on day 3, a minute
 after it started, while starting and classifying all 100 takes seconds even on a loaded
 machine."""

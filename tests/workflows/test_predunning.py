@@ -137,7 +137,9 @@ async def test_a_missing_po_is_asked_for_and_stored_where_the_renewal_carries_it
         await handle.signal(RENEWAL_PAID, InvoicePaid(source_event_id="evt_renewed"))
 
     case = watch(card_exp_year=2030)
-    outcome, fakes = await run(time_env, case, ap_team, account=account)
+    outcome, fakes = await run(
+        time_env, case, ap_team, history="predunning_po_requested", account=account
+    )
 
     assert (outcome.result, outcome.checks, outcome.po_number) == (
         PreDunningResult.PAID,
@@ -226,7 +228,7 @@ async def test_a_renewal_on_net_terms_is_reminded_of_before_it_falls_due(
         await env.sleep(timedelta(days=30, hours=1))
         await handle.signal(RENEWAL_FAILED, StripeEvent(type="invoice.overdue"))
 
-    outcome, fakes = await run(time_env, watch(**terms), overdue)
+    outcome, fakes = await run(time_env, watch(**terms), overdue, "predunning_net_terms_due")
     assert (outcome.result, outcome.checks) == (
         PreDunningResult.FAILED,
         (WatchCheck.NET_TERMS_DUE,),  # an invoiced renewal does not use the expiring card

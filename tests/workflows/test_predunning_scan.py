@@ -18,6 +18,7 @@ from dunning.contract.case import CaseOptions
 from dunning.contract.predunning import ScanOutcome, ScanRequest
 from dunning.rules.policy import DunningPolicy
 from harness.sandbox_world import settings_for
+from harness.temporal import record
 from sandbox.server import SandboxServer
 from workflows import search_attributes
 from workflows.predunning_scan import PreDunningScanWorkflow
@@ -56,11 +57,16 @@ def renewing_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
     server.server_close()
 
 
-async def scan(env: WorkflowEnvironment, queue: str, policy: DunningPolicy) -> ScanOutcome:
+async def scan(
+    env: WorkflowEnvironment, queue: str, policy: DunningPolicy, history: str = ""
+) -> ScanOutcome:
     request = ScanRequest(options=CaseOptions(day_seconds=60), policy=policy)
-    result: ScanOutcome = await env.client.execute_workflow(
+    handle = await env.client.start_workflow(
         PreDunningScanWorkflow.run, request, id=f"scan-{uuid.uuid4()}", task_queue=queue
     )
+    result = await handle.result()
+    if history:
+        await record(handle, history)
     return result
 
 
@@ -79,7 +85,7 @@ async def test_a_scan_watches_each_renewal_in_the_window_once(
             activity_executor=executor,
             workflow_runner=workflow_runner(),
         ):
-            first = await scan(dev_env, queue, DunningPolicy())
+            first = await scan(dev_env, queue, DunningPolicy(), "predunning_scan")
             again = await scan(dev_env, queue, DunningPolicy())
             narrow = await scan(dev_env, queue, DunningPolicy(predunning_window_days=30))
             off = await scan(dev_env, queue, DunningPolicy(predunning=False))

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.dispute import DisputeWorkflow
     from workflows.dunning import DunningWorkflow
     from workflows.predunning import PreDunningWorkflow
+    from workflows.predunning_scan import PreDunningScanWorkflow
 
 HISTORIES_DIR = Path(__file__).parent.parent / "histories"
 HISTORIES = sorted(HISTORIES_DIR.glob("*.json"))
@@ -52,6 +53,9 @@ EVERY_PATH = {
     "card_busy_elsewhere",
     "dispute_routed",
     "predunning_prevented",
+    "predunning_po_requested",
+    "predunning_net_terms_due",
+    "predunning_scan",
 }
 
 
@@ -78,7 +82,7 @@ def test_a_running_case_keeps_the_policy_it_started_with() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays(path: Path) -> None:
     replayer = Replayer(
-        workflows=[DunningWorkflow, DisputeWorkflow, PreDunningWorkflow],
+        workflows=[DunningWorkflow, DisputeWorkflow, PreDunningWorkflow, PreDunningScanWorkflow],
         data_converter=pydantic_data_converter,
         workflow_runner=workflow_runner(),
     )
