@@ -4,9 +4,9 @@ cluster in a temporary folder, on a free port, trusting local connections."""
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from devstack.processes import free_port
@@ -23,28 +23,68 @@ def server_binary(name: str) -> str | None:
     return shutil.which(name)
 
 
+@dataclass
+class PostgresServer:
+    """A running cluster: its URL, and a way to stop and start it again on the same port."""
+
+    folder: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        """Its SQLAlchemy URL (the `postgres` database, user `dunning`)."""
+        return f"postgresql+pg8000://dunning@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        """Start it (again)."""
+        options = f"-p {self.port} -h 127.0.0.1 -k {self.folder}"
+        log = str(self.folder / "log")
+        self._pg_ctl("-o", options, "-l", log, "-w", "start")
+
+    def stop(self) -> None:
+        """Stop it at once."""
+        self._pg_ctl("-m", "immediate", "-w", "stop")
+
+    def _pg_ctl(self, *args: str) -> None:
+        pg_ctl = server_binary("pg_ctl")
+        assert pg_ctl is not None
+        command = [*_as_server_user(), pg_ctl, "-D", str(self.folder / "data"), *args]
+        subprocess.run(command, check=True, capture_output=True)
+
+
 @contextmanager
-def postgres_server(folder: Path) -> Iterator[str]:
-    """Run a cluster in `folder` until the block ends; yields its SQLAlchemy URL. PostgreSQL
-    refuses to run as root, so as root the cluster runs as the `postgres` user, who must be
-    able to reach `folder` (under /tmp, not under a private folder)."""
-    initdb, pg_ctl = server_binary("initdb"), server_binary("pg_ctl")
-    if initdb is None or pg_ctl is None:
+def postgres_server(folder: Path) -> Iterator[PostgresServer]:
+    """Run a cluster in `folder` until the block ends. PostgreSQL refuses to run as root,
+    so as root the cluster runs as the `postgres` user, who must be able to reach `folder`
+    (under /tmp, not under a private folder)."""
+    initdb = server_binary("initdb")
+    if initdb is None:
         raise RuntimeError("PostgreSQL's server is not installed (Debian: apt install postgresql)")
-    data, port = folder / "data", free_port()
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     folder.mkdir(parents=True, exist_ok=True)
-    if as_user:
+    if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
-    run = [*as_user, initdb, "-D", str(data), "-U", "dunning", "--auth=trust", "-E", "UTF8"]
-    subprocess.run(run, check=True, capture_output=True)
-    options = f"-p {port} -h 127.0.0.1 -k {folder}"
-    start = [*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w"]
-    subprocess.run([*start, "start"], check=True, capture_output=True)
+    init = [*_as_server_user(), initdb, "-D", str(folder / "data"), "-U", "dunning"]
+    subprocess.run([*init, "--auth=trust", "-E", "UTF8"], check=True, capture_output=True)
+    server = PostgresServer(folder, free_port())
+    server.start()
     try:
-        url = f"postgresql+pg8000://dunning@127.0.0.1:{port}/postgres"
-        yield url
+        yield server
     finally:
-        stop = [*as_user, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]
-        subprocess.run(stop, check=False, capture_output=True)
-        time.sleep(0.1)
+        subprocess.run(
+            [
+                *_as_server_user(),
+                str(server_binary("pg_ctl")),
+                "-D",
+                str(folder / "data"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+            check=False,
+            capture_output=True,
+        )
+
+
+def _as_server_user() -> list[str]:
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []

@@ -20,8 +20,8 @@ def postgres() -> Iterator[str]:
         pytest.skip("PostgreSQL's server is not installed (.ci/run installs `postgresql`)")
     folder = Path(tempfile.mkdtemp(prefix="dunning-pg-"))
     try:
-        with postgres_server(folder) as url:
-            yield url
+        with postgres_server(folder) as server:
+            yield server.url
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -27,6 +27,7 @@ from dunning.contract.status import DunningStatus
 from dunning.rules.clock import JITTER
 from dunning.rules.policy import DunningPolicy
 from lab.backtest import backtest
+from ledger.store import Ledger
 from tests.reliability.chaos import DAY_SECONDS, chaos_world, post, schedule, written
 
 SEED = int(os.environ.get("DUNNING_CHAOS_SEED", "11"))
@@ -111,6 +112,17 @@ async def test_under_chaos_every_case_ends_as_a_calm_run_does(tmp_path: Path, wo
         if result.outcome is Outcome.RECOVERED:
             assert held["status"] == "paid", f"{name}: recovered and paid in Stripe"
         assert_protections(status)
+    # The ledger survived the killed workers and the server's restart: one row per case,
+    # closed as the case closed.
+    ledger = Ledger.at(f"sqlite:///{tmp_path / 'out' / 'ledger.db'}").entries(kind="dunning")
+    assert sorted(e.invoice_id or "" for e in ledger) == sorted(calm), "one row per case"
+    for entry in ledger:
+        outcome = by_invoice[entry.invoice_id or ""].outcome
+        assert outcome is not None
+        assert (entry.outcome, entry.amount_recovered) == (
+            outcome.outcome,
+            outcome.amount_recovered,
+        ), entry.invoice_id
 
 
 def assert_protections(status: DunningStatus) -> None:
