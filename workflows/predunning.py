@@ -51,10 +51,6 @@ CARD_REPLACED = Signals.PAYMENT_METHOD_UPDATED
 """The same signal a dunning case takes: the webhook service tells both of a new card."""
 GRACE_DAYS = 3
 """How long after the renewal's date the watch waits for Stripe's word of it."""
-CHECKS_PATCH = "watch-checks"
-"""Watches begun before the account checks only reminded of expiring cards."""
-LEDGER_PATCH = "watch-ledger"
-"""Watches begun before the ledger did not write it."""
 ASKS = {
     WatchCheck.PO_MISSING: EmailTemplate.PO_REQUEST,
     WatchCheck.CONTACT_UNCONFIRMED: EmailTemplate.CONTACT_CONFIRM,
@@ -74,14 +70,11 @@ class PreDunningWorkflow:
         self._record = WatchRecord()
         self._renewal: PreDunningResult | None = None
         self._outcome: PreDunningOutcome | None = None
-        self._ledgered = False
 
     @workflow.run
     async def run(self, case: PreDunningCase) -> PreDunningOutcome:
         """Check, ask, remind on each due day, then wait for the renewal's answer."""
-        if workflow.patched(CHECKS_PATCH):
-            self._account = await self._read_account()
-        self._ledgered = workflow.patched(LEDGER_PATCH)
+        self._account = await self._read_account()
         await self._write_ledger()
         self._note(checks=watch_checks(case, self._account))
         if not self._record.checks:
@@ -191,8 +184,6 @@ class PreDunningWorkflow:
 
     async def _write_ledger(self) -> None:
         """The watch's row in the ledger: at its start, and completed at its close."""
-        if not self._ledgered:
-            return
         info = workflow.info()
         entry = watch_entry(
             self._case,

@@ -16,10 +16,10 @@ def history(name: str) -> WorkflowHistory:
 def test_billable_actions_are_counted_from_the_history() -> None:
     cost = cost_of("soft", history("soft_decline_recovered"))
     assert cost.breakdown["start"] == 1
-    assert cost.breakdown["activities"] == 4, "the facts, two charges, one email"
+    assert cost.breakdown["activities"] == 5, "the facts, two charges, one email, the ledger"
     assert cost.breakdown["timers"] == 2, "day 1 and day 3"
     assert cost.breakdown["upserts"] == 3, "classified, the second wait, closed"
-    assert cost.actions == sum(cost.breakdown.values()) == 10
+    assert cost.actions == sum(cost.breakdown.values()) == 11
     assert cost.events == len(history("soft_decline_recovered").events)
 
 

@@ -9,6 +9,7 @@ from dunning.contract.enums import (
     CustomerTier,
     EmailTemplate,
     EndAction,
+    FailureCategory,
     Outcome,
     Resolution,
     Stage,
@@ -350,3 +351,22 @@ async def test_a_refused_account_lookup_is_noted_and_the_case_goes_on(
     assert [e.detail for e in status.timeline if e.event == "provider_refused"] == [refusal]
     assert status.customer_tier is CustomerTier.SELF_SERVE, "self-serve defaults without the CRM"
     assert outcome.outcome is Outcome.RECOVERED
+
+
+async def test_a_case_runs_on_the_policy_it_started_with(time_env: WorkflowEnvironment) -> None:
+    # Started when the reminder went out on day 6 (today's default: day 7): its input
+    # carries that policy, so it keeps it, and its history replays on today's code.
+    hard = make_case(failure={"code": "card_declined", "decline_code": "stolen_card"})
+    cadence = dict(DunningPolicy().email_cadence)
+    cadence[FailureCategory.HARD_DECLINE] = tuple(
+        step.model_copy(update={"day": 6}) if step.template is EmailTemplate.REMINDER else step
+        for step in cadence[FailureCategory.HARD_DECLINE]
+    )
+    case = hard.model_copy(update={"policy": DunningPolicy(email_cadence=cadence)})
+    fakes = FakeProviders(outcomes=["stolen_card"])
+    async with running(time_env, fakes, case) as handle:
+        await handle.result()
+        status = await status_of(handle)
+        await record(handle, "policy_captured_at_start_reminder_day_6")
+    reminders = [e for e in status.emails if e.template is EmailTemplate.REMINDER]
+    assert round((reminders[0].at - case.failed_at).total_seconds() / 86_400) == 6

@@ -18,9 +18,11 @@ from workflows.runner import workflow_runner
 
 with workflow.unsafe.imports_passed_through():
     from dunning.contract.case import DunningCase
+    from dunning.contract.enums import FailureCategory
     from dunning.contract.status import DunningOutcome
     from dunning.machine.decisions import Wait
     from dunning.machine.state import CarriedCase, CaseState
+    from dunning.rules.policy import DunningPolicy
     from workflows.dispute import DisputeWorkflow
     from workflows.dunning import DunningWorkflow
     from workflows.predunning import PreDunningWorkflow
@@ -68,15 +70,18 @@ def test_every_path_has_a_committed_history() -> None:
 
 
 def test_a_running_case_keeps_the_policy_it_started_with() -> None:
-    """Recorded when reminders went out on day 6 (today's default: day 7); its input carries
-    that policy, so it replays (in `test_history_replays`) on today's code."""
+    """Recorded with the reminder on day 6 in its input (today's default: day 7); it
+    replays (in `test_history_replays`) on today's code, which never reads the default."""
     history = load(HISTORIES_DIR / "policy_captured_at_start_reminder_day_6.json")
-    timers = [
-        e.timer_started_event_attributes.start_to_fire_timeout.ToSeconds()
-        for e in history.events
-        if e.HasField("timer_started_event_attributes")
-    ]
-    assert any(abs(seconds - 86_400) < 60 for seconds in timers[3:5]), "a day-5 to day-6 sleep"
+    started = history.events[0].workflow_execution_started_event_attributes
+    case = pydantic_data_converter.payload_converter.from_payloads(
+        list(started.input.payloads), [DunningCase]
+    )[0]
+    policy = case.policy
+    assert policy is not None
+    reminder = [s.day for s in policy.email_cadence["hard_decline"] if s.template == "reminder"]
+    default = DunningPolicy().email_cadence[FailureCategory.HARD_DECLINE]
+    assert reminder == [6] and [s.day for s in default if s.template == "reminder"] == [7]
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
