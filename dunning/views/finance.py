@@ -114,8 +114,8 @@ def finance_kpis(entries: Iterable[LedgerEntry], since: datetime, until: datetim
         else None,
         automated_resolution_rate=_share(sum(r in AUTOMATED for r in resolutions), len(recovered)),
         involuntary_churn_rate=_share(len(churned), len(closed)),
-        dso_days=_per_currency(cases, lambda c, e: _dso(c, since, until)),
-        cei=_per_currency(cases, lambda c, e: _cei(c, since, until)),
+        dso_days=_per_currency(cases, lambda members: _dso(members, since, until)),
+        cei=_per_currency(cases, lambda members: _cei(members, since, until)),
         aging={
             currency: _aging(members, until) for currency, members in _by_currency(cases).items()
         },
@@ -198,12 +198,9 @@ def _by_currency(cases: list[LedgerEntry]) -> dict[str, list[LedgerEntry]]:
 
 
 def _per_currency(
-    cases: list[LedgerEntry],
-    figure: Callable[[list[LedgerEntry], str], float | None],
+    cases: list[LedgerEntry], figure: Callable[[list[LedgerEntry]], float | None]
 ) -> dict[str, float | None]:
-    return {
-        currency: figure(members, currency) for currency, members in _by_currency(cases).items()
-    }
+    return {currency: figure(members) for currency, members in _by_currency(cases).items()}
 
 
 def _share(part: int, whole: int) -> float | None:

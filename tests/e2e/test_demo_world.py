@@ -58,3 +58,5 @@ async def test_the_demo_world_runs_to_completion(
     tyrell = state["invoices"]["in_sub_tyrell_renewal"]
     assert tyrell["status"] == "paid"
     assert tyrell["custom_fields"] == [{"name": "PO Number", "value": "PO-TY-2027"}]
+    # The report to look at, from the run's ledger: every case and watch, four charts.
+    assert (tmp_path / "report.html").read_text().count("<svg class=chart") == 4
