@@ -8,15 +8,18 @@ Money is kept per currency: amounts in different currencies are never added.
   what was open at `since`, D what fell due in the window, E what is open at `until`, and C
   what is open at `until` but not yet due (current).
 - **Aging**: what is open at `until`, by days past its due date (0-30, 31-60, 61-90, 90+).
+
+Days are the cases' policy days: calendar days in production, compressed ones in a lab.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from statistics import median
 
 from pydantic import BaseModel, ConfigDict
 
+from dunning.contract.case import REAL_DAY_SECONDS
 from dunning.contract.enums import SUBSCRIPTION_END_ACTIONS, Outcome
 from dunning.providers.ledger import LedgerEntry
 from dunning.views.kpis import AUTOMATED
@@ -109,7 +112,7 @@ def finance_kpis(entries: Iterable[LedgerEntry], since: datetime, until: datetim
         by_category=_grouped(closed, lambda e: e.category or "unclassified"),
         by_method=_grouped(closed, lambda e: e.payment_method_type or "unknown"),
         by_tier=_grouped(closed, lambda e: e.customer_tier or "unknown"),
-        median_days_to_recovery=round(median(_days_open(e) for e in recovered), 3)
+        median_days_to_recovery=round(median(days_open(e) for e in recovered), 3)
         if recovered
         else None,
         automated_resolution_rate=_share(sum(r in AUTOMATED for r in resolutions), len(recovered)),
@@ -132,10 +135,21 @@ def open_at(entry: LedgerEntry, moment: datetime) -> int:
     return entry.amount_due
 
 
+def days_between(earlier: datetime, later: datetime, entries: list[LedgerEntry]) -> float:
+    """Policy days from `earlier` to `later`, on the day length the entries ran on."""
+    return (later - earlier) / timedelta(seconds=day_length(entries))
+
+
+def day_length(entries: list[LedgerEntry]) -> int:
+    """The seconds of a policy day most of the entries ran on (a real day when unknown)."""
+    lengths = Counter(e.day_seconds or REAL_DAY_SECONDS for e in entries)
+    return lengths.most_common(1)[0][0] if lengths else REAL_DAY_SECONDS
+
+
 def _dso(cases: list[LedgerEntry], since: datetime, until: datetime) -> float | None:
     fell_due = sum(e.amount_due for e in cases if since <= _due(e) < until)
     receivable = sum(open_at(e, until) for e in cases)
-    days = (until - since) / timedelta(days=1)
+    days = days_between(since, until, cases)
     return round(receivable / fell_due * days, 2) if fell_due else None
 
 
@@ -154,7 +168,7 @@ def _aging(cases: list[LedgerEntry], until: datetime) -> dict[str, int]:
         amount = open_at(entry, until)
         if not amount:
             continue
-        past_due = max((until - _due(entry)) / timedelta(days=1), 0)
+        past_due = max(days_between(_due(entry), until, [entry]), 0)
         label = next(label for low, label in reversed(DAYS_PAST_DUE) if past_due >= low)
         buckets[label] += amount
     return buckets
@@ -164,9 +178,10 @@ def _due(entry: LedgerEntry) -> datetime:
     return entry.due_at or entry.opened_at
 
 
-def _days_open(entry: LedgerEntry) -> float:
+def days_open(entry: LedgerEntry) -> float:
+    """Policy days from a closed case's opening to its close."""
     assert entry.closed_at is not None
-    return (entry.closed_at - entry.opened_at) / timedelta(days=1)
+    return days_between(entry.opened_at, entry.closed_at, [entry])
 
 
 def _group(members: list[LedgerEntry]) -> GroupRate:

@@ -2,13 +2,12 @@
 elsewhere), its charts drawn as inline SVG from the ledger's rows."""
 
 from collections import defaultdict
-from datetime import timedelta
 from html import escape
 
 from dunning.contract.enums import Outcome
 from dunning.contract.money import format_amount
 from dunning.providers.ledger import LedgerEntry
-from dunning.views.finance import FinanceKpis
+from dunning.views.finance import FinanceKpis, days_open
 
 WIDTH, HEIGHT, PAD = 640, 260, 40
 CURVE_DAYS = 60
@@ -83,12 +82,12 @@ def _curve(cases: list[LedgerEntry]) -> str:
     groups: dict[str, list[LedgerEntry]] = defaultdict(list)
     for entry in cases:
         groups[entry.category or "unclassified"].append(entry)
-    plot_w, plot_h = WIDTH - 2 * PAD - 120, HEIGHT - 2 * PAD
+    plot_w, plot_h = WIDTH - 2 * PAD - 190, HEIGHT - 2 * PAD
     body = [_axes(plot_w, plot_h, f"day {CURVE_DAYS}", "100%")]
     for index, (category, members) in enumerate(sorted(groups.items())):
         color = COLORS[index % len(COLORS)]
         days = [
-            (e.closed_at - e.opened_at) / timedelta(days=1)
+            days_open(e)
             for e in members
             if e.outcome == Outcome.RECOVERED and e.closed_at is not None
         ]
@@ -102,7 +101,7 @@ def _curve(cases: list[LedgerEntry]) -> str:
             f'<polyline fill=none stroke="{color}" stroke-width=2 points="{" ".join(points)}"/>'
         )
         body.append(
-            f'<text x={PAD + plot_w + 10} y={PAD + 14 * index + 10} fill="{color}">'
+            f'<text x={PAD + plot_w + 10} y={PAD + 14 * index + 10} style="fill:{color}">'
             f"{escape(category)} ({len(members)})</text>"
         )
     return _svg("".join(body))

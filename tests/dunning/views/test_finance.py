@@ -86,3 +86,17 @@ def test_rates_and_costs_of_the_cases_opened_in_the_window() -> None:
 def test_a_window_without_cases_has_no_ratios() -> None:
     kpis = finance_kpis([], SINCE, UNTIL)
     assert (kpis.opened, kpis.overall.rate, kpis.dso_days, kpis.cei) == (0, None, {}, {})
+
+
+def test_days_are_the_cases_policy_days_on_a_compressed_clock() -> None:
+    # A lab on a 2-second day: opened and recovered 20 seconds apart is 10 days.
+    lab = case(
+        "lab",
+        700,
+        (3, 5),
+        outcome="recovered",
+        amount_recovered=700,
+        day_seconds=2,
+    ).model_copy(update={"closed_at": datetime(2026, 3, 5, 0, 0, 20, tzinfo=UTC)})
+    kpis = finance_kpis([lab], SINCE, datetime(2026, 3, 5, 0, 1, tzinfo=UTC))
+    assert kpis.median_days_to_recovery == 10.0
