@@ -9,17 +9,11 @@ from dunning.contract.case import PreDunningContext
 from dunning.contract.enums import EmailTemplate, WatchCheck
 from dunning.contract.predunning import PreDunningCase
 from dunning.rules.policy import DunningPolicy
-from dunning.rules.predunning import billing_address, watch_checks
+from dunning.rules.predunning import WATCH_REQUESTS, billing_address, watch_checks
 from lab.behaviour import account_of
 from worlds.behaviour import CustomerAction
 from worlds.model import Customer, World
 from worlds.renewals import Subscription
-
-ASKED_AT_START = (
-    (WatchCheck.PO_MISSING, EmailTemplate.PO_REQUEST),
-    (WatchCheck.CONTACT_UNCONFIRMED, EmailTemplate.CONTACT_CONFIRM),
-)
-"""What the watch asks for when it begins, in the workflow's order."""
 
 
 @dataclass
@@ -86,7 +80,7 @@ def play_watch(
     checks = watch_checks(case, account)
     to = billing_address(case, account)
     sent: list[tuple[float, EmailTemplate]] = [
-        (begins, template) for check, template in ASKED_AT_START if check in checks and to
+        (begins, template) for check, template in WATCH_REQUESTS if check in checks and to
     ]
     replaced = replaced_elsewhere
     if WatchCheck.CARD_EXPIRES in checks:

@@ -17,9 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from dunning.contract.enums import (
         EmailTemplate,
         PreDunningResult,
-        Team,
         WatchCheck,
-        WorkflowReason,
     )
     from dunning.contract.messages import (
         BillingContactCorrected,
@@ -39,7 +37,12 @@ with workflow.unsafe.imports_passed_through():
     from dunning.providers.facts import AccountFacts
     from dunning.providers.renewals import RenewalPo
     from dunning.providers.requests import ContactUpdate
-    from dunning.rules.predunning import billing_address, watch_checks
+    from dunning.rules.predunning import (
+        WATCH_REQUESTS,
+        billing_address,
+        watch_checks,
+        watch_tasks,
+    )
     from dunning.views.ledger import watch_entry
     from dunning.views.predunning import render_watch_email, render_watch_task, watch_details
     from workflows.effects import TemporalEffects
@@ -51,11 +54,6 @@ CARD_REPLACED = Signals.PAYMENT_METHOD_UPDATED
 """The same signal a dunning case takes: the webhook service tells both of a new card."""
 GRACE_DAYS = 3
 """How long after the renewal's date the watch waits for Stripe's word of it."""
-ASKS = {
-    WatchCheck.PO_MISSING: EmailTemplate.PO_REQUEST,
-    WatchCheck.CONTACT_UNCONFIRMED: EmailTemplate.CONTACT_CONFIRM,
-}
-"""The email that asks the customer for what a check found missing."""
 
 
 @workflow.defn(name=PREDUNNING_WORKFLOW_TYPE)
@@ -108,18 +106,11 @@ class PreDunningWorkflow:
         """Ask for what is missing, and give the teams their tasks, at the watch's start."""
         checks, account = self._record.checks, self._account
         to = billing_address(self._case, account)
-        for check, template in ASKS.items():
+        for check, template in WATCH_REQUESTS:
             if check in checks and to is not None:
                 await self._send(template, to, 0)
-        policy = self._case.effective_policy
-        tasks = {
-            WatchCheck.CONTACT_UNCONFIRMED: policy.predunning_contact_team,
-            WatchCheck.AMOUNT_MISMATCH: policy.routes.get(
-                WorkflowReason.CONTRACT_MISMATCH, Team.REVOPS
-            ),
-        }
-        for check, team in tasks.items():
-            if check in checks and account is not None:
+        for check, team in watch_tasks(checks, self._case.effective_policy):
+            if account is not None:
                 task = render_watch_task(self._case, account, check, team)
                 with _unless_refused(f"task {check}"):
                     await self._effects.create_task(task, summary=f"task {team}")

@@ -3,7 +3,13 @@
 from datetime import timedelta
 
 from dunning.contract.case import REAL_DAY_SECONDS, CaseOptions
-from dunning.contract.enums import CollectionMethod, WatchCheck
+from dunning.contract.enums import (
+    CollectionMethod,
+    EmailTemplate,
+    Team,
+    WatchCheck,
+    WorkflowReason,
+)
 from dunning.contract.predunning import PreDunningCase
 from dunning.providers.facts import AccountFacts
 from dunning.providers.renewals import RenewalFacts
@@ -61,6 +67,27 @@ def watch_checks(case: PreDunningCase, account: AccountFacts | None) -> tuple[Wa
     if contract is not None and not within_contract(case.amount, contract, tolerance):
         checks.append(WatchCheck.AMOUNT_MISMATCH)
     return tuple(checks)
+
+
+WATCH_REQUESTS: tuple[tuple[WatchCheck, EmailTemplate], ...] = (
+    (WatchCheck.PO_MISSING, EmailTemplate.PO_REQUEST),
+    (WatchCheck.CONTACT_UNCONFIRMED, EmailTemplate.CONTACT_CONFIRM),
+)
+"""What a watch asks the customer for when it begins, in this order, per check found."""
+
+
+def watch_tasks(
+    checks: tuple[WatchCheck, ...], policy: DunningPolicy
+) -> list[tuple[WatchCheck, Team]]:
+    """The tasks a watch gives teams when it begins: the account owner's team for a contact
+    to confirm, RevOps (the contract mismatch's route) for an amount off the contract."""
+    teams = {
+        WatchCheck.CONTACT_UNCONFIRMED: policy.predunning_contact_team,
+        WatchCheck.AMOUNT_MISMATCH: policy.routes.get(
+            WorkflowReason.CONTRACT_MISMATCH, Team.REVOPS
+        ),
+    }
+    return [(check, team) for check, team in teams.items() if check in checks]
 
 
 def billing_address(case: PreDunningCase, account: AccountFacts | None) -> str | None:

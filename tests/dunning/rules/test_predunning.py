@@ -5,12 +5,19 @@ from typing import Any
 
 import pytest
 
-from dunning.contract.enums import WatchCheck
+from dunning.contract.enums import Team, WatchCheck, WorkflowReason
 from dunning.contract.predunning import PreDunningCase
 from dunning.providers.facts import AccountFacts, Person
 from dunning.providers.renewals import RenewalFacts
 from dunning.rules.policy import DunningPolicy
-from dunning.rules.predunning import billing_address, in_window, watch_checks, watch_of
+from dunning.rules.predunning import (
+    WATCH_REQUESTS,
+    billing_address,
+    in_window,
+    watch_checks,
+    watch_of,
+    watch_tasks,
+)
 
 NOW = datetime(2026, 1, 10, tzinfo=UTC)
 AP = Person(name="AP", email="ap@acme.example")
@@ -84,3 +91,16 @@ def test_requests_go_to_the_ap_contact_unless_their_mail_bounces() -> None:
     bounced = AccountFacts(ap_contact=AP, ap_contact_bounced=True)
     assert billing_address(case, bounced) == "billing@acme.example"
     assert billing_address(case, None) == "billing@acme.example"
+
+
+def test_each_finding_asks_or_tasks_whom_the_policy_says() -> None:
+    checks = (WatchCheck.CONTACT_UNCONFIRMED, WatchCheck.AMOUNT_MISMATCH, WatchCheck.PO_MISSING)
+    assert watch_tasks(checks, DunningPolicy()) == [
+        (WatchCheck.CONTACT_UNCONFIRMED, Team.CUSTOMER_SUCCESS),
+        (WatchCheck.AMOUNT_MISMATCH, Team.REVOPS),
+    ]
+    routed = DunningPolicy(routes={WorkflowReason.CONTRACT_MISMATCH: Team.FINANCE})
+    assert watch_tasks((WatchCheck.AMOUNT_MISMATCH,), routed) == [
+        (WatchCheck.AMOUNT_MISMATCH, Team.FINANCE)
+    ]
+    assert [t for c, t in WATCH_REQUESTS if c in checks] == ["po_request", "contact_confirm"]
