@@ -11,7 +11,7 @@ import heapq
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from dunning.contract.case import DunningCase
 from dunning.contract.messages import signal_name
@@ -86,8 +86,8 @@ class VirtualRuntime:
         return self.clock.now()
 
     def take_early(self, state: CaseState) -> bool:
-        """Hand a classified case the messages that arrived while it classified, as a
-        workflow's waiting signal handlers do; whether there were any."""
+        """Hand a classified case the messages that arrived while it classified, as the
+        workflow does before the case's first decision; whether there were any."""
         if state.classification is None or not self.early:
             return False
         for message in self.early:
@@ -162,28 +162,9 @@ class VirtualCase:
 
     def run(self, effects: Effects) -> CaseState:
         """Run the case to its end, or until it idles."""
-        prompt = cast(Effects, _TakingEarlyMessages(effects, self.runtime, self.state))
         with contextlib.suppress(Idle):
-            drive(run_case(self.state, prompt, self.runtime))
+            drive(run_case(self.state, effects, self.runtime))
         return self.state
-
-
-class _TakingEarlyMessages:
-    """Effects that first hand the case what arrived while it classified: in a workflow the
-    waiting signal handlers take it as soon as the case has classified, while its first
-    call is in flight, not at its first sleep."""
-
-    def __init__(self, effects: Effects, runtime: VirtualRuntime, state: CaseState) -> None:
-        self._effects, self._runtime, self._state = effects, runtime, state
-
-    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
-        call = getattr(self._effects, name)
-
-        async def after_early_messages(*args: Any, **kwargs: Any) -> Any:
-            self._runtime.take_early(self._state)
-            return await call(*args, **kwargs)
-
-        return after_early_messages
 
 
 def simulate(

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         BillingContactCorrected,
         OperatorDecision,
         PoNumberProvided,
+        signal_name,
     )
     from dunning.contract.status import DunningOutcome, DunningStatus
     from dunning.errors import describe
@@ -60,6 +61,8 @@ class DunningWorkflow:
             self._state = transitions.open_case(case, workflow.now(), first_run)
         self._published = -1
         """The state revision the case last planned and published."""
+        self._early: list[fit.Message] = []
+        """Signals that arrived while the case classified, in order."""
 
     @workflow.run
     async def run(self, case: DunningCase | CarriedCase) -> DunningOutcome:
@@ -111,6 +114,13 @@ class DunningWorkflow:
             transitions.carry_over(state, workflow.now())
             workflow.continue_as_new(CarriedCase(carried=state))
 
+    def take_early(self, state: CaseState) -> bool:
+        """Hand the classified case the signals that arrived while it classified."""
+        early, self._early = self._early, []
+        for message in early:
+            self._deliver(message)
+        return bool(early)
+
     def published(self, state: CaseState, decision: Decision | None) -> None:
         """Keep the search attributes and the Web UI's details current."""
         # One upsert per wait (and at the close) instead of one per decision: each upsert is
@@ -138,7 +148,8 @@ class DunningWorkflow:
     async def on_signal(self, name: str, args: Sequence[RawValue]) -> None:
         """Every contract signal. Payloads are validated here, so a bad one is not lost
         silently: it changes nothing but a timeline entry saying why it was ignored.
-        A signal that arrives while the case is still classifying waits for it."""
+        A signal that arrives while the case is still classifying is kept, and taken once it
+        has classified, before its first decision."""
         state = self._state
         model = SIGNAL_PAYLOADS.get(name)
         if model is None:
@@ -151,10 +162,14 @@ class DunningWorkflow:
             transitions.ignore(state, workflow.now(), name, describe(err))
             return
         if state.classification is None:
-            await self._classified()
-        why = transitions.receive(state, message, workflow.now())
+            self._early.append(message)  # taken before the case's first decision
+            return
+        self._deliver(message)
+
+    def _deliver(self, message: fit.Message) -> None:
+        why = transitions.receive(self._state, message, workflow.now())
         if why:
-            transitions.ignore(state, workflow.now(), name, why)
+            transitions.ignore(self._state, workflow.now(), signal_name(message), why)
 
     # Updates take the model, or plain JSON that the validator checks, so a caller
     # without the models (CLI, Web UI) is told which field is wrong.

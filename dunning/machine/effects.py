@@ -96,3 +96,8 @@ class Runtime(Protocol):
     def published(self, state: CaseState, decision: Decision | None) -> None:
         """The case shows a new decision (None: it closed)."""
         ...
+
+    def take_early(self, state: CaseState) -> bool:
+        """Hand the case, once classified, the messages that arrived while it classified,
+        before it decides anything; whether there were any."""
+        ...

@@ -27,6 +27,8 @@ async def run_case(state: CaseState, effects: Effects, runtime: Runtime) -> Dunn
     steps = CaseSteps(state, effects, runtime.now)
     if state.classification is None:
         await steps.gather_facts()
+        # A customer who acted while the case classified is heard before its first decision.
+        runtime.take_early(state)
     while not state.is_closed:
         planned = plan(state, runtime.now())
         decision = planned.decision
