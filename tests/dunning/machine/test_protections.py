@@ -56,3 +56,31 @@ def test_an_email_due_within_a_day_of_the_last_waits_for_the_gap() -> None:
 
     sent = [(e.template, state.clock.day_of(e.at)) for e in state.emails]
     assert sent[:2] == [(EmailTemplate.PO_REQUEST, 0), (EmailTemplate.PAYMENT_FAILED, 1)]
+
+
+def test_a_card_given_while_the_case_classifies_is_charged_before_any_email() -> None:
+    # Every call takes 50 minutes; the customer attaches a new account at 00:45, while the
+    # case reads its facts. The case hears of it before its first decision: the new
+    # account is charged first, and the hard decline's payment_failed waits behind it.
+    hard = {"code": "card_declined", "decline_code": "insufficient_funds"}
+    case = make_case(failure={**hard, "advice_code": "do_not_try_again"})
+    clock = VirtualClock(case.failed_at)
+    providers = ScriptedProviders(
+        outcomes=["insufficient_funds"],
+        new_cards=[Card(fingerprint="card_new")],
+        latency=timedelta(minutes=50),
+        clock=clock,
+    )
+
+    def attach(message: Message) -> Message:
+        providers.attach_card()
+        return message
+
+    update = PaymentMethodUpdated(payment_method_id="pm_new", card_fingerprint="card_new")
+    state = simulate(
+        case, providers, clock=clock, messages=[(45 / (24 * 60), update)], on_message=attach
+    )
+
+    assert state.outcome is not None and state.outcome.outcome is Outcome.RECOVERED
+    assert [a.card for a in state.attempts] == [1]
+    assert state.emails == [], "recovered by the new card before any email went out"
