@@ -84,7 +84,7 @@ def finance_text(kpis: FinanceKpis) -> str:
 
 def write_html(path: Path, since: datetime | None, until: datetime | None) -> str:
     """`report --html`: the report to look at, from the ledger; says where it is."""
-    entries = ledger().entries(until=window(since, until)[1])
-    kpis = ledger_kpis(since, until)
-    path.write_text(render_html(kpis, entries))
+    start, end = window(since, until)
+    entries = ledger().entries(until=end)
+    path.write_text(render_html(finance_kpis(entries, start, end), entries))
     return f"HTML report written to {path}"

@@ -153,12 +153,10 @@ class InvoiceWorld:
 
     def _sent(self, template: EmailTemplate) -> None:
         now = self.case.clock.now()
-        first_of_template = all(sent != template for _, sent in self.emails)
         self.emails.append((now, template))
+        received = [sent for _, sent in self.emails]
         for index, reaction in enumerate(self.behaviour.reactions):
-            moved = reaction.to == template and first_of_template
-            moved = moved or (reaction.to == "any" and len(self.emails) == 1)
-            if moved and index not in self.reacted:
+            if reaction.answers(received) and index not in self.reacted:
                 self.reacted.add(index)
                 self._react_at(now + reaction.after_days * WORLD_DAY, reaction)
 

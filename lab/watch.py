@@ -116,13 +116,9 @@ def _acts_after(
     theirs says so (to the first email of its template, or to the first at all), counting
     only what they do from `not_before` on."""
     days = []
-    for index, (day, template) in enumerate(sent):
-        first_of_template = all(t is not template for _, t in sent[:index])
+    for index, (day, _) in enumerate(sent):
+        received = [template for _, template in sent[: index + 1]]
         for reaction in subscription.behaviour.reactions:
-            if reaction.does is not does:
-                continue
-            if (reaction.to == template and first_of_template) or (
-                reaction.to == "any" and index == 0
-            ):
+            if reaction.does is does and reaction.answers(received):
                 days.append(day + reaction.after_days)
     return min((day for day in days if day >= not_before), default=None)

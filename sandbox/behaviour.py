@@ -216,17 +216,12 @@ class Behaviours:
             return
         with self.state.lock:
             received = self.watch_mail.setdefault(subscription_id, [])
-            first_of_template = template not in received
             received.append(template)
             reacted = self.watch_reacted.setdefault(subscription_id, set())
             moved = [
                 (index, reaction)
                 for index, reaction in enumerate(renewing.behaviour.reactions)
-                if index not in reacted
-                and (
-                    (reaction.to == template and first_of_template)
-                    or (reaction.to == "any" and len(received) == 1)
-                )
+                if index not in reacted and reaction.answers(received)
             ]
             reacted.update(index for index, _ in moved)
         today = self.clock.day()
@@ -264,17 +259,12 @@ class Behaviours:
             record = self.state.invoices.get(invoice_id)
             if record is None or record.spec.behaviour is None:
                 return
-            first_of_template = template not in record.templates_received
             record.templates_received.append(template)
             reactions = record.spec.behaviour.reactions
             moved = [
                 (index, reaction)
                 for index, reaction in enumerate(reactions)
-                if index not in record.reacted
-                and (
-                    (reaction.to == template and first_of_template)
-                    or (reaction.to == "any" and len(record.templates_received) == 1)
-                )
+                if index not in record.reacted and reaction.answers(record.templates_received)
             ]
             record.reacted.update(index for index, _ in moved)
         today = self.clock.day()

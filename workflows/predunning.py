@@ -8,7 +8,7 @@ them, and the renewal's own answer ends the watch.
 """
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -80,19 +80,18 @@ class PreDunningWorkflow:
         start, day = workflow.now(), timedelta(seconds=case.options.day_seconds)
         await self._before_invoicing()
         for at in case.reminder_days() if WatchCheck.CARD_EXPIRES in self._record.checks else []:
-            if await self._quiet_until(start + at * day):
+            if await self._before(start + at * day, self._answered, "the next expiry reminder"):
                 break
             await self._send(EmailTemplate.EXPIRY_REMINDER, case.email, at)
         due_reminder = case.due_reminder_day()
         if WatchCheck.NET_TERMS_DUE in self._record.checks and due_reminder is not None:
-            await self._remind_before_due(start + due_reminder * day, due_reminder)
+            moment = start + due_reminder * day
+            if not await self._before(moment, self._renewal_heard, "the due reminder"):
+                to = billing_address(case, self._account)
+                await self._send(EmailTemplate.DUE_REMINDER, to, due_reminder)
         grace = start + (case.days_to_due + GRACE_DAYS) * day
-        with contextlib.suppress(TimeoutError):  # no word of the renewal: unresolved
-            await workflow.wait_condition(
-                lambda: self._renewal is not None,
-                timeout=max(grace - workflow.now(), timedelta()),
-                timeout_summary="the renewal's answer",
-            )
+        # No word of the renewal within the grace: the watch ends unresolved.
+        await self._before(grace, self._renewal_heard, "the renewal's answer")
         return await self._close(self._result())
 
     async def _read_account(self) -> AccountFacts | None:
@@ -128,28 +127,18 @@ class PreDunningWorkflow:
             if template is EmailTemplate.EXPIRY_REMINDER:
                 self._note(reminders_sent=self._record.reminders_sent + 1)
 
-    async def _quiet_until(self, moment: datetime) -> bool:
-        """Wait for `moment`; True when the customer or the renewal answered first."""
-        timeout = max(moment - workflow.now(), timedelta())
+    async def _before(self, moment: datetime, done: Callable[[], bool], what: str) -> bool:
+        """Wait for `moment`, or less; True when `done` came true first."""
         try:
             await workflow.wait_condition(
-                self._answered, timeout=timeout, timeout_summary="the next expiry reminder"
+                done, timeout=max(moment - workflow.now(), timedelta()), timeout_summary=what
             )
         except TimeoutError:
             return False
         return True
 
-    async def _remind_before_due(self, moment: datetime, day: float) -> None:
-        """Remind of a net-terms renewal at `moment`, unless it was paid first."""
-        try:
-            await workflow.wait_condition(
-                lambda: self._renewal is not None,
-                timeout=max(moment - workflow.now(), timedelta()),
-                timeout_summary="the due reminder",
-            )
-        except TimeoutError:
-            to = billing_address(self._case, self._account)
-            await self._send(EmailTemplate.DUE_REMINDER, to, day)
+    def _renewal_heard(self) -> bool:
+        return self._renewal is not None
 
     def _answered(self) -> bool:
         return self._record.card_replaced or self._renewal is not None

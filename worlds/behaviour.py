@@ -1,6 +1,7 @@
 """How a world's customers and cards behave (CONTRACT.md, "Behavioural worlds"): not a
 script of answers, so that when and what the product does changes what it recovers."""
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Literal
 
@@ -39,6 +40,16 @@ class Reaction(BehaviourModel):
     """For `correct_contact`: the right billing contact."""
     new_card_fails: bool = False
     """For `update_payment_method`: charges on the new card fail too."""
+
+    def answers(self, received: Sequence[str]) -> bool:
+        """Whether the email just received (the last of `received`, every template the
+        customer received in order) moves them: the first of its template, or for `any`
+        the first email at all."""
+        template = received[-1]
+        first_of_template = list(received).count(template) == 1
+        return (self.to == template and first_of_template) or (
+            self.to == "any" and len(received) == 1
+        )
 
     @model_validator(mode="after")
     def _says_what_it_needs(self) -> "Reaction":

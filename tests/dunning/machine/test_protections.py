@@ -1,6 +1,7 @@
 """The customer protections, each on the case that once broke it. The properties of
 `test_properties` check them over generated cases; these pin the moments exactly."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from dunning.contract.enums import EmailTemplate, Outcome
@@ -14,27 +15,41 @@ from lab.virtual import VirtualClock, simulate
 STOLEN = {"code": "card_declined", "decline_code": "stolen_card"}
 
 
-def test_a_new_card_is_charged_before_an_email_that_fell_due_meanwhile() -> None:
-    # Every call takes 50 minutes. On day 7 the retry goes first; the day-7 reminder falls
-    # due behind it, and the customer's new card arrives meanwhile. The new card is
-    # charged before the reminder, and pays, so the reminder never goes out.
-    case = make_case()
-    clock = VirtualClock(case.failed_at)
-    providers = ScriptedProviders(
+def slow_providers_with_a_new_card(clock: VirtualClock) -> ScriptedProviders:
+    """Providers whose every call takes 50 minutes; the customer has a new card to give."""
+    return ScriptedProviders(
         outcomes=["insufficient_funds"],
         new_cards=[Card(fingerprint="card_new")],
         latency=timedelta(minutes=50),
         clock=clock,
     )
 
+
+def attaching(providers: ScriptedProviders) -> Callable[[Message], Message]:
+    """The world's side of a `payment_method_updated`: the customer attached the card."""
+
     def attach(message: Message) -> Message:
         providers.attach_card()
         return message
 
+    return attach
+
+
+def test_a_new_card_is_charged_before_an_email_that_fell_due_meanwhile() -> None:
+    # Every call takes 50 minutes. On day 7 the retry goes first; the day-7 reminder falls
+    # due behind it, and the customer's new card arrives meanwhile. The new card is
+    # charged before the reminder, and pays, so the reminder never goes out.
+    case = make_case()
+    clock = VirtualClock(case.failed_at)
+    providers = slow_providers_with_a_new_card(clock)
     update = PaymentMethodUpdated(payment_method_id="pm_new", card_fingerprint="card_new")
     during_the_retry = 7 + 20 / (24 * 60)
     state = simulate(
-        case, providers, clock=clock, messages=[(during_the_retry, update)], on_message=attach
+        case,
+        providers,
+        clock=clock,
+        messages=[(during_the_retry, update)],
+        on_message=attaching(providers),
     )
 
     assert state.outcome is not None and state.outcome.outcome is Outcome.RECOVERED
@@ -65,20 +80,14 @@ def test_a_card_given_while_the_case_classifies_is_charged_before_any_email() ->
     hard = {"code": "card_declined", "decline_code": "insufficient_funds"}
     case = make_case(failure={**hard, "advice_code": "do_not_try_again"})
     clock = VirtualClock(case.failed_at)
-    providers = ScriptedProviders(
-        outcomes=["insufficient_funds"],
-        new_cards=[Card(fingerprint="card_new")],
-        latency=timedelta(minutes=50),
-        clock=clock,
-    )
-
-    def attach(message: Message) -> Message:
-        providers.attach_card()
-        return message
-
+    providers = slow_providers_with_a_new_card(clock)
     update = PaymentMethodUpdated(payment_method_id="pm_new", card_fingerprint="card_new")
     state = simulate(
-        case, providers, clock=clock, messages=[(45 / (24 * 60), update)], on_message=attach
+        case,
+        providers,
+        clock=clock,
+        messages=[(45 / (24 * 60), update)],
+        on_message=attaching(providers),
     )
 
     assert state.outcome is not None and state.outcome.outcome is Outcome.RECOVERED
