@@ -169,15 +169,18 @@ def _remind(
     for step in cadence or ():
         if step.day >= final_day or step.key in done:
             continue
-        failed = state.failed_attempts
-        if len(failed) < step.after_failed_retries:
-            break
         at = state.clock.on_day(step.day)
-        if step.after_failed_retries:
+        failed = state.failed_attempts
+        waits_for_retries = len(failed) < step.after_failed_retries
+        if step.after_failed_retries and not waits_for_retries:
             at = max(at, failed[step.after_failed_retries - 1].at)
         window = state.clock.hours(state.policy.silent_retry_window_hours)
         silent_retry_due = retry is not None and retry.at <= max(at, now) + window
-        if step.template is EmailTemplate.PAYMENT_FAILED and silent_retry_due:
+        # Emails keep their own schedule: one waits for a silent retry only while that
+        # retry is due within the window, never for one a plan puts weeks away.
+        if silent_retry_due and (
+            waits_for_retries or step.template is EmailTemplate.PAYMENT_FAILED
+        ):
             break
         found.append(_email(state, step.key, step.template, at, to, Precedence.REMIND))
         break

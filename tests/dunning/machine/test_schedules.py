@@ -103,6 +103,25 @@ def test_an_email_due_on_a_retry_day_goes_out_only_after_that_retry_failed() -> 
     assert on_day_7 == ["charge_failed", "email_sent"], "one wake-up: the retry, then the reminder"
 
 
+def test_the_first_email_does_not_wait_for_a_retry_a_plan_puts_weeks_away() -> None:
+    from dunning.rules.learned import LearnedPlan, RetryPlan
+
+    plan = LearnedPlan(fitted_from=500, plans={"card/self_serve": RetryPlan(paydays=1)})
+    failed_at = datetime(2026, 1, 18, 12, tzinfo=UTC)  # the next payday is on day 13.5
+    state = run(policy=DunningPolicy(learned=plan).model_dump(), failed_at=failed_at)
+    sent = [(e.template.value, round(state.clock.day_of(e.at), 2)) for e in state.emails]
+    assert sent[:3] == [("payment_failed", 0), ("reminder", 7), ("final_notice", 10)]
+    assert days(state, [a.at for a in state.attempts]) == [13.5]
+
+
+def test_a_bank_debit_s_first_email_goes_out_at_once_when_its_first_retry_is_days_away() -> None:
+    state = run(payment_method_type="ach_debit")
+    assert (state.emails[0].template, state.clock.day_of(state.emails[0].at)) == (
+        EmailTemplate.PAYMENT_FAILED,
+        0,
+    )
+
+
 def test_hard_declines_and_customer_action_are_told_at_once() -> None:
     for code in ("stolen_card", "expired_card"):
         state = run(failure={"decline_code": code})
