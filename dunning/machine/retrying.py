@@ -52,7 +52,8 @@ def next_retry(state: CaseState, now: datetime) -> Candidate | None:
     at = max(proposed, verdict.earliest)
     number = len(state.attempts) + 1
     detail = f"retry {number}" + (f" ({verdict.reason})" if verdict.reason else "")
-    charge = Charge(number, scheduled=not requested, room=_room(state, now))
+    room = _room(state, now) if at <= now else None  # only a charge made now needs it
+    charge = Charge(number, scheduled=not requested, room=room)
     return Candidate(at, Precedence.RETRY, charge, NextActionKind.RETRY, detail)
 
 

@@ -1,5 +1,7 @@
 """Classify a failure before acting (DOMAIN.md §1). Workflow checks run first."""
 
+from functools import lru_cache
+
 from pydantic import BaseModel, ConfigDict
 
 from dunning.contract.case import DunningCase, FailureDetails
@@ -71,6 +73,7 @@ def within_contract(amount: int, contract: int, tolerance_percent: float) -> boo
     return abs(amount - contract) <= contract * tolerance_percent / 100
 
 
+@lru_cache(maxsize=1024)  # a case's few declines are asked about on every plan
 def classify_decline(failure: FailureDetails) -> Classification:
     """Classify a decline. Network codes win, then the advice code, then the decline code."""
     reason = failure.decline_code or failure.code or UNKNOWN_REASON
