@@ -506,7 +506,44 @@ def test_the_end_action_is_applied_on_the_date_the_final_notice_names(sim: Scena
         and day0 + timedelta(days=start + length) > named_from
         for start, length in sim.outages
     )
-    if not moved and not down:
+    # A bank debit still settling on that day holds the end action until the bank answers:
+    # the invoice is not given up while money may be on its way.
+    answered = [
+        answer
+        for made, answer in debits_in_flight(state)
+        if made < named_until and (answer is None or answer > named_from)
+    ]
+    slack = timedelta(hours=state.policy.lateness_tolerance_hours) + 2 * sim.providers.latency
+    held = any(
+        start < named_until and (end is None or end > named_from) for start, end in holds(state)
+    )
+    if answered:
+        assert None not in answered, f"applied while a bank debit was settling: {story}"
+        last = max(a for a in answered if a is not None)
+        assert last <= started < last + slack, f"not when the bank answered: {story}"
+    elif not moved and not down and not held:
         # On that day; a step due at the same moment may go first and take its time.
-        slack = timedelta(hours=state.policy.lateness_tolerance_hours) + 2 * sim.providers.latency
         assert started < named_until + slack, f"named {match.group(1)}, applied {applied}: {story}"
+
+
+def holds(state: CaseState) -> list[tuple[datetime, datetime | None]]:
+    """When the case waited on an internal team after a provider refused it, until a
+    person decided (None: still held)."""
+    found = []
+    for i, entry in enumerate(state.timeline):
+        if entry.event == "held":
+            later = (e.at for e in state.timeline[i + 1 :] if e.event == "operator_decision")
+            found.append((entry.at, next(later, None)))
+    return found
+
+
+def debits_in_flight(state: CaseState) -> list[tuple[datetime, datetime | None]]:
+    """Each bank debit the case made: when, and when the bank's answer was taken (None:
+    never)."""
+    answers = ("charge_failed", "charge_succeeded", "invoice_settled")
+    found = []
+    for i, entry in enumerate(state.timeline):
+        if entry.event == "charge_processing":
+            later = (e.at for e in state.timeline[i + 1 :] if e.event in answers)
+            found.append((entry.at, next(later, None)))
+    return found

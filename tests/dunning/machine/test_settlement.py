@@ -120,3 +120,20 @@ def test_the_check_period_comes_from_the_policy() -> None:
     state = simulate(case, providers, clock=clock)
 
     assert state.outcome is not None and day(state, state.outcome.closed_at) == 8
+
+
+def test_the_end_action_waits_for_a_debit_still_settling_on_the_date_the_notice_named() -> None:
+    # Presented on day 12, returned on day 16; the self-serve notice named day 14.
+    failed = StripeEvent(type="invoice.payment_failed", source_event_id="evt_returned")
+    policy = DunningPolicy(retries={"ach_debit": {"days": [12]}})
+    case = make_case(payment_method_type="ach_debit", failure=ACH_FAILURE, policy=policy)
+    clock = VirtualClock(case.failed_at)
+    providers = ScriptedProviders(outcomes=[R01], settles_after=timedelta(days=4), clock=clock)
+    state = simulate(case, providers, clock=clock, messages=[(16, failed)])
+
+    notices = [e for e in state.emails if e.template is EmailTemplate.FINAL_NOTICE]
+    assert [day(state, e.at) for e in notices] == [10], "it named day 14"
+    assert state.outcome is not None and state.outcome.outcome is Outcome.END_STATE_APPLIED
+    returned = next(e for e in state.timeline if e.event == "charge_failed")
+    assert day(state, returned.at) == 16
+    assert day(state, state.outcome.closed_at) == 16, "when the bank answered, not before"
