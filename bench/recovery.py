@@ -120,7 +120,15 @@ def section(
     lines.append(
         f"| oracle (the worlds' hidden truth) | {oracle:,} | {oracle / total:.1%} | | | | | |"
     )
-    lines += ["", "What the learner said: " + "; ".join(notes) + ".", ""]
+    headroom = (oracle - fixed.recovered) / total * 100
+    lines += [
+        "",
+        f"Headroom: the oracle recovers {headroom:+.1f} points over fixed 3/7/14, the most any "
+        "policy could gain on these worlds.",
+        "",
+        "What the learner said: " + "; ".join(notes) + ".",
+        "",
+    ]
     goals = [
         (
             "learned ≥ fixed 3/7/14 + 5 points",
