@@ -9,8 +9,8 @@ many days after the failure, on that calendar day. The fit:
 - the payday effect: retries just after the 1st or the 15th against the others on the
   same day since failure (a Mantel-Haenszel ratio, with a z-test on the difference).
 
-The plan, per payment method and tier: as many retries as the default plan, the last
-just before the tier's end action (money back by then is recovered), the others where
+The plan, per payment method and tier: at most as many retries as the default plan, the
+last just before the tier's end action (money back by then is recovered), the others where
 the fitted curve gains equal shares of what the window can recover, and each moved to
 a payday's 00:01 when one falls shortly after and the effect is real.
 """
@@ -195,9 +195,10 @@ def _cadence_inside_windows(base: DunningPolicy) -> dict[FailureCategory, tuple[
 def _plan(
     base: DunningPolicy, method: PaymentMethodType, tier: CustomerTier, curve: Curve, paydays: bool
 ) -> RetryPlan:
-    """As many retries as the default. With a payday effect, the first go out on the
-    paydays inside the window; the last goes with the end action (and before it), the others
-    where the curve gains equal shares of what the window can recover."""
+    """At most as many retries as the default, none after the end action. With a payday
+    effect, the first go out on the paydays inside the window; the last goes with the end
+    action (and before it), the others where the curve gains equal shares of what the
+    window can recover."""
     count = len(base.retries[method].days_for(tier))
     if method in BANK_DEBITS:
         count = min(count, ACH_MAX_REPRESENTMENTS)
@@ -212,6 +213,8 @@ def _plan(
     for k in range(1, by_days):
         day = curve.day_for(before + whole * k / by_days, end)
         earliest = days[-1] + gap if days else max(start, 0.5)
-        days.append(round(max(day, earliest), 2))
-    days.append(round(max(end, days[-1] + gap if days else end), 2))
-    return RetryPlan(paydays=on_paydays, days=tuple(days))
+        day = round(max(day, earliest), 2)
+        if day > end - gap:
+            break  # no room before the last retry: a day after the end action never comes
+        days.append(day)
+    return RetryPlan(paydays=on_paydays, days=(*days, round(end, 2)))

@@ -49,6 +49,9 @@ def test_the_learner_finds_the_payday_effect_and_retries_just_after_paydays() ->
     assert plan is not None and plan.paydays > 0, policy.learned.notes
     default_plan = DunningPolicy().retries[PaymentMethodType.CARD]
     assert plan.retries <= len(default_plan.days_for(CustomerTier.MID_MARKET))
+    for key, fitted in policy.learned.plans.items():
+        end = DunningPolicy().end_states[CustomerTier(key.split("/")[1])].end_day
+        assert fitted.days and max(fitted.days) == end, f"{key}: the last retry with the end"
     unseen = payday_world(400, seed=5)
     learned_report, learned_states = run_world(unseen, policy)
     default_report = backtest(unseen, DunningPolicy())
