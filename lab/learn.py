@@ -10,6 +10,7 @@ many days after the failure, on that calendar day. The fit:
   same day since failure (a Mantel-Haenszel ratio, with a z-test on the difference).
 
 The plan, per payment method and tier: at most as many retries as the default plan, the
+first a silent one within a day (the customer hears of the failure once it fails), the
 last just before the tier's end action (money back by then is recovered), the others where
 the fitted curve gains equal shares of what the window can recover, and each moved to
 a payday's 00:01 when one falls shortly after and the effect is real.
@@ -156,7 +157,11 @@ def learn(lines: Iterable[Mapping[str, Any]], base: DunningPolicy) -> DunningPol
     lift, z = payday_lift(attempts)
     paydays = lift >= PAYDAY_MIN_LIFT and z >= PAYDAY_MIN_Z
     notes = [f"{len(attempts)} scheduled retries; payday lift {lift:.2f} (z {z:.1f})"]
-    notes.append("the first retries go out on paydays" if paydays else "no calendar alignment")
+    notes.append(
+        "after a silent first retry, the next go out on paydays"
+        if paydays
+        else "no calendar alignment"
+    )
     plans: dict[str, RetryPlan] = {}
     for method in RETRIED:
         mine = [a for a in attempts if a.method is method]
@@ -195,24 +200,27 @@ def _cadence_inside_windows(base: DunningPolicy) -> dict[FailureCategory, tuple[
 def _plan(
     base: DunningPolicy, method: PaymentMethodType, tier: CustomerTier, curve: Curve, paydays: bool
 ) -> RetryPlan:
-    """At most as many retries as the default, none after the end action. With a payday
-    effect, the first go out on the paydays inside the window; the last goes with the end
-    action (and before it), the others where the curve gains equal shares of what the
-    window can recover."""
+    """At most as many retries as the default, none after the end action: a silent one
+    first; with a payday effect, the next on the paydays inside the window; the last with
+    the end action (and before it); the others where the curve gains equal shares of what
+    the window can recover."""
     count = len(base.retries[method].days_for(tier))
     if method in BANK_DEBITS:
         count = min(count, ACH_MAX_REPRESENTMENTS)
     # The last retry goes with the end action: a retry due then goes first (`Precedence`).
     end = base.end_states[tier].end_day
-    on_paydays = min(round(end / PAYDAY_SPACING_DAYS), count - 1) if paydays else 0
-    by_days = count - on_paydays
     gap = base.min_hours_between_retries / 24
+    # The first is the silent retry (DOMAIN.md: "retry, silent first"), inside the silent
+    # window, so the customer hears of the failure as soon as it fails, not at payday.
+    silent = [base.silent_retry_window_hours / 24] if count > 1 else []
+    on_paydays = min(round(end / PAYDAY_SPACING_DAYS), count - 1 - len(silent)) if paydays else 0
+    by_days = count - on_paydays - len(silent)
     start = min(on_paydays * PAYDAY_SPACING_DAYS, end)
     before, whole = curve.at(start), curve.at(end) - curve.at(start)
-    days: list[float] = []
+    days: list[float] = list(silent)
     for k in range(1, by_days):
         day = curve.day_for(before + whole * k / by_days, end)
-        earliest = days[-1] + gap if days else max(start, 0.5)
+        earliest = max(start, 0.5, days[-1] + gap if days else 0.0)
         day = round(max(day, earliest), 2)
         if day > end - gap:
             break  # no room before the last retry: a day after the end action never comes

@@ -171,16 +171,16 @@ def _remind(
             continue
         at = state.clock.on_day(step.day)
         failed = state.failed_attempts
-        waits_for_retries = len(failed) < step.after_failed_retries
-        if step.after_failed_retries and not waits_for_retries:
+        if len(failed) < step.after_failed_retries:
+            # It waits for the retries to fail, but never for one due after the final
+            # notice (a plan that waits for payday): the customer would hear nothing else.
+            if retry is not None and retry.at < state.clock.on_day(final_day):
+                break
+        elif step.after_failed_retries:
             at = max(at, failed[step.after_failed_retries - 1].at)
         window = state.clock.hours(state.policy.silent_retry_window_hours)
         silent_retry_due = retry is not None and retry.at <= max(at, now) + window
-        # Emails keep their own schedule: one waits for a silent retry only while that
-        # retry is due within the window, never for one a plan puts weeks away.
-        if silent_retry_due and (
-            waits_for_retries or step.template is EmailTemplate.PAYMENT_FAILED
-        ):
+        if step.template is EmailTemplate.PAYMENT_FAILED and silent_retry_due:
             break
         found.append(_email(state, step.key, step.template, at, to, Precedence.REMIND))
         break

@@ -41,8 +41,8 @@ class EmailStep(PolicyModel):
     day: float = Field(ge=0)
     """Earliest day after the failure it may go out."""
     after_failed_retries: int = Field(default=0, ge=0)
-    """It also waits until this many retries have failed (the first `payment_failed`), as
-    long as the next retry is due within the silent-retry window: never for one days away."""
+    """It also waits until this many retries have failed (the first `payment_failed`), but
+    never for a retry due after the final notice."""
 
     @property
     def key(self) -> str:

@@ -52,6 +52,7 @@ def test_the_learner_finds_the_payday_effect_and_retries_just_after_paydays() ->
     for key, fitted in policy.learned.plans.items():
         end = DunningPolicy().end_states[CustomerTier(key.split("/")[1])].end_day
         assert fitted.days and max(fitted.days) == end, f"{key}: the last retry with the end"
+        assert min(fitted.days) == 1, f"{key}: a silent retry first, then the customer hears"
     unseen = payday_world(400, seed=5)
     learned_report, learned_states = run_world(unseen, policy)
     default_report = backtest(unseen, DunningPolicy())

@@ -114,11 +114,11 @@ def test_the_first_email_does_not_wait_for_a_retry_a_plan_puts_weeks_away() -> N
     assert days(state, [a.at for a in state.attempts]) == [13.5]
 
 
-def test_a_bank_debit_s_first_email_goes_out_at_once_when_its_first_retry_is_days_away() -> None:
-    state = run(payment_method_type="ach_debit")
+def test_the_first_email_waits_for_a_first_retry_due_before_the_final_notice() -> None:
+    state = run(payment_method_type="ach_debit")  # the first debit on day 3
     assert (state.emails[0].template, state.clock.day_of(state.emails[0].at)) == (
         EmailTemplate.PAYMENT_FAILED,
-        0,
+        3,
     )
 
 
