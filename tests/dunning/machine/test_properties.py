@@ -535,21 +535,24 @@ def test_the_end_action_is_applied_on_the_date_the_final_notice_names(sim: Scena
 def holds(state: CaseState) -> list[tuple[datetime, datetime | None]]:
     """When the case waited on an internal team after a provider refused it, until a
     person decided (None: still held)."""
-    found = []
-    for i, entry in enumerate(state.timeline):
-        if entry.event == "held":
-            later = (e.at for e in state.timeline[i + 1 :] if e.event == "operator_decision")
-            found.append((entry.at, next(later, None)))
-    return found
+    return spans(state, "held", ("operator_decision",))
 
 
 def debits_in_flight(state: CaseState) -> list[tuple[datetime, datetime | None]]:
     """Each bank debit the case made: when, and when the bank's answer was taken (None:
     never)."""
-    answers = ("charge_failed", "charge_succeeded", "invoice_settled")
+    return spans(
+        state, "charge_processing", ("charge_failed", "charge_succeeded", "invoice_settled")
+    )
+
+
+def spans(
+    state: CaseState, opens: str, closes: tuple[str, ...]
+) -> list[tuple[datetime, datetime | None]]:
+    """Each stretch of the timeline from an `opens` entry to the next of `closes`."""
     found = []
     for i, entry in enumerate(state.timeline):
-        if entry.event == "charge_processing":
-            later = (e.at for e in state.timeline[i + 1 :] if e.event in answers)
+        if entry.event == opens:
+            later = (e.at for e in state.timeline[i + 1 :] if e.event in closes)
             found.append((entry.at, next(later, None)))
     return found
