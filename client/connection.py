@@ -2,6 +2,7 @@
 
 import os
 import sys
+from collections.abc import Awaitable
 from typing import NoReturn
 
 from pydantic import BaseModel
@@ -69,8 +70,8 @@ def converter_for(settings: Settings) -> DataConverter:
 
 async def start_dispute(client: Client, dispute: DisputeCase, task_queue: str) -> bool:
     """Start the dispute's workflow once; whether this call started it (False: it was)."""
-    try:
-        await client.start_workflow(
+    return await _started_once(
+        client.start_workflow(
             DisputeWorkflow.run,
             dispute,
             id=dispute.workflow_id,
@@ -80,16 +81,14 @@ async def start_dispute(client: Client, dispute: DisputeCase, task_queue: str) -
             static_summary=f"dispute of {dispute.amount} {dispute.currency} on "
             f"{dispute.invoice_id}",
         )
-    except WorkflowAlreadyStartedError:
-        return False
-    return True
+    )
 
 
 async def start_watch(client: Client, watch: PreDunningCase, task_queue: str) -> bool:
     """Start a renewal's watch once, whoever asks first (Stripe's `invoice.upcoming`, or
     the daily scan); whether this call started it (False: it runs, or it already ended)."""
-    try:
-        await client.start_workflow(
+    return await _started_once(
+        client.start_workflow(
             PreDunningWorkflow.run,
             watch,
             id=watch.workflow_id,
@@ -98,6 +97,14 @@ async def start_watch(client: Client, watch: PreDunningCase, task_queue: str) ->
             search_attributes=search_attributes.of_watch(watch),
             static_summary=watch_summary(watch),
         )
+    )
+
+
+async def _started_once(start: Awaitable[object]) -> bool:
+    """Whether a start made with `REJECT_DUPLICATE` started the workflow (False: it runs,
+    or it already ended)."""
+    try:
+        await start
     except WorkflowAlreadyStartedError:
         return False
     return True
