@@ -38,12 +38,15 @@ from dunning.views.report_html import render_html
 from lab.report import InvoiceResult, RenewalCounts, WorldReport
 from ledger.store import Ledger
 from workflows import search_attributes
-from workflows.names import STATUS_QUERY
+from workflows.names import STATUS_QUERY, WORKFLOW_TYPE
 from worlds.model import World
 
 Chaos = Callable[[Workers, str], Coroutine[Any, Any, None]]
 """Something done to a running lab: given its workers and the sandbox's URL."""
 POLL_SECONDS = 0.1
+"""How often what people do is forwarded to the cases."""
+CHECK_SECONDS = 0.5
+"""How often the server is asked which cases closed: one listing, however many are open."""
 PROGRESS_SECONDS = 5.0
 FORWARD_RETRY_SECONDS = (0.2, 0.5, 1, 1, 2, 2, 5, 5, 10, 10, 20)
 """A person retries a message while the server is down, for about a minute."""
@@ -123,13 +126,9 @@ async def drive(
     task queue), webhook service and sandbox start here and stop when every case has
     closed. `chaos`, if given, runs meanwhile against the workers and the sandbox."""
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
-    earlier: dict[str, str] = {}
     renewal_ids = [s.renewal_invoice_id for s in world.subscriptions]
     for invoice_id in [*(i.id for i in world.invoices), *renewal_ids]:
         await end_leftover(client, f"dunning-{invoice_id}")
-        run_id = await _run_id(client, invoice_id)
-        if run_id is not None:
-            earlier[invoice_id] = run_id
     started: list[ManagedProcess] = []
     pool: Workers | None = None
     try:
@@ -174,7 +173,7 @@ async def drive(
         _wait_http(f"{sandbox_url}/_sandbox/world", sandbox, "the sandbox")
         havoc = asyncio.create_task(chaos(pool, sandbox_url)) if chaos else None
         try:
-            statuses = await _watch(client, world, sandbox_url, timeout_seconds, show, earlier)
+            statuses = await _watch(client, world, sandbox_url, queue, timeout_seconds, show)
         finally:
             if havoc is not None:
                 havoc.cancel()
@@ -225,26 +224,26 @@ async def _watch(
     client: Client,
     world: World,
     sandbox_url: str,
+    queue: str,
     timeout_seconds: float,
     show: Callable[[list[DunningStatus]], None] | None,
-    earlier: dict[str, str],
 ) -> dict[str, DunningStatus]:
     """Forward what people do, and wait until every invoice's case has closed, and every
-    renewal was made and its case, if it failed, closed too (a run of an earlier world on
-    the same server does not count)."""
+    renewal was made and its case, if it failed, closed too (only cases on this run's
+    task queue count: a run of an earlier world on the same server does not)."""
     invoices = [i.id for i in world.invoices if i.behaviour is not None]
     last_renewal = max((s.due_day for s in world.subscriptions), default=-1.0)
-    deadline, shown = time.monotonic() + timeout_seconds, 0.0
+    deadline, shown, checked = time.monotonic() + timeout_seconds, 0.0, 0.0
     closed: dict[str, DunningStatus] = {}
+    read: set[str] = set()
     while True:
         for action in _get(f"{sandbox_url}/_sandbox/person_actions/take", "POST"):
             await _forward(client, action)
         world_now = _get(f"{sandbox_url}/_sandbox/world")
         announced = set(world_now["announced"])
-        for invoice_id in announced - closed.keys():
-            status = await _closed_status(client, invoice_id, earlier.get(invoice_id))
-            if status is not None:
-                closed[invoice_id] = status
+        if time.monotonic() - checked >= CHECK_SECONDS:
+            checked = time.monotonic()
+            closed |= await _newly_closed(client, queue, read)
         if time.monotonic() - shown >= (SHOW_SECONDS if show else PROGRESS_SECONDS):
             shown = time.monotonic()
             if show is not None:
@@ -253,7 +252,7 @@ async def _watch(
                 print(
                     f"world day {world_now['day']:6.1f}: {len(announced)}/"
                     f"{len(set(invoices) | announced)} "
-                    f"failed, {len(closed)} closed",
+                    f"failed, {len(closed.keys() & announced)} closed",
                     flush=True,
                 )
         expected = set(invoices) | announced
@@ -299,32 +298,27 @@ async def _statuses(client: Client, invoices: set[str]) -> list[DunningStatus | 
     return await asyncio.gather(*(one(invoice_id) for invoice_id in sorted(invoices)))
 
 
-async def _run_id(client: Client, invoice_id: str) -> str | None:
-    """The newest run of the invoice's case, if it ever had one."""
+async def _newly_closed(client: Client, queue: str, read: set[str]) -> dict[str, DunningStatus]:
+    """The cases on `queue` that closed since the last look, by invoice, from one listing of
+    the server's closed runs (a case carried into a fresh history is still open); `read`
+    holds the runs already looked at. Nothing while the server is unavailable."""
+    query = (
+        f"WorkflowType = '{WORKFLOW_TYPE}' AND TaskQueue = '{queue}' "
+        "AND ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew'"
+    )
+    found: dict[str, DunningStatus] = {}
     try:
-        return (await client.get_workflow_handle(f"dunning-{invoice_id}").describe()).run_id
+        async for execution in client.list_workflows(query):
+            if execution.run_id in read:
+                continue
+            handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+            status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
+            read.add(execution.run_id)
+            if status.outcome is not None:
+                found[status.invoice_id] = status
     except RPCError:
-        return None
-
-
-async def _closed_status(
-    client: Client, invoice_id: str, earlier_run: str | None
-) -> DunningStatus | None:
-    """The case's status once this run's case has closed."""
-    handle = client.get_workflow_handle(f"dunning-{invoice_id}")
-    try:
-        described = await handle.describe()
-        if described.run_id == earlier_run:
-            return None  # the webhook has not opened this run's case yet
-        if described.status in (
-            WorkflowExecutionStatus.RUNNING,
-            WorkflowExecutionStatus.CONTINUED_AS_NEW,
-        ):
-            return None
-        status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
-    except RPCError:
-        return None  # not started yet: the webhook is on its way
-    return status if status.outcome is not None else None
+        pass  # the server is restarting: look again next time
+    return found
 
 
 def _write(
