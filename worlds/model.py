@@ -192,10 +192,11 @@ class World(WorldModel):
         if len({i.id for i in self.invoices}) != len(self.invoices):
             raise ValueError("invoice ids must be unique")
         for index, invoice in enumerate(self.invoices):
+            where = f"invoices.{index} ({invoice.id})"
             if invoice.customer not in customers:
-                raise ValueError(
-                    f"invoices.{index} ({invoice.id}): unknown customer {invoice.customer!r}"
-                )
+                raise ValueError(f"{where}: unknown customer {invoice.customer!r}")
+            if invoice.behaviour is not None:
+                _announceable(invoice, where)
         invoice_ids = {i.id for i in self.invoices}
         if len({s.id for s in self.subscriptions}) != len(self.subscriptions):
             raise ValueError("subscription ids must be unique")
@@ -231,6 +232,22 @@ class World(WorldModel):
             failure=EXPIRED_CARD if subscription.card_expires_first(origin) else None,
             fails_on_day=subscription.due_day,
             behaviour=Behaviour(reactions=subscription.behaviour.reactions),
+        )
+
+
+def _announceable(invoice: Invoice, where: str) -> None:
+    """A behavioural invoice fails as Stripe announces it: a charged one with its decline
+    (`invoice.payment_failed`), one sent for payment by falling due (`invoice.overdue`)."""
+    charged = invoice.collection_method is CollectionMethod.CHARGE_AUTOMATICALLY
+    if charged and invoice.failure is None:
+        raise ValueError(
+            f"{where}: failure is required for a charge_automatically invoice: its charge "
+            "failed (only a send_invoice invoice falls due without one)"
+        )
+    if not charged and invoice.failure is not None:
+        raise ValueError(
+            f"{where}: failure is not for a send_invoice invoice: it falls due "
+            "(invoice.overdue) on its fails_on_day, with no charge to fail"
         )
 
 

@@ -53,6 +53,11 @@ def test_a_behavioural_world_loads(tmp_path: Path) -> None:
         ({"behaviour": {}}, "funds_return_day is required for a soft decline"),
         ({"behaviour": {"funds_return_day": -1}}, "behaviour.funds_return_day"),
         ({"fails_on_day": -2}, "fails_on_day"),
+        ({"failure": None}, "failure is required for a charge_automatically invoice"),
+        (
+            {"collection_method": "send_invoice", "payment_method_type": "invoice"},
+            "failure is not for a send_invoice invoice",
+        ),
         ({"behaviour": {"funds_return_day": 1, "pays_on_day": "soon"}}, "pays_on_day"),
         ({"behaviour": {"funds_return_day": 1, "settles_after_days": 3}}, "settles_after_days"),
         ({"behaviour": {"funds_return_day": 1, "mood": "angry"}}, "mood"),
