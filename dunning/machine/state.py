@@ -5,9 +5,8 @@ nowhere else; what is read here never changes anything.
 """
 
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from dunning.contract.case import DunningCase, FailureDetails
 from dunning.contract.enums import (
@@ -144,12 +143,25 @@ class CaseState(BaseModel):
 
     # ---- the case and its account ----------------------------------------------------
 
+    _clock: tuple[timedelta, DunningCase, CaseClock] | None = PrivateAttr(default=None)
+    """The clock last built, with the shift and the case it was built from (`day0` and
+    `calendar_day0` never change): the planner reads it many times a decision."""
+
     @property
     def clock(self) -> CaseClock:
         """The case's clock, shifted by pauses and extensions."""
+        # Read straight from pydantic's private store: its attribute lookup for a private
+        # attribute costs more than building the clock.
+        private = self.__pydantic_private__
+        assert private is not None
+        known: tuple[timedelta, DunningCase, CaseClock] | None = private["_clock"]
         case = self.case
+        if known is not None and known[0] == self.shift and known[1] is case:
+            return known[2]
         origin = self.calendar_day0 or case.failed_at
-        return _clock(self.day0, case.options.day_seconds, self.shift, origin)
+        clock = CaseClock(self.day0, case.options.day_seconds, self.shift, origin)
+        private["_clock"] = (self.shift, case, clock)
+        return clock
 
     @property
     def category(self) -> FailureCategory | None:
@@ -350,9 +362,3 @@ class CarriedCase(BaseModel):
 
     carried: CaseState
     """The state as it stood, its oldest timeline entries summarized."""
-
-
-@lru_cache(maxsize=1024)
-def _clock(day0: datetime, day_seconds: int, shift: timedelta, failed_at: datetime) -> CaseClock:
-    """Clocks are immutable, and the planner reads a case's many times a decision."""
-    return CaseClock(day0, day_seconds, shift, failed_at)
