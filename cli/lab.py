@@ -55,6 +55,13 @@ async def run(args: argparse.Namespace) -> int:
         )
         print(comparison_table([("lab", report)]))
         print(f"written to {args.out} (the report to look at: {args.out / 'report.html'})")
+        still_open = [r.invoice_id for r in report.per_invoice if r.outcome is None]
+        if still_open:
+            print(
+                f"{len(still_open)} case(s) still open, each waiting on a person, with nothing "
+                f"more the world will do: {', '.join(still_open)}"
+            )
+            return 1
         return 0
     if args.command == "policy":
         policy = DunningPolicy() if args.default else Settings.from_env().policy()

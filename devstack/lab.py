@@ -28,6 +28,7 @@ from cli.schedules import apply_schedules, remove_schedules
 from client.connection import converter_for
 from devstack.processes import ManagedProcess, free_port, sandbox_worker_env, spawn
 from devstack.workers import Workers
+from dunning.contract.enums import Stage
 from dunning.contract.messages import SIGNAL_PAYLOADS
 from dunning.contract.status import DunningStatus
 from dunning.errors import load_json
@@ -48,6 +49,11 @@ POLL_SECONDS = 0.1
 CHECK_SECONDS = 0.5
 """How often the server is asked which cases closed: one listing, however many are open."""
 PROGRESS_SECONDS = 5.0
+QUIET_SECONDS = 2.0
+"""How long the world must have nothing left to do, and every open case wait on a person,
+before the run ends with those cases open."""
+HOLDS = frozenset({Stage.AWAITING_INTERNAL, Stage.PAUSED})
+"""The stages in which only a person moves a case on."""
 FORWARD_RETRY_SECONDS = (0.2, 0.5, 1, 1, 2, 2, 5, 5, 10, 10, 20)
 """A person retries a message while the server is down, for about a minute."""
 SHOW_SECONDS = 1.0
@@ -230,36 +236,48 @@ async def _watch(
 ) -> dict[str, DunningStatus]:
     """Forward what people do, and wait until every invoice's case has closed, and every
     renewal was made and its case, if it failed, closed too (only cases on this run's
-    task queue count: a run of an earlier world on the same server does not)."""
+    task queue count: a run of an earlier world on the same server does not); or until
+    the world has nothing left to do and every case still open waits on a person, which
+    then stays open in the results, as the backtest leaves it."""
     invoices = [i.id for i in world.invoices if i.behaviour is not None]
     last_renewal = max((s.due_day for s in world.subscriptions), default=-1.0)
     deadline, shown, checked = time.monotonic() + timeout_seconds, 0.0, 0.0
     closed: dict[str, DunningStatus] = {}
     read: set[str] = set()
+    quiet_since: float | None = None
     while True:
         for action in _get(f"{sandbox_url}/_sandbox/person_actions/take", "POST"):
             await _forward(client, action)
-        world_now = _get(f"{sandbox_url}/_sandbox/world")
+        world_now = _get(f"{sandbox_url}/_sandbox/world?brief=1")
         announced = set(world_now["announced"])
+        expected = set(invoices) | announced
+        ended: dict[str, DunningStatus] | None = None
         if time.monotonic() - checked >= CHECK_SECONDS:
             checked = time.monotonic()
             closed |= await _newly_closed(client, queue, read)
+            still_open = expected - closed.keys()
+            held = None
+            if world_now["pending"] == 0 and still_open:
+                held = await _all_on_hold(client, still_open)
+            quiet_since = None if held is None else quiet_since or checked
+            if held is not None and checked - (quiet_since or checked) >= QUIET_SECONDS:
+                ended = closed | held  # nothing more happens unless a person acts
+        if expected <= closed.keys() and world_now["day"] > last_renewal:
+            ended = closed
+        if ended is not None:
+            if show is not None:
+                show([ended[i] for i in sorted(expected)])
+            return ended
         if time.monotonic() - shown >= (SHOW_SECONDS if show else PROGRESS_SECONDS):
             shown = time.monotonic()
             if show is not None:
                 show([s for s in await _statuses(client, announced) if s is not None])
             else:
                 print(
-                    f"world day {world_now['day']:6.1f}: {len(announced)}/"
-                    f"{len(set(invoices) | announced)} "
+                    f"world day {world_now['day']:6.1f}: {len(announced)}/{len(expected)} "
                     f"failed, {len(closed.keys() & announced)} closed",
                     flush=True,
                 )
-        expected = set(invoices) | announced
-        if expected <= closed.keys() and world_now["day"] > last_renewal:
-            if show is not None:
-                show([closed[i] for i in sorted(expected)])
-            return closed
         if time.monotonic() > deadline:
             open_ = sorted(expected - closed.keys())
             raise TimeoutError(f"cases still open after {timeout_seconds:g} s: {open_[:10]}")
@@ -296,6 +314,15 @@ async def _statuses(client: Client, invoices: set[str]) -> list[DunningStatus | 
             return None
 
     return await asyncio.gather(*(one(invoice_id) for invoice_id in sorted(invoices)))
+
+
+async def _all_on_hold(client: Client, invoices: set[str]) -> dict[str, DunningStatus] | None:
+    """The statuses of these open cases if every one waits on a person (an internal team,
+    or an operator who paused it), else None."""
+    statuses = await _statuses(client, invoices)
+    if any(s is None or s.outcome is not None or s.stage not in HOLDS for s in statuses):
+        return None
+    return {s.invoice_id: s for s in statuses if s is not None}
 
 
 async def _newly_closed(client: Client, queue: str, read: set[str]) -> dict[str, DunningStatus]:

@@ -61,6 +61,12 @@ class Announcer:
             return
         threading.Thread(target=self._deliver, args=(event, record), daemon=True).start()
 
+    @property
+    def in_flight(self) -> int:
+        """Events still being delivered (or retried)."""
+        with self._lock:
+            return sum(1 for record in self.sent if record["delivery"] == "pending")
+
     def _deliver(self, event: dict[str, Any], record: dict[str, Any]) -> None:
         payload = json.dumps(event).encode()
         for pause in (0, *RETRY_SECONDS):

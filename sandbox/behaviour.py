@@ -325,6 +325,16 @@ class Behaviours:
                     {"invoice_id": record.spec.id, "signal": signal, "payload": payload}
                 )
 
+    @property
+    def pending(self) -> int:
+        """What the world will still do by itself: happenings scheduled on its clock (a
+        failure, a payment, a reaction, a settlement, a renewal) and person actions not yet
+        taken."""
+        with self._wake:
+            scheduled = len(self._due)
+        with self.state.lock:
+            return scheduled + len(self.person_actions)
+
     def take_person_actions(self) -> list[dict[str, Any]]:
         """The queued person actions, once each."""
         with self.state.lock:

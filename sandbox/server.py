@@ -161,7 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str, path: str, query: str, raw: str) -> Reply:
         state = self.server.state
         if path.startswith("/_sandbox/"):
-            return _control(self.server, method, path, raw)
+            return _control(self.server, method, path, query, raw)
         provider = provider_of(path)
         if provider is None:
             return 404, {"error": {"message": f"no provider serves {path}"}}, {}
@@ -235,7 +235,7 @@ def _stripe_idempotent(
         return status, body, headers
 
 
-def _control(server: SandboxServer, method: str, path: str, raw: str) -> Reply:
+def _control(server: SandboxServer, method: str, path: str, query: str, raw: str) -> Reply:
     """The sandbox's own endpoints, for tests, the demo and the lab."""
     state, behaviours = server.state, server.behaviours
     if (method, path) == ("POST", "/_sandbox/reset"):
@@ -246,7 +246,7 @@ def _control(server: SandboxServer, method: str, path: str, raw: str) -> Reply:
     if (method, path) == ("POST", "/_sandbox/person_actions/take"):
         return 200, behaviours.take_person_actions() if behaviours else [], {}
     if (method, path) == ("GET", "/_sandbox/world"):
-        return 200, _world(server), {}
+        return 200, _world(server, brief="brief=1" in query.split("&")), {}
     with state.lock:
         if (method, path) == ("GET", "/_sandbox/calls"):
             return 200, list(state.calls), {}
@@ -310,16 +310,23 @@ def _settings(state: SandboxState, settings: dict[str, Any]) -> Reply:
     return 200, {name: getattr(state, name) for name in SETTINGS}, {}
 
 
-def _world(server: SandboxServer) -> dict[str, Any]:
-    """Where the world clock stands, and what it announced."""
-    clock, behaviours = server.state.clock, server.behaviours
-    return {
+def _world(server: SandboxServer, brief: bool) -> dict[str, Any]:
+    """Where the world clock stands, what it announced, and how much it will still do by
+    itself (`pending`: 0 once nothing more happens unless the product acts). `brief` leaves
+    out the lists that grow with the run (for a caller that polls)."""
+    clock, behaviours, announcer = server.state.clock, server.behaviours, server.announcer
+    world = {
         "day": clock.day() if clock else None,
         "calendar": clock.calendar().isoformat() if clock else None,
         "announced": sorted(behaviours.announced) if behaviours else [],
+        "pending": (behaviours.pending if behaviours else 0) + announcer.in_flight,
+    }
+    if brief:
+        return world
+    return world | {
         "renewals": dict(server.state.renewals),
         "watch_mail": dict(behaviours.watch_mail) if behaviours else {},
-        "events": list(server.announcer.sent),
+        "events": list(announcer.sent),
     }
 
 

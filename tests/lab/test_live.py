@@ -18,6 +18,7 @@ from harness.browser import browser_drawn_charts
 from ledger.store import Ledger
 
 WORLD = Path(__file__).parent / "worlds" / "small.json"
+HOLD_WORLD = Path(__file__).parent / "worlds" / "hold.json"
 
 
 def results(folder: Path) -> dict[str, tuple[object, ...]]:
@@ -124,3 +125,25 @@ def test_the_lab_and_the_backtest_agree_per_invoice(runs: tuple[Path, Path]) -> 
         failed_at = datetime.fromisoformat(case["failed_at"])
         expected = start + timedelta(days=failing_days[case["invoice_id"]])
         assert abs(failed_at - expected) < timedelta(days=1), "on the world's calendar"
+
+
+def test_a_case_left_waiting_on_a_person_ends_the_run_open_as_in_the_backtest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The invoice differs from the contract: only RevOps can move the case on, and nobody
+    # in the world will. Once the world has nothing left to do, the run ends with the
+    # case open (exit 1, naming it) instead of waiting out its timeout, and writes results
+    # the backtest agrees with.
+    live, offline = tmp_path / "lab", tmp_path / "backtest"
+    run = ["lab", "--world", str(HOLD_WORLD), "--out", str(live), "--day-seconds", "1"]
+    assert main([*run, "--timeout", "60"]) == 1
+    assert "still open, each waiting on a person" in capsys.readouterr().out
+    assert main(["backtest", "--world", str(HOLD_WORLD), "--out", str(offline)]) == 0
+    assert results(live) == results(offline)
+    assert results(live)["in_hold_mismatch"][0] is None
+    assert results(live)["in_hold_retry"][:2] == ("recovered", "retry")
+    report = json.loads((live / "report.json").read_text())
+    assert (report["invoices"], report["closed"]) == (2, 1)
+    cases = [json.loads(line) for line in (live / "cases.jsonl").read_text().splitlines()]
+    held = next(c for c in cases if c["invoice_id"] == "in_hold_mismatch")
+    assert held["stage"] == "awaiting_internal" and held["outcome"] is None
