@@ -304,25 +304,30 @@ async def _forward(client: Client, action: dict[str, Any]) -> None:
 
 async def _statuses(client: Client, invoices: set[str]) -> list[DunningStatus | None]:
     """Every announced case's status, open or closed (None: not readable yet)."""
+    return await asyncio.gather(*(_status(client, i) for i in sorted(invoices)))
 
-    async def one(invoice_id: str) -> DunningStatus | None:
-        try:
-            handle = client.get_workflow_handle(f"dunning-{invoice_id}")
-            status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
-            return status
-        except RPCError:
-            return None
 
-    return await asyncio.gather(*(one(invoice_id) for invoice_id in sorted(invoices)))
+async def _status(client: Client, invoice_id: str) -> DunningStatus | None:
+    """The invoice's case's status (None: not readable yet)."""
+    try:
+        handle = client.get_workflow_handle(f"dunning-{invoice_id}")
+        status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
+        return status
+    except RPCError:
+        return None
 
 
 async def _all_on_hold(client: Client, invoices: set[str]) -> dict[str, DunningStatus] | None:
     """The statuses of these open cases if every one waits on a person (an internal team,
-    or an operator who paused it), else None."""
-    statuses = await _statuses(client, invoices)
-    if any(s is None or s.outcome is not None or s.stage not in HOLDS for s in statuses):
-        return None
-    return {s.invoice_id: s for s in statuses if s is not None}
+    or an operator who paused it), else None. One at a time, stopping at the first that
+    does not: while cases still run by themselves this asks one of them."""
+    held: dict[str, DunningStatus] = {}
+    for invoice_id in sorted(invoices):
+        status = await _status(client, invoice_id)
+        if status is None or status.outcome is not None or status.stage not in HOLDS:
+            return None
+        held[invoice_id] = status
+    return held
 
 
 async def _newly_closed(client: Client, queue: str, read: set[str]) -> dict[str, DunningStatus]:
