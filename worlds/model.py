@@ -167,6 +167,12 @@ class Invoice(WorldModel):
         )
         if self.behaviour.settles_after_days is not None and not bank_debit:
             raise ValueError("behaviour.settles_after_days is only for ach_debit and sepa_debit")
+        paid = self.behaviour.pays_on_day
+        if paid is not None and paid < self.fails_on_day:
+            raise ValueError(
+                f"behaviour.pays_on_day ({paid:g}) is before fails_on_day "
+                f"({self.fails_on_day:g}): an invoice paid before it fails never fails"
+            )
         return self
 
 

@@ -53,6 +53,10 @@ def test_a_behavioural_world_loads(tmp_path: Path) -> None:
         ({"behaviour": {}}, "funds_return_day is required for a soft decline"),
         ({"behaviour": {"funds_return_day": -1}}, "behaviour.funds_return_day"),
         ({"fails_on_day": -2}, "fails_on_day"),
+        (
+            {"fails_on_day": 2, "behaviour": {"funds_return_day": 4, "pays_on_day": 1}},
+            "behaviour.pays_on_day (1) is before fails_on_day (2)",
+        ),
         ({"failure": None}, "failure is required for a charge_automatically invoice"),
         (
             {"collection_method": "send_invoice", "payment_method_type": "invoice"},
