@@ -24,7 +24,13 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
     lab.add_argument("--out", type=Path, required=True, help="where to write the results")
     lab.add_argument("--policy", type=Path, help="a DunningPolicy JSON file for new cases")
     lab.add_argument("--day-seconds", type=int, default=1, help="seconds per world day")
-    lab.add_argument("--timeout", type=float, default=LAB_TIMEOUT_SECONDS)
+    lab.add_argument(
+        "--timeout",
+        type=float,
+        default=LAB_TIMEOUT_SECONDS,
+        help="seconds to wait for every case to close, or to wait on a person once the world "
+        "has nothing left to do (default: an hour)",
+    )
     backtest = commands.add_parser("backtest", help="run a world in-process on a virtual clock")
     backtest.add_argument("--world", type=Path, required=True, help="a world file (JSON)")
     backtest.add_argument("--out", type=Path, required=True, help="where to write the results")
