@@ -1,6 +1,7 @@
 """What a case shows: `DunningStatus`, its parts, and the result `DunningOutcome`."""
 
 from datetime import datetime
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict
 
@@ -48,6 +49,7 @@ class Attempt(Record):
     scheduled: bool = True
     """True for a retry of the schedule; False for one triggered by the customer or a fix."""
 
+    @cached_property  # the planner reads the newest decline on every plan
     def decline(self) -> FailureDetails:
         """The provider's answer to a failed attempt."""
         return FailureDetails(

@@ -245,7 +245,7 @@ def _resolve(state: CaseState, to: str | None) -> list[Candidate]:
     if state.waits_internally:
         return []
     rule = state.end_state
-    notice = step_key(EmailTemplate.FINAL_NOTICE, rule.final_notice_day)
+    notice = rule.notice_key
     if to is not None and not state.step_done(notice):
         at = state.clock.on_day(rule.final_notice_day)
         return [_email(state, notice, EmailTemplate.FINAL_NOTICE, at, to, Precedence.FINAL_NOTICE)]

@@ -2,6 +2,7 @@
 and wait for a bank debit in flight."""
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from dunning.contract.enums import FailureCategory, NextActionKind, PaymentMethodType
 from dunning.machine.candidates import Candidate, route_to
@@ -9,6 +10,7 @@ from dunning.machine.decisions import Charge, Precedence, ReadSettlement
 from dunning.machine.state import CaseState
 from dunning.providers.cards import CardRoom
 from dunning.rules.calendar import next_payday
+from dunning.rules.clock import CaseClock
 from dunning.rules.network import retry_verdict, room_for_others
 
 SETTLEMENT_KEY_PREFIX = "settlement:"
@@ -83,20 +85,29 @@ def _room(state: CaseState, now: datetime) -> CardRoom | None:
 
 def _scheduled_retry(state: CaseState) -> datetime | None:
     """When the next retry of the schedule falls: the learned plan's for the case's method
-    and tier (its paydays by the case's calendar, and its days, in time order), else the
-    policy's schedule."""
+    and tier, else the policy's schedule."""
     policy, method, done = state.policy, state.case.payment_method_type, state.scheduled_attempts
     plan = policy.learned.plan_for(method, state.tier) if policy.learned else None
     if plan is None:
-        days = policy.retries[method].days_for(state.tier)
-        return state.clock.on_day(days[done]) if done < len(days) else None
-    moments = [state.clock.on_day(day) for day in plan.days]
-    payday = state.case.failed_at
-    for _ in range(plan.paydays):
-        payday = next_payday(payday + timedelta(minutes=1))
-        moments.append(state.clock.from_calendar(payday))
-    moments.sort()
+        days, paydays = policy.retries[method].days_for(state.tier), 0
+    else:
+        days, paydays = plan.days, plan.paydays
+    moments = schedule(state.clock, days, paydays, state.case.failed_at)
     return moments[done] if done < len(moments) else None
+
+
+@lru_cache(maxsize=1024)  # a case asks on every plan, and its clock rarely moves
+def schedule(
+    clock: CaseClock, days: tuple[float, ...], paydays: int, failed_at: datetime
+) -> tuple[datetime, ...]:
+    """The moments of a retry schedule, in time order: its days, and the first `paydays`
+    paydays after `failed_at` by the case's calendar."""
+    moments = [clock.on_day(day) for day in days]
+    payday = failed_at
+    for _ in range(paydays):
+        payday = next_payday(payday + timedelta(minutes=1))
+        moments.append(clock.from_calendar(payday))
+    return tuple(sorted(moments))
 
 
 def settlement_wait(state: CaseState) -> list[Candidate]:

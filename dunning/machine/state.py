@@ -6,7 +6,7 @@ nowhere else; what is read here never changes anything.
 
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from dunning.contract.case import DunningCase, FailureDetails
 from dunning.contract.enums import (
@@ -67,17 +67,17 @@ class CaseState(BaseModel):
     as in the backtest)."""
     stage: Stage = Stage.CLASSIFYING
     """Where the case stands."""
-    attempts: list[Attempt] = []
+    attempts: list[Attempt] = Field(default_factory=list)
     """Charge attempts made."""
-    emails: list[EmailRecord] = []
+    emails: list[EmailRecord] = Field(default_factory=list)
     """Emails sent."""
-    failed_steps: list[str] = []
+    failed_steps: list[str] = Field(default_factory=list)
     """Email steps that failed permanently and are not tried again."""
-    routed: list[RoutedTask] = []
+    routed: list[RoutedTask] = Field(default_factory=list)
     """Hand-offs made."""
-    route_keys: list[str] = []
+    route_keys: list[str] = Field(default_factory=list)
     """De-duplication keys of the hand-offs made."""
-    timeline: list[TimelineEntry] = []
+    timeline: list[TimelineEntry] = Field(default_factory=list)
     """Every decision and event, in order (the oldest summarized on a long life)."""
     next_action: NextAction | None = None
     """What happens next."""
@@ -85,11 +85,11 @@ class CaseState(BaseModel):
     """Set when the case closes."""
     card: int = 0
     """Generation of the payment method: +1 for each update."""
-    card_fingerprints: dict[int, str] = {}
+    card_fingerprints: dict[int, str] = Field(default_factory=dict)
     """The card behind each payment method generation, where a provider named it."""
     payment_method_id: str | None = None
     """The payment method to charge, after an update that named one."""
-    card_uses: list[CardUse] = []
+    card_uses: list[CardUse] = Field(default_factory=list)
     """The card's charges for other invoices (or by others), as Stripe listed them at the
     last charge: the network caps count them with the case's own attempts."""
     card_read: tuple[str, datetime] | None = None
@@ -134,11 +134,11 @@ class CaseState(BaseModel):
     """How far pauses and extensions pushed the remaining schedule."""
     revision: int = 0
     """Bumped whenever an outside event changes the state; wakes a sleeping case."""
-    seen_events: list[str] = []
+    seen_events: list[str] = Field(default_factory=list)
     """Provider events already acted on (the newest few)."""
     generation: int = 0
     """How many times the case carried its state into a fresh history."""
-    summarized: dict[str, int] = {}
+    summarized: dict[str, int] = Field(default_factory=dict)
     """How many timeline entries of each event were summarized away on a long life."""
 
     # ---- the case and its account ----------------------------------------------------
@@ -268,7 +268,7 @@ class CaseState(BaseModel):
         """The newest decline on the current card, and when it happened."""
         for attempt in reversed(self.attempts_on_card):
             if attempt.outcome is AttemptOutcome.FAILED:
-                return attempt.decline(), attempt.at
+                return attempt.decline, attempt.at
         original = self.case.failure if self.same_card(0) else None
         return original, self.day0
 
@@ -324,7 +324,7 @@ class CaseState(BaseModel):
 
     def step_done(self, step: str) -> bool:
         """An email step was sent, or failed for good."""
-        return step in self.steps_done
+        return step in self.failed_steps or any(e.step == step for e in self.emails)
 
     @property
     def steps_done(self) -> set[str]:

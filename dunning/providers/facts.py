@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from dunning.contract.enums import CustomerTier
 from dunning.providers.ledger import LedgerEntry
@@ -119,7 +119,7 @@ class CaseFacts(FactModel):
     """The account, or None when the CRM refused the lookup."""
     invoice: InvoiceFacts | None = None
     """The invoice, or None when Stripe refused the read."""
-    refusals: list[str] = []
+    refusals: list[str] = Field(default_factory=list)
     """Why a provider refused its read, one line each; the case goes on without that fact."""
     collection_taken_over: bool | None = None
     """Asked to take over collection: whether Stripe was collecting the invoice on its own

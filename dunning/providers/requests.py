@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from dunning.contract.case import FailureDetails
 from dunning.contract.enums import EmailTemplate, EndAction, Team
@@ -66,7 +66,7 @@ class ChargeResult(EffectModel):
     card_fingerprint: str | None = None
     """The fingerprint of the card charged, when the provider names it: the network caps
     count per card, whichever payment method object carries it."""
-    card_uses: list[CardUse] = []
+    card_uses: list[CardUse] = Field(default_factory=list)
     """The card's recent charges for other invoices, when the request asked about room."""
 
     @property

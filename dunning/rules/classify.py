@@ -73,24 +73,41 @@ def within_contract(amount: int, contract: int, tolerance_percent: float) -> boo
     return abs(amount - contract) <= contract * tolerance_percent / 100
 
 
-@lru_cache(maxsize=1024)  # a case's few declines are asked about on every plan
 def classify_decline(failure: FailureDetails) -> Classification:
     """Classify a decline. Network codes win, then the advice code, then the decline code."""
-    reason = failure.decline_code or failure.code or UNKNOWN_REASON
+    return _classify_codes(
+        failure.code,
+        failure.decline_code,
+        failure.advice_code,
+        failure.network_decline_code,
+        failure.network_advice_code,
+    )
+
+
+@lru_cache(maxsize=1024)  # a case's few declines are asked about on every plan
+def _classify_codes(
+    code: str | None,
+    decline_code: str | None,
+    advice_code: str | None,
+    network_decline_code: str | None,
+    network_advice_code: str | None,
+) -> Classification:
+    reason = decline_code or code or UNKNOWN_REASON
     category = (
-        _network_category(failure)
-        or ADVICE_CATEGORIES.get(failure.advice_code or "")
-        or category_of_code(failure.decline_code)
-        or category_of_code(failure.code)
+        _network_category(network_decline_code, network_advice_code)
+        or ADVICE_CATEGORIES.get(advice_code or "")
+        or category_of_code(decline_code)
+        or category_of_code(code)
         or FailureCategory.SOFT_DECLINE
     )
     return Classification(category=category, reason=reason)
 
 
-def _network_category(failure: FailureDetails) -> FailureCategory | None:
-    if failure.network_decline_code in VISA_CATEGORY_1:
+def _network_category(
+    network_decline_code: str | None, advice: str | None
+) -> FailureCategory | None:
+    if network_decline_code in VISA_CATEGORY_1:
         return FailureCategory.HARD_DECLINE
-    advice = failure.network_advice_code
     if advice in MASTERCARD_NEVER_RETRY:
         return FailureCategory.HARD_DECLINE
     if advice == MASTERCARD_NEW_ACCOUNT_INFO:

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from dunning.contract.case import REAL_DAY_SECONDS
 
@@ -26,11 +27,11 @@ class CaseClock:
 
     def days(self, n: float) -> timedelta:
         """A span of `n` policy days."""
-        return timedelta(seconds=n * self.day_seconds)
+        return _span(n * self.day_seconds)
 
     def hours(self, n: float) -> timedelta:
         """A span of `n` policy hours."""
-        return self.days(n / 24)
+        return _span(n / 24 * self.day_seconds)
 
     def tolerance(self, hours: float) -> timedelta:
         """How late a step may run: `hours` policy hours, and never less than `JITTER`."""
@@ -42,7 +43,7 @@ class CaseClock:
 
     def on_day(self, n: float) -> datetime:
         """The moment of policy day `n` of this case."""
-        return self.day0 + self.shift + self.days(n)
+        return self.day0 + self.shift + _span(n * self.day_seconds)
 
     def day_of(self, moment: datetime) -> float:
         """The policy day a moment falls on, counted from day 0 without the shift."""
@@ -58,3 +59,8 @@ class CaseClock:
         """The case moment of a calendar moment."""
         origin = self.failed_at or self.day0
         return self.day0 + self.days((calendar - origin) / timedelta(days=1))
+
+
+@lru_cache(maxsize=4096)  # a case asks for the same few spans on every plan
+def _span(seconds: float) -> timedelta:
+    return timedelta(seconds=seconds)

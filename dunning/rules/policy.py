@@ -5,6 +5,8 @@ never changes a running case. The card-network rules are not policy: they live i
 `dunning.rules.network`.
 """
 
+from functools import cached_property
+
 from pydantic import Field
 
 from dunning.contract.enums import (
@@ -44,7 +46,7 @@ class EmailStep(PolicyModel):
     """It also waits until this many retries have failed (the first `payment_failed`), but
     never for a retry due after the final notice."""
 
-    @property
+    @cached_property  # read for every step of a cadence on every plan
     def key(self) -> str:
         """Identity of the step within a case: each step is sent at most once."""
         return step_key(self.template, self.day)
@@ -66,6 +68,11 @@ class EndStateRule(PolicyModel):
     """What is done to the account."""
     route_to: Team | None = None
     """Team that receives the case when the end action is applied."""
+
+    @cached_property  # read on every plan
+    def notice_key(self) -> str:
+        """The final notice's step: sent at most once."""
+        return step_key(EmailTemplate.FINAL_NOTICE, self.final_notice_day)
 
 
 # The reminder (day 5-7) and service-impact (day 10-14) emails fall on card retry days 7 and
