@@ -61,14 +61,17 @@ async def run(args: argparse.Namespace) -> int:
         )
         print(comparison_table([("lab", report)]))
         print(f"written to {args.out} (the report to look at: {args.out / 'report.html'})")
-        still_open = [r.invoice_id for r in report.per_invoice if r.outcome is None]
+        open_ = [r for r in report.per_invoice if r.outcome is None]
+        still_open = [r.invoice_id for r in open_ if r.no_case is None]
         if still_open:
             print(
                 f"{len(still_open)} case(s) still open, each waiting on a person, with nothing "
                 f"more the world will do: {', '.join(still_open)}"
             )
-            return 1
-        return 0
+        for result in open_:
+            if result.no_case is not None:
+                print(f"{result.invoice_id}: no case opened; the webhook service: {result.no_case}")
+        return 1 if open_ else 0
     if args.command == "policy":
         policy = DunningPolicy() if args.default else Settings.from_env().policy()
         print(policy.model_dump_json(indent=2))

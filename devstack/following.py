@@ -1,12 +1,13 @@
 """Following a lab run's cases: what people do in the world is forwarded to them, and
 the run ends when every case has closed, or when the world has nothing left to do and every
-case still open waits on a person."""
+invoice still open waits on a person or never got a case."""
 
 import asyncio
 import json
 import time
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from temporalio.client import Client
@@ -24,8 +25,8 @@ CHECK_SECONDS = 0.5
 """How often the server is asked which cases closed: one listing, however many are open."""
 PROGRESS_SECONDS = 5.0
 QUIET_SECONDS = 2.0
-"""How long the world must have nothing left to do, and every open case wait on a person,
-before the run ends with those cases open."""
+"""How long the world must have nothing left to do, and every open invoice wait on a person
+or have no case, before the run ends with those invoices open."""
 HOLDS = frozenset({Stage.AWAITING_INTERNAL, Stage.PAUSED})
 """The stages in which only a person moves a case on."""
 FORWARD_RETRY_SECONDS = (0.2, 0.5, 1, 1, 2, 2, 5, 5, 10, 10, 20)
@@ -41,6 +42,17 @@ def sandbox_json(url: str, method: str = "GET") -> Any:
         return json.loads(answer.read() or b"null")
 
 
+@dataclass(frozen=True)
+class Followed:
+    """How a run ended."""
+
+    statuses: dict[str, DunningStatus]
+    """Each case's status, by invoice: closed, or open and waiting on a person."""
+    without_case: frozenset[str]
+    """Invoices whose announced failure opened no case: the webhook service declined it
+    (in the sandbox's `events`, its answer says why)."""
+
+
 async def follow(
     client: Client,
     world: World,
@@ -48,12 +60,12 @@ async def follow(
     queue: str,
     timeout_seconds: float,
     show: Callable[[list[DunningStatus]], None] | None,
-) -> dict[str, DunningStatus]:
+) -> Followed:
     """Forward what people do, and wait until every invoice's case has closed, and every
     renewal was made and its case, if it failed, closed too (only cases on this run's
     task queue count: a run of an earlier world on the same server does not); or until
-    the world has nothing left to do and every case still open waits on a person, which
-    then stays open in the results, as the backtest leaves it."""
+    the world has nothing left to do and every invoice still open either waits on a person,
+    its case staying open in the results as the backtest leaves it, or never got a case."""
     invoices = [i.id for i in world.invoices if i.behaviour is not None]
     last_renewal = max((s.due_day for s in world.subscriptions), default=-1.0)
     deadline, shown, checked = time.monotonic() + timeout_seconds, 0.0, 0.0
@@ -66,25 +78,26 @@ async def follow(
         world_now = sandbox_json(f"{sandbox_url}/_sandbox/world?brief=1")
         announced = set(world_now["announced"])
         expected = set(invoices) | announced
-        ended: dict[str, DunningStatus] | None = None
+        ended: Followed | None = None
         if time.monotonic() - checked >= CHECK_SECONDS:
             checked = time.monotonic()
             closed |= await _newly_closed(client, queue, read)
             still_open = expected - closed.keys()
-            held = None
+            waiting = None
             if world_now["pending"] == 0 and still_open:
-                held = await _all_on_hold(client, still_open)
-            if held is None:
+                waiting = await _left_waiting(client, still_open)
+            if waiting is None:
                 quiet_since = None
             else:
                 quiet_since = checked if quiet_since is None else quiet_since
                 if checked - quiet_since >= QUIET_SECONDS:
-                    ended = closed | held  # nothing more happens unless a person acts
+                    held, without_case = waiting  # nothing more happens unless a person acts
+                    ended = Followed(closed | held, frozenset(without_case))
         if expected <= closed.keys() and world_now["day"] > last_renewal:
-            ended = closed
+            ended = Followed(closed, frozenset())
         if ended is not None:
             if show is not None:
-                show([ended[i] for i in sorted(expected)])
+                show([ended.statuses[i] for i in sorted(ended.statuses.keys() & expected)])
             return ended
         if time.monotonic() - shown >= (SHOW_SECONDS if show else PROGRESS_SECONDS):
             shown = time.monotonic()
@@ -128,24 +141,39 @@ async def _statuses(client: Client, invoices: set[str]) -> list[DunningStatus | 
 async def _status(client: Client, invoice_id: str) -> DunningStatus | None:
     """The invoice's case's status (None: not readable yet)."""
     try:
-        handle = client.get_workflow_handle(f"dunning-{invoice_id}")
-        status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
-        return status
+        return await _query(client, invoice_id)
     except RPCError:
         return None
 
 
-async def _all_on_hold(client: Client, invoices: set[str]) -> dict[str, DunningStatus] | None:
-    """The statuses of these open cases if every one waits on a person (an internal team,
-    or an operator who paused it), else None. One at a time, stopping at the first that
-    does not: while cases still run by themselves this asks one of them."""
+async def _query(client: Client, invoice_id: str) -> DunningStatus:
+    """The invoice's case's status; RPCError `NOT_FOUND` if it has no case."""
+    handle = client.get_workflow_handle(f"dunning-{invoice_id}")
+    status: DunningStatus = await handle.query(STATUS_QUERY, result_type=DunningStatus)
+    return status
+
+
+async def _left_waiting(
+    client: Client, invoices: set[str]
+) -> tuple[dict[str, DunningStatus], set[str]] | None:
+    """If every one of these open invoices waits on a person (its case on hold for an
+    internal team, or paused by an operator) or has no case at all: the held cases'
+    statuses, and the invoices without a case. Else None. One at a time, stopping at the
+    first that does neither: while cases still run by themselves this asks one of them."""
     held: dict[str, DunningStatus] = {}
+    without_case: set[str] = set()
     for invoice_id in sorted(invoices):
-        status = await _status(client, invoice_id)
-        if status is None or status.outcome is not None or status.stage not in HOLDS:
+        try:
+            status = await _query(client, invoice_id)
+        except RPCError as err:
+            if err.status is not RPCStatusCode.NOT_FOUND:
+                return None  # the server is unavailable: look again next time
+            without_case.add(invoice_id)
+            continue
+        if status.outcome is not None or status.stage not in HOLDS:
             return None
         held[invoice_id] = status
-    return held
+    return held, without_case
 
 
 async def _newly_closed(client: Client, queue: str, read: set[str]) -> dict[str, DunningStatus]:

@@ -26,7 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from cli.schedules import apply_schedules, remove_schedules
 from client.connection import converter_for
-from devstack.following import follow, sandbox_json
+from devstack.following import Followed, follow, sandbox_json
 from devstack.processes import ManagedProcess, free_port, sandbox_worker_env, spawn
 from devstack.workers import Workers
 from dunning.contract.status import DunningStatus
@@ -37,6 +37,7 @@ from dunning.views.finance import finance_kpis
 from dunning.views.report_html import render_html
 from lab.report import InvoiceResult, RenewalCounts, WorldReport
 from ledger.store import Ledger
+from webhooks.events import CASE_OPENING_EVENTS
 from workflows import search_attributes
 from worlds.model import World
 
@@ -157,12 +158,13 @@ async def drive(
         _wait_http(f"{sandbox_url}/_sandbox/world", sandbox, "the sandbox")
         havoc = asyncio.create_task(chaos(pool, sandbox_url)) if chaos else None
         try:
-            statuses = await follow(client, world, sandbox_url, queue, timeout_seconds, show)
+            followed = await follow(client, world, sandbox_url, queue, timeout_seconds, show)
         finally:
             if havoc is not None:
                 havoc.cancel()
                 await asyncio.gather(havoc, return_exceptions=True)
-        report = _write(out, world, sandbox_url, statuses, day_seconds)
+        statuses = followed.statuses
+        report = _write(out, world, sandbox_url, followed, day_seconds)
         ordered = [*(i.id for i in world.invoices), *renewal_ids]
         return report, [statuses[i] for i in ordered if i in statuses]
     finally:
@@ -204,12 +206,18 @@ async def end_leftover(client: Client, workflow_id: str) -> bool:
     return True
 
 
+def _failure_answers(events: list[dict[str, Any]]) -> dict[str, str]:
+    """What the webhook service answered to each invoice's announced failure, by invoice
+    (the last delivery's answer)."""
+    answers = {}
+    for event in events:
+        if event["type"] in CASE_OPENING_EVENTS and event.get("object"):
+            answers[event["object"]] = event.get("answer") or f"delivery {event['delivery']}"
+    return answers
+
+
 def _write(
-    out: Path,
-    world: World,
-    sandbox_url: str,
-    statuses: dict[str, DunningStatus],
-    day_seconds: int,
+    out: Path, world: World, sandbox_url: str, followed: Followed, day_seconds: int
 ) -> WorldReport:
     state = sandbox_json(f"{sandbox_url}/_sandbox/state")
     (out / "sandbox_state.json").write_text(json.dumps(state, indent=1) + "\n")
@@ -217,24 +225,28 @@ def _write(
     (out / "sandbox_calls.json").write_text(json.dumps(calls, indent=1) + "\n")
     clock = sandbox_json(f"{sandbox_url}/_sandbox/world")
     origin = datetime.fromisoformat(clock["calendar"]) - timedelta(days=clock["day"])
+    answers = _failure_answers(clock["events"])
     results, lines = [], []
     renewals = [world.renewal_invoice(s, origin) for s in world.subscriptions]
     for invoice in [*world.invoices, *renewals]:
-        status = statuses.get(invoice.id)
-        if status is None:
+        status = followed.statuses.get(invoice.id)
+        if status is None and invoice.id not in followed.without_case:
             continue
         held = state["invoices"][invoice.id]
-        results.append(
-            InvoiceResult.of(
-                invoice.id,
-                status.outcome,
-                charges=held["charges"],
-                emails=held["emails"],
-                amount_due=invoice.amount_due,
-                amount_paid=held["amount_paid"],
-                network_fees=held["network_fees"],
-            )
+        result = InvoiceResult.of(
+            invoice.id,
+            status.outcome if status else None,
+            charges=held["charges"],
+            emails=held["emails"],
+            amount_due=invoice.amount_due,
+            amount_paid=held["amount_paid"],
+            network_fees=held["network_fees"],
         )
+        if status is None:
+            why = answers.get(invoice.id, "its failure was never answered")
+            results.append(result.model_copy(update={"no_case": why}))
+            continue
+        results.append(result)
         failed_at = origin + timedelta(days=invoice.fails_on_day)
         line = {
             "failed_at": failed_at.isoformat(),

@@ -39,6 +39,9 @@ class InvoiceResult(ReportModel):
     """Minor units paid while the case was open."""
     network_fees: int
     """Cents the card networks would bill for this invoice's retries."""
+    no_case: str | None = None
+    """Why the invoice's failure opened no case, in the webhook service's words (a live run
+    only: announced, but the service declined it, e.g. Stripe already had it paid)."""
 
     @classmethod
     def of(

@@ -31,7 +31,8 @@ class Announcer:
         self.url, self.secret = url, secret
         self._ids = itertools.count(1)
         self.sent: list[dict[str, Any]] = []
-        """Every event, with how its delivery ended (`delivered`, `failed`)."""
+        """Every event: its id, type and object's id, how its delivery ended (`delivered`,
+        `failed`), and what the endpoint answered (`answer`, for a person reading why)."""
         self._lock = threading.Lock()
 
     def __call__(
@@ -53,7 +54,7 @@ class Announcer:
             "livemode": False,
             "data": data,
         }
-        record = {"id": event["id"], "type": kind, "delivery": "pending"}
+        record = {"id": event["id"], "type": kind, "object": obj.get("id"), "delivery": "pending"}
         with self._lock:
             self.sent.append(record)
         if self.url is None:
@@ -79,8 +80,20 @@ class Announcer:
             try:
                 with urllib.request.urlopen(request, timeout=10) as answer:
                     if 200 <= answer.status < 300:
+                        record["answer"] = _result(answer.read())
                         record["delivery"] = "delivered"
                         return
             except (urllib.error.URLError, OSError):
                 continue
         record["delivery"] = "failed"
+
+
+def _result(body: bytes) -> str:
+    """What the endpoint said it did with an event (the webhook service answers
+    `{"result": ...}`), else its body as text."""
+    text = body.decode(errors="replace")
+    try:
+        answer = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    return str(answer.get("result", text)) if isinstance(answer, dict) else text

@@ -37,6 +37,9 @@ HANDLED_EVENTS = (
     "invoice.upcoming",
 )
 """The Stripe events the service acts on: the webhook endpoint must send each."""
+CASE_OPENING_EVENTS = frozenset({"invoice.payment_failed", "invoice.overdue"})
+"""The events that open an invoice's case: a charge failed, or an invoice sent for payment
+fell due unpaid."""
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ def _plan(event: Any) -> Plan:
         return _watch_plan(obj)
     if kind.startswith("invoice.") and not isinstance(obj.get("id"), str):
         raise MalformedEvent(f"{kind}: data.object.id is missing")
-    if kind in ("invoice.payment_failed", "invoice.overdue"):
+    if kind in CASE_OPENING_EVENTS:
         return OpenCase(obj["id"])
     changed = StripeEvent(type=kind, source_event_id=event_id)
     if kind == "invoice.paid":

@@ -31,6 +31,7 @@ from dunning.errors import InputError, describe
 from dunning.providers.facts import SETTLED_STATUSES
 from dunning.rules.policy import DunningPolicy
 from webhooks.events import (
+    CASE_OPENING_EVENTS,
     Ignore,
     MalformedEvent,
     OpenCase,
@@ -122,7 +123,7 @@ class WebhookService:
             return f"ignored: Stripe does not know invoice {plan.invoice_id} ({err.user_message})"
         status = invoice.get("status")
         result = await self._on_invoice(plan, invoice, event)
-        renewal_answer = event["type"] in ("invoice.payment_failed", "invoice.overdue") or (
+        renewal_answer = event["type"] in CASE_OPENING_EVENTS or (
             event["type"] == "invoice.paid" and status == "paid"
         )
         if renewal_answer:

@@ -19,6 +19,7 @@ from ledger.store import Ledger
 
 WORLD = Path(__file__).parent / "worlds" / "small.json"
 HOLD_WORLD = Path(__file__).parent / "worlds" / "hold.json"
+NO_CASE_WORLD = Path(__file__).parent / "worlds" / "no_case.json"
 
 
 def results(folder: Path) -> dict[str, tuple[object, ...]]:
@@ -147,3 +148,25 @@ def test_a_case_left_waiting_on_a_person_ends_the_run_open_as_in_the_backtest(
     cases = [json.loads(line) for line in (live / "cases.jsonl").read_text().splitlines()]
     held = next(c for c in cases if c["invoice_id"] == "in_hold_mismatch")
     assert held["stage"] == "awaiting_internal" and held["outcome"] is None
+
+
+def test_an_announced_failure_that_opens_no_case_ends_the_run_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The customer pays the moment the invoice falls due: by the time the webhook service
+    # reads the invoice Stripe has it paid, so the service rightly opens no case. Once the
+    # world has nothing left to do, the run ends (exit 1) naming the invoice and the
+    # service's answer, instead of waiting out its timeout for a case that never comes.
+    live = tmp_path / "lab"
+    run = ["lab", "--world", str(NO_CASE_WORLD), "--out", str(live), "--day-seconds", "1"]
+    assert main([*run, "--timeout", "60"]) == 1
+    out = capsys.readouterr().out
+    assert "in_paid_on_due_day: no case opened; the webhook service: ignored:" in out
+    assert "already paid" in out
+    assert "still open" not in out
+    report = json.loads((live / "report.json").read_text())
+    by_invoice = {r["invoice_id"]: r for r in report["per_invoice"]}
+    assert (report["invoices"], report["closed"], report["recovered"]) == (2, 1, 1)
+    assert by_invoice["in_retried"]["outcome"] == "recovered"
+    assert by_invoice["in_paid_on_due_day"]["outcome"] is None
+    assert "already paid" in by_invoice["in_paid_on_due_day"]["no_case"]
