@@ -41,7 +41,8 @@ class Announcer:
         obj: dict[str, Any],
         created: datetime,
         previous: dict[str, Any] | None = None,
-    ) -> None:
+    ) -> dict[str, Any]:
+        """Send an event; its record in `sent`."""
         data: dict[str, Any] = {"object": obj}
         if previous is not None:
             data["previous_attributes"] = previous
@@ -59,14 +60,20 @@ class Announcer:
             self.sent.append(record)
         if self.url is None:
             record["delivery"] = "no endpoint"
-            return
+            return record
         threading.Thread(target=self._deliver, args=(event, record), daemon=True).start()
+        return record
 
     @property
     def in_flight(self) -> int:
         """Events still being delivered (or retried)."""
         with self._lock:
             return sum(1 for record in self.sent if record["delivery"] == "pending")
+
+    def delivering(self, record: dict[str, Any]) -> bool:
+        """The event is still being delivered (or retried): the endpoint has not answered."""
+        with self._lock:
+            return bool(record["delivery"] == "pending")
 
     def _deliver(self, event: dict[str, Any], record: dict[str, Any]) -> None:
         payload = json.dumps(event).encode()

@@ -23,6 +23,10 @@ from worlds.behaviour import CustomerAction, Reaction
 from worlds.clock import WorldClock
 from worlds.renewals import Subscription
 
+ANSWER_WAIT_SECONDS = 0.01
+"""How often a customer's payment looks again whether the product has answered the failure
+it follows."""
+
 
 @dataclass(order=True)
 class _Due:
@@ -44,6 +48,8 @@ class Behaviours:
         """Signals a person would forward (a PO, a corrected contact), for the lab to send."""
         self.announced: set[str] = set()
         """Invoices whose failure was announced."""
+        self._failure_events: dict[str, dict[str, Any]] = {}
+        """Each invoice's failure announcement, as the announcer records its delivery."""
         self.watch_mail: dict[str, list[str]] = {}
         """The pre-dunning emails each renewal's customer received, in order."""
         self.watch_reacted: dict[str, set[int]] = {}
@@ -99,7 +105,7 @@ class Behaviours:
             self.announced.add(record.spec.id)
             body = stripe_objects.invoice_json(self.state, record)
         kind = "invoice.overdue" if record.spec.failure is None else "invoice.payment_failed"
-        self.announce(kind, body, self.clock.calendar())
+        self._failure_events[record.spec.id] = self.announce(kind, body, self.clock.calendar())
 
     def _upcoming(self, renewing: Subscription) -> None:
         """Stripe tells of the coming renewal invoice (it has no id yet)."""
@@ -146,7 +152,9 @@ class Behaviours:
                 self.announced.add(spec.id)
             body = stripe_objects.invoice_json(self.state, record)
         kind = "invoice.payment_failed" if spec.failure else "invoice.paid"
-        self.announce(kind, body, self.clock.calendar())
+        event = self.announce(kind, body, self.clock.calendar())
+        if spec.failure:
+            self._failure_events[spec.id] = event
 
     def _invoice_renewal(self, renewing: Subscription) -> None:
         with self.state.lock:
@@ -165,6 +173,14 @@ class Behaviours:
         self._fail(record)
 
     def _pay(self, record: InvoiceRecord, why: str) -> None:
+        failure = self._failure_events.get(record.spec.id)
+        if failure is not None and self.announce.delivering(failure):
+            # In real time the product hears of a failure long before its customer pays; on a
+            # compressed clock the webhook takes a noticeable part of a day, and a payment
+            # that overtook it would leave the product no case to recover.
+            later = self.clock.day() + ANSWER_WAIT_SECONDS / self.clock.day_seconds
+            self.at(later, partial(self._pay, record, why))
+            return
         with self.state.lock:
             if not self.state.collectable(record):
                 return

@@ -1,7 +1,9 @@
 """The sandbox's world clock: what a behavioural world does, and how it announces it."""
 
 import json
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from sandbox.announce import signature
@@ -72,3 +74,56 @@ def test_the_card_declines_until_its_funds_return() -> None:
         server.server_close()
         if server.behaviours:
             server.behaviours.stop()
+
+
+def test_a_payment_never_overtakes_the_failure_it_follows() -> None:
+    # The customer pays the moment the invoice falls due. In real time the product hears of
+    # the failure first; on a compressed clock the webhook takes a noticeable part of a day,
+    # so the payment waits for the product's answer: the product reads the invoice open,
+    # opens its case, and then hears of the payment.
+    seen: list[tuple[str, str]] = []
+    server: SandboxServer | None = None
+
+    class SlowEndpoint(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            assert server is not None
+            seen.append((event["type"], server.state.invoices["in_n"].status))
+            time.sleep(0.3)  # the product opens its case
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    endpoint = ThreadingHTTPServer(("127.0.0.1", 0), SlowEndpoint)
+    threading.Thread(target=endpoint.serve_forever, daemon=True).start()
+    net_terms = World.model_validate(
+        {
+            "customers": [{"id": "cus_n", "name": "N", "email": "n@n.example"}],
+            "invoices": [
+                {
+                    "id": "in_n",
+                    "customer": "cus_n",
+                    "amount_due": 5000,
+                    "currency": "usd",
+                    "collection_method": "send_invoice",
+                    "payment_method_type": "invoice",
+                    "fails_on_day": 0.1,
+                    "behaviour": {"pays_on_day": 0.1},
+                }
+            ],
+        }
+    )
+    url = f"http://127.0.0.1:{endpoint.server_address[1]}/"
+    server = SandboxServer(net_terms, day_seconds=1, webhook_url=url, webhook_secret="whsec_t")
+    try:
+        deadline = time.monotonic() + 10
+        while len(seen) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert seen == [("invoice.overdue", "open"), ("invoice.paid", "paid")]
+    finally:
+        server.server_close()
+        if server.behaviours:
+            server.behaviours.stop()
+        endpoint.shutdown()
