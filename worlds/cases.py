@@ -1,19 +1,22 @@
 """The cases a world's invoices open, as `starter.py start --world` starts them."""
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from dunning.contract.case import DunningCase
 from dunning.errors import parse
-from worlds.model import Invoice, World
+
+if TYPE_CHECKING:  # the world's own validation opens its invoices' cases
+    from worlds.model import Invoice, World
 
 
-def cases_from_world(world: World, origin: datetime, day_seconds: int) -> list[DunningCase]:
+def cases_from_world(world: "World", origin: datetime, day_seconds: int) -> list[DunningCase]:
     """One case per invoice of a world on a clock of `day_seconds`; each failed at `origin`
     (the calendar moment of world day 0) plus its `fails_on_day`."""
     return [case_of(invoice, origin, day_seconds) for invoice in world.invoices]
 
 
-def case_of(invoice: Invoice, origin: datetime, day_seconds: int) -> DunningCase:
+def case_of(invoice: "Invoice", origin: datetime, day_seconds: int) -> DunningCase:
     """The case an invoice opens when it fails."""
     failed_at = origin + timedelta(days=invoice.fails_on_day)
     raw = {

@@ -2,17 +2,18 @@
 
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from dunning.contract.case import INVOICE_ID_PATTERN, FailureDetails
+from dunning.contract.case import INVOICE_ID_PATTERN, REAL_DAY_SECONDS, FailureDetails
 from dunning.contract.enums import CollectionMethod, CustomerTier, PaymentMethodType
 from dunning.contract.messages import SIGNAL_PAYLOADS
 from dunning.errors import InputError, load_json
 from worlds.behaviour import Behaviour
+from worlds.cases import case_of
 from worlds.declines import never_recovers
 from worlds.renewals import EXPIRED_CARD, Subscription
 
@@ -203,6 +204,7 @@ class World(WorldModel):
                 raise ValueError(f"{where}: unknown customer {invoice.customer!r}")
             if invoice.behaviour is not None:
                 _announceable(invoice, where)
+            _opens_a_case(invoice, self.calendar_start or datetime.now(UTC), where)
         invoice_ids = {i.id for i in self.invoices}
         if len({s.id for s in self.subscriptions}) != len(self.subscriptions):
             raise ValueError("subscription ids must be unique")
@@ -239,6 +241,15 @@ class World(WorldModel):
             fails_on_day=subscription.due_day,
             behaviour=Behaviour(reactions=subscription.behaviour.reactions),
         )
+
+
+def _opens_a_case(invoice: Invoice, origin: datetime, where: str) -> None:
+    """The invoice's failure opens a case the contract accepts (the webhook service would
+    otherwise open none, and the backtest stop at it)."""
+    try:
+        case_of(invoice, origin, REAL_DAY_SECONDS)
+    except InputError as err:
+        raise ValueError(f"{where}: its case would be refused: {err}") from err
 
 
 def _announceable(invoice: Invoice, where: str) -> None:

@@ -63,6 +63,7 @@ def test_a_behavioural_world_loads(tmp_path: Path) -> None:
             "failure is not for a send_invoice invoice",
         ),
         ({"behaviour": {"funds_return_day": 1, "pays_on_day": "soon"}}, "pays_on_day"),
+        ({"po_number": "P" * 101}, "its case would be refused: invoice in_a: po_number"),
         ({"behaviour": {"funds_return_day": 1, "settles_after_days": 3}}, "settles_after_days"),
         ({"behaviour": {"funds_return_day": 1, "mood": "angry"}}, "mood"),
         (
