@@ -6,7 +6,6 @@ Stripe-like 8 tries in 14 days, the learned policy and the oracle on unseen worl
 write the section "Recovery" of BENCHMARKS.md.
 """
 
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -54,7 +53,7 @@ def measure(invoices: int) -> tuple[list[Row], int, float, tuple[str, ...]]:
     """Every policy's row, the oracle's recoveries, the backtest's cases per second, and
     what the learner said."""
     _, states = run_world(world_of(invoices * 2, TRAINING_SEED), DunningPolicy())
-    learned = learn([json.loads(case_line(state)) for state in states], DunningPolicy())
+    learned = learn([case_line(state) for state in states], DunningPolicy())
     policies = {
         "default": DunningPolicy(),
         "fixed day 3/7/14": _load("fixed_3_7_14"),

@@ -3,10 +3,11 @@
 namespace still keeps; `--csv` writes the same cases for finance's own tools."""
 
 import csv
-import json
 from pathlib import Path
 
+from dunning.contract.case import REAL_DAY_SECONDS
 from dunning.providers.ledger import LedgerEntry
+from lab.case_line import CaseLine
 
 CSV_COLUMNS = (
     "workflow_id",
@@ -34,15 +35,10 @@ CSV_COLUMNS = (
 
 
 def case_line(entry: LedgerEntry) -> str:
-    """One closed case as `cases.jsonl` holds it: its status, when it failed, its day."""
+    """One closed case as `cases.jsonl` holds it."""
     assert entry.status is not None and entry.failed_at is not None
-    return json.dumps(
-        {
-            "failed_at": entry.failed_at.isoformat(),
-            "day_seconds": entry.day_seconds,
-            **entry.status.model_dump(mode="json"),
-        }
-    )
+    day_seconds = entry.day_seconds or REAL_DAY_SECONDS
+    return CaseLine.of(entry.status, entry.failed_at, day_seconds).model_dump_json()
 
 
 def write_lines(entries: list[LedgerEntry], out: Path) -> int:

@@ -5,10 +5,11 @@ import json
 from pathlib import Path
 
 from devstack.lab import run_lab
-from dunning.errors import InputError, load_json
+from dunning.errors import InputError, load_json, parse
 from dunning.rules.policy import DunningPolicy
 from dunning.settings import Settings
 from lab.backtest import case_line, run_world
+from lab.case_line import CaseLine
 from lab.learn import learn
 from lab.report import WorldReport
 from worlds.model import load_world
@@ -87,7 +88,7 @@ async def run(args: argparse.Namespace) -> int:
         folder = args.out / name if len(named) > 1 else args.out
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "report.json").write_text(report.model_dump_json(indent=1) + "\n")
-        lines = "".join(case_line(state) + "\n" for state in states)
+        lines = "".join(case_line(state).model_dump_json() + "\n" for state in states)
         (folder / "cases.jsonl").write_text(lines)
         reports.append((name, report))
     if len(named) > 1:
@@ -116,9 +117,19 @@ def comparison_table(reports: list[tuple[str, WorldReport]]) -> str:
 
 def _learn(cases: Path, out: Path) -> int:
     try:
-        lines = [json.loads(line) for line in cases.read_text().splitlines() if line.strip()]
-    except (OSError, json.JSONDecodeError) as err:
+        text = cases.read_text()
+    except OSError as err:
         raise InputError(f"{cases}: {err}") from err
+    lines = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{cases}, line {number}"
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise InputError(f"{where}: {err}") from err
+        lines.append(parse(CaseLine, raw, where))
     policy = learn(lines, Settings.from_env().policy())
     out.write_text(policy.model_dump_json(indent=1) + "\n")
     for note in policy.learned.notes if policy.learned else ():

@@ -35,6 +35,7 @@ from dunning.rules.policy import DunningPolicy
 from dunning.settings import Settings
 from dunning.views.finance import finance_kpis
 from dunning.views.report_html import render_html
+from lab.case_line import CaseLine
 from lab.report import InvoiceResult, RenewalCounts, WorldReport
 from ledger.store import Ledger
 from webhooks.events import CASE_OPENING_EVENTS
@@ -248,12 +249,7 @@ def _write(
             continue
         results.append(result)
         failed_at = origin + timedelta(days=invoice.fails_on_day)
-        line = {
-            "failed_at": failed_at.isoformat(),
-            "day_seconds": day_seconds,
-            **status.model_dump(mode="json"),
-        }
-        lines.append(json.dumps(line))
+        lines.append(CaseLine.of(status, failed_at, day_seconds).model_dump_json())
     report = WorldReport.of(results)
     if world.subscriptions:
         went = clock["renewals"]

@@ -2,7 +2,6 @@
 invoice fails on its day, its case runs against the invoice's behaviour, and the report
 counts what the providers saw. A 60-day case takes well under a millisecond."""
 
-import json
 from datetime import UTC, datetime, timedelta
 
 from dunning.contract.case import REAL_DAY_SECONDS, PreDunningContext
@@ -10,6 +9,7 @@ from dunning.machine.state import CaseState
 from dunning.rules.policy import DunningPolicy
 from dunning.views.status import case_status
 from lab.behaviour import InvoiceWorld
+from lab.case_line import CaseLine
 from lab.report import InvoiceResult, RenewalCounts, WorldReport
 from lab.virtual import VirtualCase, VirtualClock
 from lab.watch import WatchPlay, play_watch
@@ -89,11 +89,9 @@ def run_world(
     return report, states
 
 
-def case_line(state: CaseState) -> str:
-    """One case as `cases.jsonl` holds it: its status, and when it failed."""
-    status = case_status(state).model_dump(mode="json")
-    failed_at, day_seconds = state.case.failed_at.isoformat(), state.case.options.day_seconds
-    return json.dumps({"failed_at": failed_at, "day_seconds": day_seconds, **status})
+def case_line(state: CaseState) -> CaseLine:
+    """One case as `cases.jsonl` holds it."""
+    return CaseLine.of(case_status(state), state.case.failed_at, state.case.options.day_seconds)
 
 
 def run_invoice(

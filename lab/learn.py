@@ -19,16 +19,21 @@ a payday's 00:01 when one falls shortly after and the effect is real.
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-from dunning.contract.enums import CustomerTier, FailureCategory, PaymentMethodType
+from dunning.contract.enums import (
+    AttemptOutcome,
+    CustomerTier,
+    FailureCategory,
+    PaymentMethodType,
+)
 from dunning.rules.calendar import is_payday_window, next_payday
 from dunning.rules.learned import LearnedPlan, RetryPlan, plan_key
 from dunning.rules.network import ACH_MAX_REPRESENTMENTS, BANK_DEBITS
 from dunning.rules.policy import DunningPolicy, EmailStep
+from lab.case_line import CaseLine
 
 MIN_ATTEMPTS = 100
 """Fewer scheduled retries than this say too little: the defaults stay."""
@@ -55,24 +60,23 @@ class Attempt:
     succeeded: bool
 
 
-def attempts_of(lines: Iterable[Mapping[str, Any]]) -> list[Attempt]:
-    """The informative attempts of closed soft-decline cases (`cases.jsonl` lines)."""
+def attempts_of(lines: Iterable[CaseLine]) -> list[Attempt]:
+    """The informative attempts of closed soft-decline cases."""
     found = []
     for line in lines:
-        method = PaymentMethodType(line.get("payment_method_type") or "card")
-        if line.get("opened_as") != "soft_decline" or method not in RETRIED:
+        method = line.payment_method_type or PaymentMethodType.CARD
+        if line.opened_as is not FailureCategory.SOFT_DECLINE or method not in RETRIED:
             continue
-        failed_at = datetime.fromisoformat(line["failed_at"])
-        day0 = datetime.fromisoformat(line["timeline"][0]["at"])
-        day_seconds = float(line.get("day_seconds") or 86_400)
-        first_payday = next_payday(failed_at)
-        for attempt in line.get("attempts") or []:
-            if attempt.get("card", 0) != 0 or not attempt.get("scheduled", True):
+        day0 = line.timeline[0].at
+        first_payday = next_payday(line.failed_at)
+        for attempt in line.attempts:
+            if attempt.card != 0 or not attempt.scheduled:
                 continue  # a new card, or a retry a customer asked for: not about timing
-            day = (datetime.fromisoformat(attempt["at"]) - day0).total_seconds() / day_seconds
-            calendar = failed_at + timedelta(days=day)
+            day = (attempt.at - day0).total_seconds() / line.day_seconds
+            calendar = line.failed_at + timedelta(days=day)
             payday = calendar >= first_payday and is_payday_window(calendar, PAYDAY_WINDOW_DAYS)
-            found.append(Attempt(method, day, payday, attempt["outcome"] == "succeeded"))
+            succeeded = attempt.outcome is AttemptOutcome.SUCCEEDED
+            found.append(Attempt(method, day, payday, succeeded))
     return found
 
 
@@ -145,7 +149,7 @@ def payday_lift(attempts: list[Attempt]) -> tuple[float, float]:
     return lift, (p_on - p_off) / spread
 
 
-def learn(lines: Iterable[Mapping[str, Any]], base: DunningPolicy) -> DunningPolicy:
+def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
     """`base` with a retry plan fitted from the cases, or `base` as it is (and a note in
     the plan saying why) when the cases say too little."""
     attempts = attempts_of(lines)

@@ -1,9 +1,12 @@
 """Retry timing learned from outcomes: the learner finds what the world hides."""
 
-import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from cli.main import main
 from dunning.contract.enums import CustomerTier, FailureCategory, PaymentMethodType
 from dunning.rules.calendar import next_payday
 from dunning.rules.policy import DunningPolicy
@@ -43,7 +46,7 @@ def payday_world(invoices: int, seed: int) -> World:
 
 def test_the_learner_finds_the_payday_effect_and_retries_just_after_paydays() -> None:
     _, states = run_world(payday_world(400, seed=1), DunningPolicy())
-    policy = learn([json.loads(case_line(state)) for state in states], DunningPolicy())
+    policy = learn([case_line(state) for state in states], DunningPolicy())
     assert policy.learned is not None
     plan = policy.learned.plan_for(PaymentMethodType.CARD, CustomerTier.MID_MARKET)
     assert plan is not None and plan.paydays > 0, policy.learned.notes
@@ -58,18 +61,14 @@ def test_the_learner_finds_the_payday_effect_and_retries_just_after_paydays() ->
     default_report = backtest(unseen, DunningPolicy())
     assert learned_report.recovered > default_report.recovered
     assert learned_report.charges <= default_report.charges
-    retried_on = [
-        datetime.fromisoformat(a["at"])
-        for case in (json.loads(case_line(state)) for state in learned_states)
-        for a in case["attempts"]
-    ]
+    retried_on = [a.at for case in map(case_line, learned_states) for a in case.attempts]
     on_paydays = [at for at in retried_on if at.day in (1, 15) and at.hour == 0]
     assert len(on_paydays) / len(retried_on) > 0.5, "most retries go out just after a payday"
 
 
 def test_with_too_little_data_the_defaults_stay() -> None:
     _, states = run_world(payday_world(5, seed=1), DunningPolicy())
-    policy = learn([json.loads(case_line(state)) for state in states], DunningPolicy())
+    policy = learn([case_line(state) for state in states], DunningPolicy())
     assert policy.learned is not None and policy.learned.plans == {}
     assert "too little data" in policy.learned.notes[0]
     report = backtest(payday_world(5, seed=1), policy)
@@ -78,7 +77,7 @@ def test_with_too_little_data_the_defaults_stay() -> None:
 
 def test_every_email_of_a_learned_cadence_goes_out_inside_the_shortest_window() -> None:
     _, states = run_world(payday_world(400, seed=1), DunningPolicy())
-    policy = learn([json.loads(case_line(state)) for state in states], DunningPolicy())
+    policy = learn([case_line(state) for state in states], DunningPolicy())
     self_serve_notice = DunningPolicy().end_states[CustomerTier.SELF_SERVE].final_notice_day
     soft = policy.email_cadence[FailureCategory.SOFT_DECLINE]
     assert [s.template for s in soft] == [
@@ -90,3 +89,27 @@ def test_every_email_of_a_learned_cadence_goes_out_inside_the_shortest_window() 
     assert overdue == DunningPolicy().email_cadence[FailureCategory.OVERDUE], (
         "net terms keep theirs"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        ("{not json", "Expecting property name"),
+        ('{"invoice_id": "in_1"}', "failed_at: Field required"),
+        ("FIRST_WITHOUT_TIMELINE", "timeline is empty"),
+    ],
+)
+def test_a_malformed_case_line_is_refused_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, named: str
+) -> None:
+    [state] = run_world(payday_world(1, seed=1), DunningPolicy())[1]
+    good = case_line(state)
+    if line == "FIRST_WITHOUT_TIMELINE":
+        line = good.model_copy(update={"timeline": []}).model_dump_json()
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(good.model_dump_json() + "\n" + line + "\n")
+    out = tmp_path / "policy.json"
+    assert main(["learn", "--cases", str(cases), "--out", str(out)]) == 2
+    said = capsys.readouterr().err
+    assert f"{cases}, line 2: " in said and named in said
+    assert not out.exists(), "nothing is written"
