@@ -3,7 +3,7 @@
 
 from datetime import datetime
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from dunning.contract.case import REAL_DAY_SECONDS
 from dunning.contract.status import DunningStatus
@@ -16,6 +16,12 @@ class CaseLine(DunningStatus):
     """When the invoice failed: the case's calendar counts from it."""
     day_seconds: int = Field(default=REAL_DAY_SECONDS, ge=1)
     """Seconds in the case's policy day (86,400 in production; fewer on a compressed clock)."""
+
+    @field_validator("day_seconds", mode="before")
+    @classmethod
+    def _real_time_when_unknown(cls, value: object) -> object:
+        # Lines exported before the ledger kept a case's day length say null: real time.
+        return REAL_DAY_SECONDS if value is None else value
 
     @model_validator(mode="after")
     def _opened(self) -> "CaseLine":

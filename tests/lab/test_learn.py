@@ -1,5 +1,6 @@
 """Retry timing learned from outcomes: the learner finds what the world hides."""
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from dunning.contract.enums import CustomerTier, FailureCategory, PaymentMethodT
 from dunning.rules.calendar import next_payday
 from dunning.rules.policy import DunningPolicy
 from lab.backtest import backtest, case_line, run_world
+from lab.case_line import CaseLine
 from lab.learn import learn
 from worlds.model import World
 
@@ -113,3 +115,9 @@ def test_a_malformed_case_line_is_refused_naming_the_line(
     said = capsys.readouterr().err
     assert f"{cases}, line 2: " in said and named in said
     assert not out.exists(), "nothing is written"
+
+
+def test_a_line_exported_before_cases_kept_their_day_length_counts_real_days() -> None:
+    [state] = run_world(payday_world(1, seed=1), DunningPolicy())[1]
+    raw = json.loads(case_line(state).model_dump_json()) | {"day_seconds": None}
+    assert CaseLine.model_validate(raw).day_seconds == 86_400
