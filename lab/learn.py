@@ -7,7 +7,9 @@ many days after the failure, on that calendar day. The fit:
   each day's rate shrunk toward the pooled rate (empirical Bayes) so a sparse day does
   not swing the curve; past the last day tried, the average hazard goes on;
 - the payday effect: retries just after the 1st or the 15th against the others on the
-  same day since failure (a Mantel-Haenszel ratio, with a z-test on the difference).
+  same day since failure (a Mantel-Haenszel ratio, with a z-test on the difference);
+- the same comparison by the decline code, the weekday and the hour (`lab.attempts`),
+  reported for the person who reviews the plan; the plan does not yet vary by them.
 
 The plan, per payment method and tier: at most as many retries as the default plan, the
 first a silent one within a day (the customer hears of the failure once it fails), the
@@ -21,63 +23,22 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 
-from dunning.contract.enums import (
-    AttemptOutcome,
-    CustomerTier,
-    FailureCategory,
-    PaymentMethodType,
-)
-from dunning.rules.calendar import is_payday_window, next_payday
+from dunning.contract.enums import CustomerTier, FailureCategory, PaymentMethodType
 from dunning.rules.learned import LearnedPlan, RetryPlan, plan_key
 from dunning.rules.network import ACH_MAX_REPRESENTMENTS, BANK_DEBITS
 from dunning.rules.policy import DunningPolicy, EmailStep
+from lab.attempts import RETRIED, Attempt, attempts_of, lift, trait_notes
 from lab.case_line import CaseLine
 
 MIN_ATTEMPTS = 100
 """Fewer scheduled retries than this say too little: the defaults stay."""
 PRIOR_WEIGHT = 10.0
 """Pseudo-attempts at the pooled rate added to every day's count (the shrinkage)."""
-PAYDAY_WINDOW_DAYS = 1.0
-"""A retry within a day after a payday's 00:01 counts as a payday retry."""
 PAYDAY_MIN_LIFT, PAYDAY_MIN_Z = 1.2, 2.0
+"""The payday effect is used only when it is this large and this sure."""
 PAYDAY_SPACING_DAYS = 15.2
 """Paydays (the 1st and the 15th) come about this far apart."""
-"""The payday effect is used only when it is this large and this sure."""
-RETRIED = (PaymentMethodType.CARD, PaymentMethodType.ACH_DEBIT, PaymentMethodType.SEPA_DEBIT)
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One scheduled retry on the card that failed."""
-
-    method: PaymentMethodType
-    day: float
-    """Days since the failure."""
-    payday: bool
-    """Made within a day after a payday that came after the failure."""
-    succeeded: bool
-
-
-def attempts_of(lines: Iterable[CaseLine]) -> list[Attempt]:
-    """The informative attempts of closed soft-decline cases."""
-    found = []
-    for line in lines:
-        method = line.payment_method_type or PaymentMethodType.CARD
-        if line.opened_as is not FailureCategory.SOFT_DECLINE or method not in RETRIED:
-            continue
-        day0 = line.timeline[0].at
-        first_payday = next_payday(line.failed_at)
-        for attempt in line.attempts:
-            if attempt.card != 0 or not attempt.scheduled:
-                continue  # a new card, or a retry a customer asked for: not about timing
-            day = (attempt.at - day0).total_seconds() / line.day_seconds
-            calendar = line.failed_at + timedelta(days=day)
-            payday = calendar >= first_payday and is_payday_window(calendar, PAYDAY_WINDOW_DAYS)
-            succeeded = attempt.outcome is AttemptOutcome.SUCCEEDED
-            found.append(Attempt(method, day, payday, succeeded))
-    return found
 
 
 @dataclass(frozen=True)
@@ -125,30 +86,6 @@ def fit_curve(attempts: list[Attempt]) -> Curve:
     return Curve(tuple(days), tuple(cumulative), tail)
 
 
-def payday_lift(attempts: list[Attempt]) -> tuple[float, float]:
-    """How much likelier a payday retry succeeds than another on the same day since the
-    failure (Mantel-Haenszel ratio), and the z of the pooled difference."""
-    strata: dict[int, list[Attempt]] = defaultdict(list)
-    for attempt in attempts:
-        strata[int(attempt.day)].append(attempt)
-    top = bottom = 0.0
-    for tried in strata.values():
-        on = [a for a in tried if a.payday]
-        off = [a for a in tried if not a.payday]
-        if on and off:
-            top += sum(a.succeeded for a in on) * len(off) / len(tried)
-            bottom += sum(a.succeeded for a in off) * len(on) / len(tried)
-    lift = top / bottom if bottom else (math.inf if top else 1.0)
-    on = [a for a in attempts if a.payday]
-    off = [a for a in attempts if not a.payday]
-    if not on or not off:
-        return lift, 0.0
-    p_on, p_off = sum(a.succeeded for a in on) / len(on), sum(a.succeeded for a in off) / len(off)
-    pooled = (p_on * len(on) + p_off * len(off)) / len(attempts)
-    spread = math.sqrt(pooled * (1 - pooled) * (1 / len(on) + 1 / len(off))) or 1e-9
-    return lift, (p_on - p_off) / spread
-
-
 def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
     """`base` with a retry plan fitted from the cases, or `base` as it is (and a note in
     the plan saying why) when the cases say too little."""
@@ -158,14 +95,16 @@ def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
         return base.model_copy(
             update={"learned": LearnedPlan(fitted_from=len(attempts), notes=(note,))}
         )
-    lift, z = payday_lift(attempts)
-    paydays = lift >= PAYDAY_MIN_LIFT and z >= PAYDAY_MIN_Z
-    notes = [f"{len(attempts)} scheduled retries; payday lift {lift:.2f} (z {z:.1f})"]
+    ratio, z = lift(attempts, lambda a: a.payday)
+    paydays = ratio >= PAYDAY_MIN_LIFT and z >= PAYDAY_MIN_Z
+    notes = [f"{len(attempts)} scheduled retries; payday lift {ratio:.2f} (z {z:.1f})"]
     notes.append(
         "after a silent first retry, the next go out on paydays"
         if paydays
         else "no calendar alignment"
     )
+    notes += trait_notes(attempts)
+    notes.append("the plan keeps one timing for every decline code, weekday and hour")
     plans: dict[str, RetryPlan] = {}
     for method in RETRIED:
         mine = [a for a in attempts if a.method is method]

@@ -1,0 +1,47 @@
+"""A retry's chance compared by what was true of it: the learner reports a decline code
+that recovers more often, and says so when a trait cannot be compared."""
+
+import random
+import re
+
+from dunning.contract.enums import PaymentMethodType
+from lab.attempts import Attempt, lift, trait_notes
+
+
+def attempts(seed: int = 7) -> list[Attempt]:
+    """Retries on days 1-7 at noon on every weekday: insufficient funds come back twice as
+    often as a do-not-honor on the same day; the weekday changes nothing."""
+    rng = random.Random(seed)
+    made = []
+    for n in range(1400):
+        reason = "insufficient_funds" if n % 2 else "do_not_honor"
+        chance = 0.4 if reason == "insufficient_funds" else 0.2
+        made.append(
+            Attempt(
+                method=PaymentMethodType.CARD,
+                day=1 + n % 7,
+                payday=False,
+                succeeded=rng.random() < chance,
+                reason=reason,
+                weekday=(n // 2) % 7,
+                hour=12,
+            )
+        )
+    return made
+
+
+def test_a_decline_code_that_recovers_more_often_is_reported() -> None:
+    ratio, z = lift(attempts(), lambda a: a.reason == "insufficient_funds")
+    assert 1.6 < ratio < 2.5 and z > 4
+    codes, weekdays, hours = trait_notes(attempts())
+    found = dict(re.findall(r"(\w+) (\d\.\d\d)x", codes.removeprefix("decline code: ")))
+    assert float(found["insufficient_funds"]) > 1.5 and float(found["do_not_honor"]) < 0.7
+    assert weekdays == "weekday: no level differs"
+    assert hours == "hour: every retry had the same (12:00)"
+
+
+def test_a_level_with_too_few_retries_is_not_compared() -> None:
+    few = [a for a in attempts() if a.reason == "do_not_honor"][:20]
+    many = [a for a in attempts() if a.reason == "insufficient_funds"]
+    codes = trait_notes(few + many)[0]
+    assert codes == "decline code: no level differs"
