@@ -46,10 +46,9 @@ class Behaviours:
         self._stopped = False
         self.person_actions: list[dict[str, Any]] = []
         """Signals a person would forward (a PO, a corrected contact), for the lab to send."""
-        self.announced: set[str] = set()
-        """Invoices whose failure was announced."""
-        self._failure_events: dict[str, dict[str, Any]] = {}
-        """Each invoice's failure announcement, as the announcer records its delivery."""
+        self.failures: dict[str, dict[str, Any]] = {}
+        """Each invoice whose failure was announced, and the announcement as the announcer
+        records its delivery."""
         self.watch_mail: dict[str, list[str]] = {}
         """The pre-dunning emails each renewal's customer received, in order."""
         self.watch_reacted: dict[str, set[int]] = {}
@@ -102,10 +101,9 @@ class Behaviours:
     def _fail(self, record: InvoiceRecord) -> None:
         """The invoice fails (or falls due) and Stripe says so."""
         with self.state.lock:
-            self.announced.add(record.spec.id)
             body = stripe_objects.invoice_json(self.state, record)
         kind = "invoice.overdue" if record.spec.failure is None else "invoice.payment_failed"
-        self._failure_events[record.spec.id] = self.announce(kind, body, self.clock.calendar())
+        self.failures[record.spec.id] = self.announce(kind, body, self.clock.calendar())
 
     def _upcoming(self, renewing: Subscription) -> None:
         """Stripe tells of the coming renewal invoice (it has no id yet)."""
@@ -149,12 +147,11 @@ class Behaviours:
                 record.charged(None)
             else:
                 record.charged({"type": "card_error", **spec.failure.model_dump(exclude_none=True)})
-                self.announced.add(spec.id)
             body = stripe_objects.invoice_json(self.state, record)
         kind = "invoice.payment_failed" if spec.failure else "invoice.paid"
         event = self.announce(kind, body, self.clock.calendar())
         if spec.failure:
-            self._failure_events[spec.id] = event
+            self.failures[spec.id] = event
 
     def _invoice_renewal(self, renewing: Subscription) -> None:
         with self.state.lock:
@@ -173,7 +170,7 @@ class Behaviours:
         self._fail(record)
 
     def _pay(self, record: InvoiceRecord, why: str) -> None:
-        failure = self._failure_events.get(record.spec.id)
+        failure = self.failures.get(record.spec.id)
         if failure is not None and self.announce.delivering(failure):
             # In real time the product hears of a failure long before its customer pays; on a
             # compressed clock the webhook takes a noticeable part of a day, and a payment
@@ -340,6 +337,11 @@ class Behaviours:
                 self.person_actions.append(
                     {"invoice_id": record.spec.id, "signal": signal, "payload": payload}
                 )
+
+    @property
+    def announced(self) -> list[str]:
+        """The invoices whose failure was announced, in order of id."""
+        return sorted(self.failures)
 
     @property
     def pending(self) -> int:

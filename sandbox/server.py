@@ -318,7 +318,7 @@ def _world(server: SandboxServer, brief: bool) -> dict[str, Any]:
     world = {
         "day": clock.day() if clock else None,
         "calendar": clock.calendar().isoformat() if clock else None,
-        "announced": sorted(behaviours.announced) if behaviours else [],
+        "announced": behaviours.announced if behaviours else [],
         "pending": (behaviours.pending if behaviours else 0) + announcer.in_flight,
     }
     if brief:
