@@ -3,18 +3,22 @@ it: a payday just before, the decline that opened the case, the weekday and the 
 calendar moment (`starter.py learn` reads them from `cases.jsonl`).
 
 Each difference is a Mantel-Haenszel ratio against the other retries made the same day
-since the failure, with a z-test on the pooled difference, so the effect of waiting longer
-is not taken for one of the calendar or of the code.
+since the failure (and, for all but the payday itself, on the same method after as many
+paydays), with
+the Cochran-Mantel-Haenszel z over the same strata, so the effect of waiting longer, or of
+a payday, is not taken for one of the weekday or of the code.
 """
 
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from statistics import NormalDist
 
 from dunning.contract.enums import AttemptOutcome, FailureCategory, PaymentMethodType
 from dunning.rules.calendar import is_payday_window, next_payday
+from dunning.rules.classify import UNKNOWN_REASON, classify_decline
 from lab.case_line import CaseLine
 
 PAYDAY_WINDOW_DAYS = 1.0
@@ -22,8 +26,9 @@ PAYDAY_WINDOW_DAYS = 1.0
 RETRIED = (PaymentMethodType.CARD, PaymentMethodType.ACH_DEBIT, PaymentMethodType.SEPA_DEBIT)
 MIN_LEVEL_ATTEMPTS = 30
 """A decline code, weekday or hour with fewer retries than this is not compared."""
-SIGNIFICANT_Z = 2.0
-"""A difference is reported when its z is at least this large either way."""
+FALSE_ALARM = 0.05
+"""The chance that a trait reports a level that does not differ: each of its levels is
+tested at this share of it (Bonferroni), so a weekday is not found among seven by luck."""
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -36,13 +41,19 @@ class Attempt:
     """Days since the failure."""
     payday: bool
     """Made within a day after a payday that came after the failure."""
+    paydays_passed: int
+    """Paydays between the failure and the retry (salaries that may have come in)."""
     succeeded: bool
     reason: str
-    """The decline the case was recovering from."""
+    """The decline code the case opened with (as the classifier names it)."""
     weekday: int
     """The calendar moment's weekday (0 is Monday)."""
     hour: int
     """The calendar moment's hour."""
+    advice: str = "none"
+    """The advice code the case opened with (Stripe's, else Mastercard's)."""
+    network: str = "none"
+    """The network decline code the case opened with."""
 
 
 def attempts_of(lines: Iterable[CaseLine]) -> list[Attempt]:
@@ -54,6 +65,10 @@ def attempts_of(lines: Iterable[CaseLine]) -> list[Attempt]:
             continue
         day0 = line.timeline[0].at
         first_payday = next_payday(line.failed_at)
+        failure = line.failure
+        # Lines exported before the status carried the failure name only the decline.
+        reason = classify_decline(failure).reason if failure else line.failure_reason
+        advice = failure and (failure.advice_code or failure.network_advice_code)
         for attempt in line.attempts:
             if attempt.card != 0 or not attempt.scheduled:
                 continue  # a new card, or a retry a customer asked for: not about timing
@@ -65,8 +80,11 @@ def attempts_of(lines: Iterable[CaseLine]) -> list[Attempt]:
                     method=method,
                     day=day,
                     payday=payday,
+                    paydays_passed=_paydays_between(first_payday, calendar),
                     succeeded=attempt.outcome is AttemptOutcome.SUCCEEDED,
-                    reason=line.failure_reason or "unknown",
+                    reason=reason or UNKNOWN_REASON,
+                    advice=advice or "none",
+                    network=(failure and failure.network_decline_code) or "none",
                     weekday=calendar.weekday(),
                     hour=calendar.hour,
                 )
@@ -74,34 +92,59 @@ def attempts_of(lines: Iterable[CaseLine]) -> list[Attempt]:
     return found
 
 
-def lift(attempts: list[Attempt], chosen: Callable[[Attempt], bool]) -> tuple[float, float]:
-    """How much likelier a chosen retry succeeds than another on the same day since the
-    failure (Mantel-Haenszel ratio), and the z of the pooled difference."""
-    strata: dict[int, list[Attempt]] = defaultdict(list)
+Stratum = tuple[object, ...]
+"""What retries compared with each other share."""
+
+
+def by_day(attempt: Attempt) -> Stratum:
+    """Retries made the same whole day since the failure."""
+    return (int(attempt.day),)
+
+
+def alike(attempt: Attempt) -> Stratum:
+    """Retries on the same payment method, the same whole day since the failure, after
+    as many paydays."""
+    return attempt.method, int(attempt.day), attempt.paydays_passed
+
+
+def _paydays_between(first_payday: datetime, moment: datetime) -> int:
+    passed, payday = 0, first_payday
+    while payday <= moment:
+        passed, payday = passed + 1, next_payday(payday + timedelta(minutes=1))
+    return passed
+
+
+def lift(
+    attempts: list[Attempt],
+    chosen: Callable[[Attempt], bool],
+    stratum: Callable[[Attempt], Stratum] = by_day,
+) -> tuple[float, float]:
+    """How much likelier a chosen retry succeeds than another of its stratum (the
+    Mantel-Haenszel ratio), and the Cochran-Mantel-Haenszel z of the difference."""
+    strata: dict[Stratum, list[Attempt]] = defaultdict(list)
     for attempt in attempts:
-        strata[int(attempt.day)].append(attempt)
-    top = bottom = 0.0
+        strata[stratum(attempt)].append(attempt)
+    top = bottom = excess = variance = 0.0
     for tried in strata.values():
-        on = [a for a in tried if chosen(a)]
-        off = [a for a in tried if not chosen(a)]
-        if on and off:
-            top += sum(a.succeeded for a in on) * len(off) / len(tried)
-            bottom += sum(a.succeeded for a in off) * len(on) / len(tried)
+        n, on = len(tried), [a for a in tried if chosen(a)]
+        if not on or len(on) == n:
+            continue
+        won_on, won = sum(a.succeeded for a in on), sum(a.succeeded for a in tried)
+        off = n - len(on)
+        top += won_on * off / n
+        bottom += (won - won_on) * len(on) / n
+        excess += won_on - len(on) * won / n
+        variance += len(on) * off * won * (n - won) / (n * n * (n - 1))
     ratio = top / bottom if bottom else (math.inf if top else 1.0)
-    on = [a for a in attempts if chosen(a)]
-    off = [a for a in attempts if not chosen(a)]
-    if not on or not off:
-        return ratio, 0.0
-    p_on, p_off = sum(a.succeeded for a in on) / len(on), sum(a.succeeded for a in off) / len(off)
-    pooled = (p_on * len(on) + p_off * len(off)) / len(attempts)
-    spread = math.sqrt(pooled * (1 - pooled) * (1 / len(on) + 1 / len(off))) or 1e-9
-    return ratio, (p_on - p_off) / spread
+    return ratio, excess / math.sqrt(variance) if variance else 0.0
 
 
 TRAITS: dict[str, Callable[[Attempt], str]] = {
     "decline code": lambda a: a.reason,
     "weekday": lambda a: WEEKDAYS[a.weekday],
     "hour": lambda a: f"{a.hour:02d}:00",
+    "advice code": lambda a: a.advice,
+    "network code": lambda a: a.network,
 }
 """What else a retry's chance is compared by, and how each names a retry's level."""
 
@@ -115,18 +158,23 @@ def trait_notes(attempts: list[Attempt]) -> list[str]:
         if len(levels) < 2:
             notes.append(f"{trait}: every retry had the same ({next(iter(levels), '-')})")
             continue
+        compared = [level for level, count in levels.most_common() if count >= MIN_LEVEL_ATTEMPTS]
+        significant = significant_z(len(compared))
         differ = []
-        for level, count in levels.most_common():
-            if count < MIN_LEVEL_ATTEMPTS:
-                continue
+        for level in compared:
             ratio, z = _level_lift(attempts, level_of, level)
-            if abs(z) >= SIGNIFICANT_Z:
+            if abs(z) >= significant:
                 differ.append(f"{level} {ratio:.2f}x (z {z:.1f})")
         notes.append(f"{trait}: " + (", ".join(differ) if differ else "no level differs"))
     return notes
 
 
+def significant_z(levels: int) -> float:
+    """How large a z, either way, reports one of `levels` compared levels."""
+    return NormalDist().inv_cdf(1 - FALSE_ALARM / (2 * max(1, levels)))
+
+
 def _level_lift(
     attempts: list[Attempt], level_of: Callable[[Attempt], str], level: str
 ) -> tuple[float, float]:
-    return lift(attempts, lambda attempt: level_of(attempt) == level)
+    return lift(attempts, lambda attempt: level_of(attempt) == level, alike)

@@ -5,23 +5,28 @@ many days after the failure, on that calendar day. The fit:
 
 - the chance a retry succeeds, by days since the failure, as a hazard per attempt day,
   each day's rate shrunk toward the pooled rate (empirical Bayes) so a sparse day does
-  not swing the curve; past the last day tried, the average hazard goes on;
+  not swing the curve; past the last day tried, the hazard goes on as over the later half
+  of the days tried;
+- the same curve for each decline code with enough retries, each day's rate shrunk toward
+  the method's that day, and the code's own payday effect: a code whose money comes back
+  on a timing of its own gets a plan of its own;
 - the payday effect: retries just after the 1st or the 15th against the others on the
-  same day since failure (a Mantel-Haenszel ratio, with a z-test on the difference);
-- the same comparison by the decline code, the weekday and the hour (`lab.attempts`),
-  reported for the person who reviews the plan; the plan does not yet vary by them.
+  same day since failure (a Mantel-Haenszel ratio, with its Cochran-Mantel-Haenszel z);
+- the same comparison by the decline, advice and network codes, the weekday and the hour
+  (`lab.attempts`), reported for the person who reviews the plan.
 
-The plan, per payment method and tier: at most as many retries as the default plan, the
-first a silent one within a day (the customer hears of the failure once it fails), the
-last just before the tier's end action (money back by then is recovered), the others where
-the fitted curve gains equal shares of what the window can recover, and each moved to
-a payday's 00:01 when one falls shortly after and the effect is real.
+The plan, per payment method and tier (and decline code, where it has its own): at most
+as many retries as the default plan, the first a silent one within a day (the customer
+hears of the failure once it fails), the last just before the tier's end action (money
+back by then is recovered), the others where the fitted curve gains equal shares of what
+the window can recover, and each moved to a payday's 00:01 when one falls shortly after
+and the effect is real.
 """
 
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from dunning.contract.enums import CustomerTier, FailureCategory, PaymentMethodType
@@ -33,12 +38,17 @@ from lab.case_line import CaseLine
 
 MIN_ATTEMPTS = 100
 """Fewer scheduled retries than this say too little: the defaults stay."""
+MIN_DECLINE_ATTEMPTS = 100
+"""A decline code with fewer retries on a method than this takes the method's plan."""
 PRIOR_WEIGHT = 10.0
 """Pseudo-attempts at the pooled rate added to every day's count (the shrinkage)."""
 PAYDAY_MIN_LIFT, PAYDAY_MIN_Z = 1.2, 2.0
 """The payday effect is used only when it is this large and this sure."""
 PAYDAY_SPACING_DAYS = 15.2
 """Paydays (the 1st and the 15th) come about this far apart."""
+
+DayRates = dict[float, float]
+"""A retry's chance of success by half day since the failure."""
 
 
 @dataclass(frozen=True)
@@ -66,24 +76,44 @@ class Curve:
         return high
 
 
-def fit_curve(attempts: list[Attempt]) -> Curve:
-    """The hazard per attempt day, shrunk toward the pooled rate."""
+def day_rates(attempts: list[Attempt], parent: Mapping[float, float] | None = None) -> DayRates:
+    """The chance a retry succeeds, by half day since the failure, each day's rate shrunk
+    toward the parent's that day (without a parent, toward the pooled rate)."""
     pooled = sum(a.succeeded for a in attempts) / len(attempts)
     by_day: dict[float, list[Attempt]] = defaultdict(list)
     for attempt in attempts:
         by_day[round(attempt.day * 2) / 2].append(attempt)
-    days, cumulative, total, previous = [], [], 0.0, 0.0
+    rates = {}
     for day in sorted(by_day):
-        tried = by_day[day]
-        rate = (sum(a.succeeded for a in tried) + PRIOR_WEIGHT * pooled) / (
+        tried, prior = by_day[day], (parent or {}).get(day, pooled)
+        rates[day] = (sum(a.succeeded for a in tried) + PRIOR_WEIGHT * prior) / (
             len(tried) + PRIOR_WEIGHT
         )
+    return rates
+
+
+def fit_curve(rates: DayRates) -> Curve:
+    """The cumulative hazard of a retry's chances by day."""
+    days, cumulative, total, previous = [], [], 0.0, 0.0
+    for day, rate in rates.items():
         total += -math.log(max(1e-6, 1 - min(rate, 0.999)))
         days.append(max(day, previous + 1e-3))
         cumulative.append(total)
         previous = days[-1]
-    tail = total / days[-1] if days and days[-1] > 0 else pooled
-    return Curve(tuple(days), tuple(cumulative), tail)
+    curve = Curve(tuple(days), tuple(cumulative), 0.0)
+    # Past the last day tried, the hazard goes on as it went over the later half of the
+    # days tried: money that comes back early says little about how much comes back late.
+    last = days[-1] if days else 0.0
+    tail = (total - curve.at(last / 2)) / (last / 2) if last > 0 else next(iter(rates.values()))
+    return Curve(curve.days, curve.cumulative, tail)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """What a plan is drawn from: the curve, and whether to wait for paydays."""
+
+    curve: Curve
+    paydays: bool
 
 
 def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
@@ -95,8 +125,7 @@ def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
         return base.model_copy(
             update={"learned": LearnedPlan(fitted_from=len(attempts), notes=(note,))}
         )
-    ratio, z = lift(attempts, lambda a: a.payday)
-    paydays = ratio >= PAYDAY_MIN_LIFT and z >= PAYDAY_MIN_Z
+    paydays, ratio, z = _payday_effect(attempts)
     notes = [f"{len(attempts)} scheduled retries; payday lift {ratio:.2f} (z {z:.1f})"]
     notes.append(
         "after a silent first retry, the next go out on paydays"
@@ -104,16 +133,23 @@ def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
         else "no calendar alignment"
     )
     notes += trait_notes(attempts)
-    notes.append("the plan keeps one timing for every decline code, weekday and hour")
+    notes.append("the plan keeps one timing for every weekday and hour")
     plans: dict[str, RetryPlan] = {}
     for method in RETRIED:
         mine = [a for a in attempts if a.method is method]
         if len(mine) < MIN_ATTEMPTS // 4:
             notes.append(f"{method}: {len(mine)} retries, too few: its default schedule stays")
             continue
-        curve = fit_curve(mine)
+        rates = day_rates(mine)
+        timing = Timing(fit_curve(rates), paydays)
+        own = _decline_timings(mine, rates)
         for tier in CustomerTier:
-            plans[plan_key(method, tier)] = _plan(base, method, tier, curve, paydays)
+            plan = plans[plan_key(method, tier)] = _plan(base, method, tier, timing)
+            for decline, its_timing in own.items():
+                its_plan = _plan(base, method, tier, its_timing)
+                if its_plan != plan:
+                    plans[plan_key(method, tier, decline)] = its_plan
+        notes += [_decline_note(method, decline, plans) for decline in own]
     cadence = _cadence_inside_windows(base)
     if cadence != base.email_cadence:
         notes.append("every email of a cadence goes out before its shortest window's final notice")
@@ -140,8 +176,36 @@ def _cadence_inside_windows(base: DunningPolicy) -> dict[FailureCategory, tuple[
     return cadences
 
 
+def _decline_timings(attempts: list[Attempt], rates: DayRates) -> dict[str, Timing]:
+    """For each decline code with enough retries: its own curve, shrunk toward the
+    method's day by day, and its own payday effect."""
+    by_decline: dict[str, list[Attempt]] = defaultdict(list)
+    for attempt in attempts:
+        by_decline[attempt.reason].append(attempt)
+    timings = {}
+    for decline, tried in sorted(by_decline.items()):
+        if len(tried) >= MIN_DECLINE_ATTEMPTS:
+            paydays = _payday_effect(tried)[0]
+            timings[decline] = Timing(fit_curve(day_rates(tried, rates)), paydays)
+    return timings
+
+
+def _payday_effect(attempts: list[Attempt]) -> tuple[bool, float, float]:
+    """Whether retries just after a payday succeed enough more often, surely enough, to
+    wait for paydays; and the ratio and z that say so."""
+    ratio, z = lift(attempts, lambda a: a.payday)
+    return ratio >= PAYDAY_MIN_LIFT and z >= PAYDAY_MIN_Z, ratio, z
+
+
+def _decline_note(method: PaymentMethodType, decline: str, plans: dict[str, RetryPlan]) -> str:
+    tiers = [tier.value for tier in CustomerTier if plan_key(method, tier, decline) in plans]
+    if not tiers:
+        return f"{method}, {decline}: the method's plan suits it"
+    return f"{method}, {decline}: a plan of its own for {', '.join(tiers)}"
+
+
 def _plan(
-    base: DunningPolicy, method: PaymentMethodType, tier: CustomerTier, curve: Curve, paydays: bool
+    base: DunningPolicy, method: PaymentMethodType, tier: CustomerTier, timing: Timing
 ) -> RetryPlan:
     """At most as many retries as the default, none after the end action: a silent one
     first; with a payday effect, the next on the paydays inside the window; the last with
@@ -156,7 +220,10 @@ def _plan(
     # The first is the silent retry (DOMAIN.md: "retry, silent first"), inside the silent
     # window, so the customer hears of the failure as soon as it fails, not at payday.
     silent = [base.silent_retry_window_hours / 24] if count > 1 else []
-    on_paydays = min(round(end / PAYDAY_SPACING_DAYS), count - 1 - len(silent)) if paydays else 0
+    curve = timing.curve
+    on_paydays = (
+        min(round(end / PAYDAY_SPACING_DAYS), count - 1 - len(silent)) if timing.paydays else 0
+    )
     by_days = count - on_paydays - len(silent)
     start = min(on_paydays * PAYDAY_SPACING_DAYS, end)
     before, whole = curve.at(start), curve.at(end) - curve.at(start)

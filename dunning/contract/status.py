@@ -155,6 +155,9 @@ class DunningStatus(Record):
     """The decline code or workflow reason."""
     opened_as: FailureCategory | None = None
     """The category the case was first classified in (recovery is reported by it)."""
+    failure: FailureDetails | None = None
+    """What the payment provider said when the invoice failed: the decline, advice and
+    network codes the case opened with (the learner compares retries by them)."""
     customer_tier: CustomerTier | None
     """The account's segment, once the CRM answered."""
     attempts: list[Attempt]

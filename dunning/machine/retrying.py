@@ -84,10 +84,11 @@ def _room(state: CaseState, now: datetime) -> CardRoom | None:
 
 
 def _scheduled_retry(state: CaseState) -> datetime | None:
-    """When the next retry of the schedule falls: the learned plan's for the case's method
-    and tier, else the policy's schedule."""
+    """When the next retry of the schedule falls: the learned plan's for the case's method,
+    tier and opening decline, else the policy's schedule."""
     policy, method, done = state.policy, state.case.payment_method_type, state.scheduled_attempts
-    plan = policy.learned.plan_for(method, state.tier) if policy.learned else None
+    decline = state.opened_as.reason if state.opened_as else None
+    plan = policy.learned.plan_for(method, state.tier, decline) if policy.learned else None
     if plan is None:
         days, paydays = policy.retries[method].days_for(state.tier), 0
     else:

@@ -30,15 +30,21 @@ class LearnedPlan(PolicyModel):
     fitted_from: int = Field(ge=0)
     """How many attempts it was fitted from."""
     plans: dict[str, RetryPlan] = {}
-    """By `method/tier`, e.g. `card/mid_market`."""
+    """By `method/tier`, e.g. `card/mid_market`, and by `method/tier/decline` where the
+    retries of one decline code came back on a timing of their own, e.g.
+    `card/mid_market/insufficient_funds`."""
     notes: tuple[str, ...] = ()
     """What the fit found, for the person who reviews the plan before it goes live."""
 
-    def plan_for(self, method: PaymentMethodType, tier: CustomerTier) -> RetryPlan | None:
-        """The plan for a case's payment method and tier, if one was fitted."""
-        return self.plans.get(plan_key(method, tier))
+    def plan_for(
+        self, method: PaymentMethodType, tier: CustomerTier, decline: str | None = None
+    ) -> RetryPlan | None:
+        """The plan for a case's payment method, tier and opening decline code: the
+        decline's own, else the method's for the tier, if one was fitted."""
+        own = self.plans.get(plan_key(method, tier, decline)) if decline else None
+        return own or self.plans.get(plan_key(method, tier))
 
 
-def plan_key(method: PaymentMethodType, tier: CustomerTier) -> str:
+def plan_key(method: PaymentMethodType, tier: CustomerTier, decline: str | None = None) -> str:
     """The key of a plan in `LearnedPlan.plans`."""
-    return f"{method}/{tier}"
+    return f"{method}/{tier}/{decline}" if decline else f"{method}/{tier}"

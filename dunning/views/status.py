@@ -16,6 +16,7 @@ def case_status(state: CaseState) -> DunningStatus:
         failure_category=state.category,
         failure_reason=state.reason,
         opened_as=state.opened_as.category if state.opened_as else None,
+        failure=state.case.failure,
         customer_tier=state.account.tier if state.account else None,
         attempts=list(state.attempts),
         emails=list(state.emails),

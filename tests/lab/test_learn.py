@@ -19,14 +19,19 @@ from worlds.model import World
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def payday_world(invoices: int, seed: int) -> World:
+def payday_world(invoices: int, seed: int, fast_holds: bool = False) -> World:
     """Card declines whose money comes back on the first payday after the failure (or
-    never): a payday effect, and nothing else."""
+    never): a payday effect, and nothing else. With `fast_holds`, every other decline is
+    instead a `try_again_later` whose money comes back two and a half days after the
+    failure: two timings in one world."""
     entries: list[dict[str, Any]] = []
     for n in range(invoices):
         fails_on = (n * 7.3 + seed) % 60
         payday = next_payday(START + timedelta(days=fails_on))
         back = (payday - START) / timedelta(days=1) + 0.001 if n % 5 else None
+        decline = "insufficient_funds"
+        if fast_holds and n % 2:
+            decline, back = "try_again_later", fails_on + 2.5 if n % 5 else None
         entries.append(
             {
                 "id": f"in_{n}",
@@ -35,7 +40,7 @@ def payday_world(invoices: int, seed: int) -> World:
                 "currency": "usd",
                 "collection_method": "charge_automatically",
                 "payment_method_type": "card",
-                "failure": {"code": "card_declined", "decline_code": "insufficient_funds"},
+                "failure": {"code": "card_declined", "decline_code": decline},
                 "fails_on_day": fails_on,
                 "behaviour": {"funds_return_day": back},
             }
@@ -66,6 +71,31 @@ def test_the_learner_finds_the_payday_effect_and_retries_just_after_paydays() ->
     retried_on = [a.at for case in map(case_line, learned_states) for a in case.attempts]
     on_paydays = [at for at in retried_on if at.day in (1, 15) and at.hour == 0]
     assert len(on_paydays) / len(retried_on) > 0.5, "most retries go out just after a payday"
+
+
+def test_a_decline_code_whose_money_comes_back_on_its_own_timing_gets_its_own_plan() -> None:
+    _, states = run_world(payday_world(600, seed=1, fast_holds=True), DunningPolicy())
+    policy = learn([case_line(state) for state in states], DunningPolicy())
+    assert policy.learned is not None
+    card, tier = PaymentMethodType.CARD, CustomerTier.MID_MARKET
+    own = policy.learned.plan_for(card, tier, "try_again_later")
+    assert own is not None and own.paydays == 0, policy.learned.notes
+    assert own.days[0] == 1 and any(2.5 <= day <= 4 for day in own.days), "once money is back"
+    funds = policy.learned.plan_for(card, tier, "insufficient_funds")
+    assert funds is not None and funds.paydays > 0, "insufficient funds still wait for paydays"
+    assert own.retries <= len(DunningPolicy().retries[card].days_for(tier))
+    assert any("try_again_later: a plan of its own" in note for note in policy.learned.notes)
+
+    method_only = policy.learned.model_copy(
+        update={"plans": {k: v for k, v in policy.learned.plans.items() if k.count("/") == 1}}
+    )
+    unseen = payday_world(400, seed=5, fast_holds=True)
+    per_decline = backtest(unseen, policy)
+    per_method = backtest(unseen, policy.model_copy(update={"learned": method_only}))
+    assert per_decline.recovered >= per_method.recovered
+    assert per_decline.median_days_to_recovery is not None
+    assert per_method.median_days_to_recovery is not None
+    assert per_decline.median_days_to_recovery < per_method.median_days_to_recovery
 
 
 def test_with_too_little_data_the_defaults_stay() -> None:

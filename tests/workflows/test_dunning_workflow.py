@@ -232,6 +232,27 @@ async def test_a_learned_plan_retries_on_the_next_payday_by_the_case_calendar(
     assert outcome.resolution is Resolution.RETRY
 
 
+async def test_a_learned_plan_of_the_opening_decline_code_comes_before_the_methods(
+    time_env: WorkflowEnvironment,
+) -> None:
+    plans = {
+        "card/self_serve": RetryPlan(paydays=1, days=(13,)),
+        "card/self_serve/insufficient_funds": RetryPlan(days=(1, 3, 13)),
+        "card/self_serve/try_again_later": RetryPlan(days=(5, 13)),
+    }
+    policy = DunningPolicy(learned=LearnedPlan(fitted_from=500, plans=plans))
+    fakes = FakeProviders(outcomes=["insufficient_funds", "insufficient_funds", SUCCEEDED])
+    case = make_case(policy=policy.model_dump())
+    async with running(time_env, fakes, case) as handle:
+        outcome = await handle.result()
+        status = await status_of(handle)
+        await record(handle, "learned_plan_by_decline")
+    day0 = status.timeline[0].at
+    days = [round((a.at - day0) / timedelta(days=1), 3) for a in status.attempts]
+    assert days == [1, 3, 13], "insufficient_funds' own plan, not the method's payday"
+    assert outcome.resolution is Resolution.RETRY
+
+
 async def test_a_case_on_hold_is_put_to_review_every_14_days(
     time_env: WorkflowEnvironment,
 ) -> None:

@@ -51,6 +51,7 @@ EVERY_PATH = {
     "operator_pause_reviewed",
     "long_life_carried_over",
     "learned_plan_payday_retry",
+    "learned_plan_by_decline",
     "bank_debit_settled",
     "card_busy_elsewhere",
     "dispute_routed",
