@@ -149,23 +149,48 @@ TRAITS: dict[str, Callable[[Attempt], str]] = {
 """What else a retry's chance is compared by, and how each names a retry's level."""
 
 
+@dataclass(frozen=True)
+class Difference:
+    """A level of a trait whose retries succeed more or less often than the others."""
+
+    level: str
+    ratio: float
+    """The Mantel-Haenszel ratio against the others of its strata (`alike`)."""
+    z: float
+    """Its Cochran-Mantel-Haenszel z."""
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.ratio:.2f}x (z {self.z:.1f})"
+
+
+def differences(attempts: list[Attempt], trait: str) -> list[Difference] | None:
+    """The levels of a trait that differ, most retries first; None when every retry had
+    the same level, so nothing could be compared."""
+    level_of = TRAITS[trait]
+    levels = Counter(level_of(a) for a in attempts)
+    if len(levels) < 2:
+        return None
+    compared = [level for level, count in levels.most_common() if count >= MIN_LEVEL_ATTEMPTS]
+    significant = significant_z(len(compared))
+    found = []
+    for level in compared:
+        ratio, z = lift(attempts, _being(level_of, level), alike)
+        if abs(z) >= significant:
+            found.append(Difference(level, ratio, z))
+    return found
+
+
 def trait_notes(attempts: list[Attempt]) -> list[str]:
     """For each trait, the levels whose retries succeed more or less often than the others
     made the same day since the failure, for a person reviewing the plan."""
     notes = []
     for trait, level_of in TRAITS.items():
-        levels = Counter(level_of(a) for a in attempts)
-        if len(levels) < 2:
-            notes.append(f"{trait}: every retry had the same ({next(iter(levels), '-')})")
-            continue
-        compared = [level for level, count in levels.most_common() if count >= MIN_LEVEL_ATTEMPTS]
-        significant = significant_z(len(compared))
-        differ = []
-        for level in compared:
-            ratio, z = _level_lift(attempts, level_of, level)
-            if abs(z) >= significant:
-                differ.append(f"{level} {ratio:.2f}x (z {z:.1f})")
-        notes.append(f"{trait}: " + (", ".join(differ) if differ else "no level differs"))
+        found = differences(attempts, trait)
+        if found is None:
+            only = level_of(attempts[0]) if attempts else "-"
+            notes.append(f"{trait}: every retry had the same ({only})")
+        else:
+            notes.append(f"{trait}: " + (", ".join(map(str, found)) or "no level differs"))
     return notes
 
 
@@ -174,7 +199,5 @@ def significant_z(levels: int) -> float:
     return NormalDist().inv_cdf(1 - FALSE_ALARM / (2 * max(1, levels)))
 
 
-def _level_lift(
-    attempts: list[Attempt], level_of: Callable[[Attempt], str], level: str
-) -> tuple[float, float]:
-    return lift(attempts, lambda attempt: level_of(attempt) == level, alike)
+def _being(level_of: Callable[[Attempt], str], level: str) -> Callable[[Attempt], bool]:
+    return lambda attempt: level_of(attempt) == level

@@ -7,20 +7,23 @@ many days after the failure, on that calendar day. The fit:
   each day's rate shrunk toward the pooled rate (empirical Bayes) so a sparse day does
   not swing the curve; past the last day tried, the hazard goes on as over the later half
   of the days tried;
-- the same curve for each decline code with enough retries, each day's rate shrunk toward
-  the method's that day, and the code's own payday effect: a code whose money comes back
-  on a timing of its own gets a plan of its own;
-- the payday effect: retries just after the 1st or the 15th against the others on the
-  same day since failure (a Mantel-Haenszel ratio, with its Cochran-Mantel-Haenszel z);
+- the calendar moment that brings money back (`lab.anchors`): retries just after the 1st
+  or the 15th, or on one weekday (a weekly payroll), against the others alike (a
+  Mantel-Haenszel ratio, with its Cochran-Mantel-Haenszel z);
+- the same curve and calendar moment for each decline code with enough retries, each
+  day's rate shrunk toward the method's that day: a code whose money comes back on a
+  timing of its own gets a plan of its own;
 - the same comparison by the decline, advice and network codes, the weekday and the hour
   (`lab.attempts`), reported for the person who reviews the plan.
 
 The plan, per payment method and tier (and decline code, where it has its own): at most
 as many retries as the default plan, the first a silent one within a day (the customer
-hears of the failure once it fails), the last just before the tier's end action (money
-back by then is recovered), the others where the fitted curve gains equal shares of what
-the window can recover, and each moved to a payday's 00:01 when one falls shortly after
-and the effect is real.
+hears of the failure once it fails), then, when a calendar moment brings money back, one
+on each of its moments inside the window (at 00:01), the last just before the tier's end
+action (money back by then is recovered), and the others where the fitted curve gains
+equal shares of what the window can recover. Retries on policy days keep the hour of the
+failure: the hours retries are made at in the cases say how an hour compares, not yet
+that moving one pays.
 """
 
 import itertools
@@ -33,7 +36,8 @@ from dunning.contract.enums import CustomerTier, FailureCategory, PaymentMethodT
 from dunning.rules.learned import LearnedPlan, RetryPlan, plan_key
 from dunning.rules.network import ACH_MAX_REPRESENTMENTS, BANK_DEBITS
 from dunning.rules.policy import DunningPolicy, EmailStep
-from lab.attempts import RETRIED, Attempt, attempts_of, lift, trait_notes
+from lab.anchors import Anchor, anchor_of, payday_lift
+from lab.attempts import RETRIED, Attempt, attempts_of, trait_notes
 from lab.case_line import CaseLine
 
 MIN_ATTEMPTS = 100
@@ -42,10 +46,6 @@ MIN_DECLINE_ATTEMPTS = 100
 """A decline code with fewer retries on a method than this takes the method's plan."""
 PRIOR_WEIGHT = 10.0
 """Pseudo-attempts at the pooled rate added to every day's count (the shrinkage)."""
-PAYDAY_MIN_LIFT, PAYDAY_MIN_Z = 1.2, 2.0
-"""The payday effect is used only when it is this large and this sure."""
-PAYDAY_SPACING_DAYS = 15.2
-"""Paydays (the 1st and the 15th) come about this far apart."""
 
 DayRates = dict[float, float]
 """A retry's chance of success by half day since the failure."""
@@ -110,10 +110,11 @@ def fit_curve(rates: DayRates) -> Curve:
 
 @dataclass(frozen=True)
 class Timing:
-    """What a plan is drawn from: the curve, and whether to wait for paydays."""
+    """What a plan is drawn from."""
 
     curve: Curve
-    paydays: bool
+    anchor: Anchor | None
+    """The calendar moment the first retries after the silent one wait for, if any."""
 
 
 def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
@@ -125,15 +126,16 @@ def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
         return base.model_copy(
             update={"learned": LearnedPlan(fitted_from=len(attempts), notes=(note,))}
         )
-    paydays, ratio, z = _payday_effect(attempts)
+    ratio, z = payday_lift(attempts)
+    anchor = anchor_of(attempts)
     notes = [f"{len(attempts)} scheduled retries; payday lift {ratio:.2f} (z {z:.1f})"]
     notes.append(
-        "after a silent first retry, the next go out on paydays"
-        if paydays
+        f"after a silent first retry, the next go out on {anchor.name}"
+        if anchor
         else "no calendar alignment"
     )
     notes += trait_notes(attempts)
-    notes.append("the plan keeps one timing for every weekday and hour")
+    notes.append("the plan keeps the hour of the failure")
     plans: dict[str, RetryPlan] = {}
     for method in RETRIED:
         mine = [a for a in attempts if a.method is method]
@@ -141,7 +143,7 @@ def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
             notes.append(f"{method}: {len(mine)} retries, too few: its default schedule stays")
             continue
         rates = day_rates(mine)
-        timing = Timing(fit_curve(rates), paydays)
+        timing = Timing(fit_curve(rates), anchor)
         own = _decline_timings(mine, rates)
         for tier in CustomerTier:
             plan = plans[plan_key(method, tier)] = _plan(base, method, tier, timing)
@@ -178,23 +180,15 @@ def _cadence_inside_windows(base: DunningPolicy) -> dict[FailureCategory, tuple[
 
 def _decline_timings(attempts: list[Attempt], rates: DayRates) -> dict[str, Timing]:
     """For each decline code with enough retries: its own curve, shrunk toward the
-    method's day by day, and its own payday effect."""
+    method's day by day, and its own calendar moment."""
     by_decline: dict[str, list[Attempt]] = defaultdict(list)
     for attempt in attempts:
         by_decline[attempt.reason].append(attempt)
-    timings = {}
-    for decline, tried in sorted(by_decline.items()):
-        if len(tried) >= MIN_DECLINE_ATTEMPTS:
-            paydays = _payday_effect(tried)[0]
-            timings[decline] = Timing(fit_curve(day_rates(tried, rates)), paydays)
-    return timings
-
-
-def _payday_effect(attempts: list[Attempt]) -> tuple[bool, float, float]:
-    """Whether retries just after a payday succeed enough more often, surely enough, to
-    wait for paydays; and the ratio and z that say so."""
-    ratio, z = lift(attempts, lambda a: a.payday)
-    return ratio >= PAYDAY_MIN_LIFT and z >= PAYDAY_MIN_Z, ratio, z
+    return {
+        decline: Timing(fit_curve(day_rates(tried, rates)), anchor_of(tried))
+        for decline, tried in sorted(by_decline.items())
+        if len(tried) >= MIN_DECLINE_ATTEMPTS
+    }
 
 
 def _decline_note(method: PaymentMethodType, decline: str, plans: dict[str, RetryPlan]) -> str:
@@ -208,7 +202,7 @@ def _plan(
     base: DunningPolicy, method: PaymentMethodType, tier: CustomerTier, timing: Timing
 ) -> RetryPlan:
     """At most as many retries as the default, none after the end action: a silent one
-    first; with a payday effect, the next on the paydays inside the window; the last with
+    first; with a calendar effect, the next on its moments inside the window; the last with
     the end action (and before it); the others where the curve gains equal shares of what
     the window can recover."""
     count = len(base.retries[method].days_for(tier))
@@ -220,12 +214,10 @@ def _plan(
     # The first is the silent retry (DOMAIN.md: "retry, silent first"), inside the silent
     # window, so the customer hears of the failure as soon as it fails, not at payday.
     silent = [base.silent_retry_window_hours / 24] if count > 1 else []
-    curve = timing.curve
-    on_paydays = (
-        min(round(end / PAYDAY_SPACING_DAYS), count - 1 - len(silent)) if timing.paydays else 0
-    )
-    by_days = count - on_paydays - len(silent)
-    start = min(on_paydays * PAYDAY_SPACING_DAYS, end)
+    curve, anchor = timing.curve, timing.anchor
+    waits = min(round(end / anchor.spacing_days), count - 1 - len(silent)) if anchor else 0
+    by_days = count - waits - len(silent)
+    start = min(waits * anchor.spacing_days, end) if anchor else 0.0
     before, whole = curve.at(start), curve.at(end) - curve.at(start)
     days: list[float] = list(silent)
     for k in range(1, by_days):
@@ -235,4 +227,9 @@ def _plan(
         if day > end - gap:
             break  # no room before the last retry: a day after the end action never comes
         days.append(day)
-    return RetryPlan(paydays=on_paydays, days=(*days, round(end, 2)))
+    days.append(round(end, 2))
+    if anchor is None or not waits:
+        return RetryPlan(days=tuple(days))
+    if anchor.weekday is None:
+        return RetryPlan(paydays=waits, days=tuple(days))
+    return RetryPlan(weekly=waits, weekday=anchor.weekday, days=tuple(days))

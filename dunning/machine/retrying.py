@@ -1,6 +1,7 @@
 """Step 2 of dunning: retry silently, on the method's schedule, within the network rules,
 and wait for a bank debit in flight."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -9,7 +10,7 @@ from dunning.machine.candidates import Candidate, route_to
 from dunning.machine.decisions import Charge, Precedence, ReadSettlement
 from dunning.machine.state import CaseState
 from dunning.providers.cards import CardRoom
-from dunning.rules.calendar import next_payday
+from dunning.rules.calendar import next_payday, next_weekday
 from dunning.rules.clock import CaseClock
 from dunning.rules.network import retry_verdict, room_for_others
 
@@ -90,24 +91,40 @@ def _scheduled_retry(state: CaseState) -> datetime | None:
     decline = state.opened_as.reason if state.opened_as else None
     plan = policy.learned.plan_for(method, state.tier, decline) if policy.learned else None
     if plan is None:
-        days, paydays = policy.retries[method].days_for(state.tier), 0
+        days, calendar = policy.retries[method].days_for(state.tier), CalendarRetries()
     else:
-        days, paydays = plan.days, plan.paydays
-    moments = schedule(state.clock, days, paydays, state.case.failed_at)
+        days, calendar = plan.days, CalendarRetries(plan.paydays, plan.weekly, plan.weekday)
+    moments = schedule(state.clock, days, calendar, state.case.failed_at)
     return moments[done] if done < len(moments) else None
+
+
+@dataclass(frozen=True)
+class CalendarRetries:
+    """The retries of a plan that go out at calendar moments, not on policy days."""
+
+    paydays: int = 0
+    """On this many paydays after the failure."""
+    weekly: int = 0
+    """On this many of `weekday` after the failure."""
+    weekday: int | None = None
 
 
 @lru_cache(maxsize=1024)  # a case asks on every plan, and its clock rarely moves
 def schedule(
-    clock: CaseClock, days: tuple[float, ...], paydays: int, failed_at: datetime
+    clock: CaseClock, days: tuple[float, ...], calendar: CalendarRetries, failed_at: datetime
 ) -> tuple[datetime, ...]:
-    """The moments of a retry schedule, in time order: its days, and the first `paydays`
-    paydays after `failed_at` by the case's calendar."""
+    """The moments of a retry schedule, in time order: its days, and its calendar retries
+    after `failed_at` by the case's calendar."""
     moments = [clock.on_day(day) for day in days]
     payday = failed_at
-    for _ in range(paydays):
+    for _ in range(calendar.paydays):
         payday = next_payday(payday + timedelta(minutes=1))
         moments.append(clock.from_calendar(payday))
+    if calendar.weekday is not None:
+        payday = failed_at
+        for _ in range(calendar.weekly):
+            payday = next_weekday(payday + timedelta(minutes=1), calendar.weekday)
+            moments.append(clock.from_calendar(payday))
     return tuple(sorted(moments))
 
 

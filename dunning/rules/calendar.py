@@ -1,4 +1,4 @@
-"""Calendar facts the retry timing uses: paydays."""
+"""Calendar facts the retry timing uses: paydays and weekdays."""
 
 from datetime import datetime, time, timedelta
 
@@ -26,3 +26,11 @@ def is_payday_window(moment: datetime, days: float) -> bool:
         if start <= moment < start + timedelta(days=days):
             return True
     return False
+
+
+def next_weekday(moment: datetime, weekday: int) -> datetime:
+    """The first `weekday` 00:01 at or after `moment` (0 is Monday), in the moment's time
+    zone: a weekly payroll lands by then, as a payday's does."""
+    day = moment.date() + timedelta(days=(weekday - moment.weekday()) % 7)
+    candidate = datetime.combine(day, PAYDAY_MINUTE, moment.tzinfo)
+    return candidate if candidate >= moment else candidate + timedelta(days=7)

@@ -2,10 +2,15 @@
 case captures it at start, replays deterministically, and a new model never changes a
 running case."""
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, model_validator
 
 from dunning.contract.enums import CustomerTier, PaymentMethodType
 from dunning.rules.base import PolicyModel
+
+Weekday = Annotated[int, Field(ge=0, le=6)]
+"""A day of the week, 0 for Monday."""
 
 
 class RetryPlan(PolicyModel):
@@ -15,12 +20,23 @@ class RetryPlan(PolicyModel):
     """The first retries go out on this many paydays (the 1st and the 15th, at 00:01)
     after the failure, by the case's calendar."""
     days: tuple[float, ...] = ()
-    """The retries after those, in days after the failure, in order."""
+    """The other retries, in days after the failure, in order."""
+    weekly: int = Field(default=0, ge=0)
+    """The first retries go out on this many of `weekday`s (at 00:01) after the failure,
+    by the case's calendar: a weekly payroll's paydays."""
+    weekday: Weekday | None = None
+    """The weekday of the `weekly` retries, 0 for Monday."""
+
+    @model_validator(mode="after")
+    def _weekly_on_a_weekday(self) -> "RetryPlan":
+        if self.weekly and self.weekday is None:
+            raise ValueError("weekly retries need a weekday")
+        return self
 
     @property
     def retries(self) -> int:
         """How many retries the plan makes."""
-        return self.paydays + len(self.days)
+        return self.paydays + self.weekly + len(self.days)
 
 
 class LearnedPlan(PolicyModel):

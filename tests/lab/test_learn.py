@@ -1,6 +1,7 @@
 """Retry timing learned from outcomes: the learner finds what the world hides."""
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,19 +20,18 @@ from worlds.model import World
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def payday_world(invoices: int, seed: int, fast_holds: bool = False) -> World:
-    """Card declines whose money comes back on the first payday after the failure (or
-    never): a payday effect, and nothing else. With `fast_holds`, every other decline is
-    instead a `try_again_later` whose money comes back two and a half days after the
-    failure: two timings in one world."""
+MoneyBack = Callable[[int, float], tuple[str, float | None]]
+"""For the n-th invoice, failing on a world day: its decline code, and the world day its
+money comes back (None: never)."""
+
+
+def card_world(invoices: int, seed: int, money_back: MoneyBack) -> World:
+    """Card declines of one mid-market customer, failing every 7.3 days round a 60-day
+    window, whose money comes back as `money_back` says."""
     entries: list[dict[str, Any]] = []
     for n in range(invoices):
         fails_on = (n * 7.3 + seed) % 60
-        payday = next_payday(START + timedelta(days=fails_on))
-        back = (payday - START) / timedelta(days=1) + 0.001 if n % 5 else None
-        decline = "insufficient_funds"
-        if fast_holds and n % 2:
-            decline, back = "try_again_later", fails_on + 2.5 if n % 5 else None
+        decline, back = money_back(n, fails_on)
         entries.append(
             {
                 "id": f"in_{n}",
@@ -42,13 +42,46 @@ def payday_world(invoices: int, seed: int, fast_holds: bool = False) -> World:
                 "payment_method_type": "card",
                 "failure": {"code": "card_declined", "decline_code": decline},
                 "fails_on_day": fails_on,
-                "behaviour": {"funds_return_day": back},
+                "behaviour": {"funds_return_day": back if n % 5 else None},
             }
         )
     customer = {"id": "cus_a", "name": "A", "email": "a@a.example", "tier": "mid_market"}
     return World.model_validate(
         {"calendar_start": START.isoformat(), "customers": [customer], "invoices": entries}
     )
+
+
+def on_payday(n: int, fails_on: float) -> tuple[str, float | None]:
+    """Insufficient funds, back on the first payday after the failure."""
+    payday = next_payday(START + timedelta(days=fails_on))
+    return "insufficient_funds", (payday - START) / timedelta(days=1) + 0.001
+
+
+def payday_world(invoices: int, seed: int, fast_holds: bool = False) -> World:
+    """Money back on the first payday after the failure (or never): a payday effect, and
+    nothing else. With `fast_holds`, every other decline is instead a `try_again_later`
+    whose money comes back two and a half days after the failure: two timings in one
+    world."""
+
+    def money_back(n: int, fails_on: float) -> tuple[str, float | None]:
+        if fast_holds and n % 2:
+            return "try_again_later", fails_on + 2.5
+        return on_payday(n, fails_on)
+
+    return card_world(invoices, seed, money_back)
+
+
+def weekly_payroll_world(invoices: int, seed: int) -> World:
+    """Money back on the first Friday after the failure (or never): a weekday effect, and
+    nothing else."""
+
+    def on_friday(n: int, fails_on: float) -> tuple[str, float | None]:
+        failed = START + timedelta(days=fails_on)
+        friday = failed.date() + timedelta(days=(4 - failed.weekday()) % 7 or 7)
+        # Wages land the evening before, ready for a retry at 00:01 on the Friday.
+        return "insufficient_funds", (friday - START.date()) / timedelta(days=1) - 0.125
+
+    return card_world(invoices, seed, on_friday)
 
 
 def test_the_learner_finds_the_payday_effect_and_retries_just_after_paydays() -> None:
@@ -96,6 +129,26 @@ def test_a_decline_code_whose_money_comes_back_on_its_own_timing_gets_its_own_pl
     assert per_decline.median_days_to_recovery is not None
     assert per_method.median_days_to_recovery is not None
     assert per_decline.median_days_to_recovery < per_method.median_days_to_recovery
+
+
+def test_the_learner_finds_a_weekly_payroll_and_retries_just_after_it() -> None:
+    _, states = run_world(weekly_payroll_world(600, seed=1), DunningPolicy())
+    policy = learn([case_line(state) for state in states], DunningPolicy())
+    assert policy.learned is not None
+    plan = policy.learned.plan_for(PaymentMethodType.CARD, CustomerTier.MID_MARKET)
+    assert plan is not None and plan.weekly > 0 and plan.weekday == 4, policy.learned.notes
+    assert plan.paydays == 0, "the 1st and the 15th bring nothing here"
+    assert plan.retries <= len(
+        DunningPolicy().retries[PaymentMethodType.CARD].days_for(CustomerTier.MID_MARKET)
+    )
+    unseen = weekly_payroll_world(400, seed=5)
+    report, learned_states = run_world(unseen, policy)
+    default_report = backtest(unseen, DunningPolicy())
+    assert report.recovered >= default_report.recovered
+    assert report.charges < default_report.charges
+    retried_on = [a.at for case in map(case_line, learned_states) for a in case.attempts[1:]]
+    on_fridays = [at for at in retried_on if at.weekday() == 4 and at.hour == 0]
+    assert len(on_fridays) / len(retried_on) > 0.5, "most retries go out just after payroll"
 
 
 def test_with_too_little_data_the_defaults_stay() -> None:

@@ -1,6 +1,6 @@
 """DunningWorkflow on the time-skipping server, every path of DOMAIN.md, with fakes."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -16,7 +16,7 @@ from dunning.contract.enums import (
     Team,
 )
 from dunning.providers.facts import AccountFacts, Person
-from dunning.rules.calendar import next_payday
+from dunning.rules.calendar import next_payday, next_weekday
 from dunning.rules.learned import LearnedPlan, RetryPlan
 from dunning.rules.policy import DunningPolicy
 from harness.fakes import SUCCEEDED, FakeProviders
@@ -235,21 +235,28 @@ async def test_a_learned_plan_retries_on_the_next_payday_by_the_case_calendar(
 async def test_a_learned_plan_of_the_opening_decline_code_comes_before_the_methods(
     time_env: WorkflowEnvironment,
 ) -> None:
+    friday = 4
     plans = {
         "card/self_serve": RetryPlan(paydays=1, days=(13,)),
-        "card/self_serve/insufficient_funds": RetryPlan(days=(1, 3, 13)),
+        "card/self_serve/insufficient_funds": RetryPlan(weekly=1, weekday=friday, days=(1, 13)),
         "card/self_serve/try_again_later": RetryPlan(days=(5, 13)),
     }
     policy = DunningPolicy(learned=LearnedPlan(fitted_from=500, plans=plans))
     fakes = FakeProviders(outcomes=["insufficient_funds", "insufficient_funds", SUCCEEDED])
-    case = make_case(policy=policy.model_dump())
+    now = datetime.now(UTC)
+    monday = now - timedelta(days=now.weekday())  # Friday is 4 days after the failure
+    case = make_case(policy=policy.model_dump(), failed_at=monday)
     async with running(time_env, fakes, case) as handle:
         outcome = await handle.result()
         status = await status_of(handle)
         await record(handle, "learned_plan_by_decline")
     day0 = status.timeline[0].at
-    days = [round((a.at - day0) / timedelta(days=1), 3) for a in status.attempts]
-    assert days == [1, 3, 13], "insufficient_funds' own plan, not the method's payday"
+    calendar = [case.failed_at + (a.at - day0) for a in status.attempts]
+    days = [round((at - case.failed_at) / timedelta(days=1), 3) for at in calendar]
+    payroll = next_weekday(case.failed_at + timedelta(minutes=1), friday)
+    assert days[0] == 1, "the silent retry"
+    assert abs(calendar[1] - payroll) < timedelta(seconds=1), "then Friday, 00:01"
+    assert days[2] == 13, "insufficient_funds' own plan, not the method's payday"
     assert outcome.resolution is Resolution.RETRY
 
 

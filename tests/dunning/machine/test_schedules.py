@@ -200,6 +200,27 @@ def test_a_learned_plan_retries_on_paydays_and_days_in_time_order() -> None:
     assert retried[1] == datetime(2026, 3, 15, 0, 1, tzinfo=UTC), "at 00:01 on the 15th"
 
 
+def test_a_learned_weekly_plan_retries_on_its_weekday_and_a_plan_without_one_is_refused() -> None:
+    from datetime import UTC, datetime
+
+    from pydantic import ValidationError
+
+    from dunning.rules.learned import LearnedPlan, RetryPlan
+
+    plans = {"card/self_serve": RetryPlan(weekly=2, weekday=0, days=(1, 14))}
+    failed_at = datetime(2026, 3, 5, 12, tzinfo=UTC)  # a Thursday: Mondays on days 3.5, 10.5
+    state = run(
+        policy=DunningPolicy(learned=LearnedPlan(fitted_from=500, plans=plans)).model_dump(),
+        failed_at=failed_at,
+    )
+    retried = [failed_at + (a.at - state.day0) for a in state.attempts]
+    days = [round((r - failed_at).total_seconds() / 86400, 2) for r in retried]
+    assert days == [1, 3.5, 10.5, 14]
+    assert retried[1] == datetime(2026, 3, 9, 0, 1, tzinfo=UTC), "at 00:01 on the Monday"
+    with pytest.raises(ValidationError, match="weekly retries need a weekday"):
+        RetryPlan(weekly=1)
+
+
 def test_a_case_takes_its_invoice_over_from_stripe_on_its_first_read_only() -> None:
     providers = ScriptedProviders(
         account=AccountFacts(contract_amount=4000), outcomes=["insufficient_funds"]

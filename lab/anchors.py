@@ -1,0 +1,48 @@
+"""Calendar moments that bring money back, which a plan's retries can wait for: paydays
+(the 1st and the 15th) and a weekly payroll's weekday."""
+
+from dataclasses import dataclass
+
+from lab.attempts import WEEKDAYS, Attempt, differences, lift
+
+MIN_LIFT, MIN_Z = 1.2, 2.0
+"""A calendar moment is waited for only when its retries succeed this much more often
+than others alike, and this surely (a weekday must also clear the bar for one among
+seven, `lab.attempts.significant_z`)."""
+PAYDAY_SPACING_DAYS = 15.2
+"""Paydays (the 1st and the 15th) come about this far apart."""
+WEEK_DAYS = 7.0
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A calendar moment retries wait for, and how sure the wait is."""
+
+    name: str
+    """For the notes: `paydays`, or the weekday's name in the plural."""
+    spacing_days: float
+    """About how far apart the moments come."""
+    weekday: int | None
+    """None for paydays; else the weekday (0 is Monday)."""
+    ratio: float
+    """How much likelier a retry just after it succeeds (Mantel-Haenszel)."""
+    z: float
+
+
+def payday_lift(attempts: list[Attempt]) -> tuple[float, float]:
+    """How much likelier a retry just after a payday succeeds than another the same day
+    since the failure, and the z that says how surely."""
+    return lift(attempts, lambda a: a.payday)
+
+
+def anchor_of(attempts: list[Attempt]) -> Anchor | None:
+    """The calendar moment whose retries gain the most, if any gains enough surely enough."""
+    found = []
+    ratio, z = payday_lift(attempts)
+    if ratio >= MIN_LIFT and z >= MIN_Z:
+        found.append(Anchor("paydays", PAYDAY_SPACING_DAYS, None, ratio, z))
+    for weekday in differences(attempts, "weekday") or []:
+        if weekday.ratio >= MIN_LIFT and weekday.z >= MIN_Z:
+            day = WEEKDAYS.index(weekday.level)
+            found.append(Anchor(f"{weekday.level}s", WEEK_DAYS, day, weekday.ratio, weekday.z))
+    return max(found, key=lambda anchor: anchor.ratio, default=None)
