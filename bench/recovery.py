@@ -10,7 +10,9 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
+from dunning.contract.enums import Outcome
 from dunning.rules.policy import DunningPolicy
 from lab.backtest import case_line, run_world
 from lab.learn import learn
@@ -39,6 +41,8 @@ class Row:
     charges: int
     emails: int
     fees: int
+    days_to_recovery: float | None
+    """The median policy days from failure to recovery, over both worlds."""
 
     @property
     def rate(self) -> float:
@@ -99,7 +103,18 @@ def _row(name: str, reports: list[WorldReport]) -> Row:
         charges=sum(r.charges for r in reports),
         emails=sum(r.emails for r in reports),
         fees=sum(r.network_fees for r in reports),
+        days_to_recovery=_median_days(reports),
     )
+
+
+def _median_days(reports: list[WorldReport]) -> float | None:
+    days = [
+        result.days_open
+        for report in reports
+        for result in report.per_invoice
+        if result.outcome is Outcome.RECOVERED and result.days_open is not None
+    ]
+    return median(days) if days else None
 
 
 def section(
@@ -119,18 +134,19 @@ def section(
         f"invoices from seeds {', '.join(map(str, UNSEEN_SEEDS))}, which it never saw.",
         "",
         "| policy | recovered | by count | by money | charges | charges / recovery | emails "
-        "| network fees |",
-        "|---|---|---|---|---|---|---|---|",
+        "| network fees | median days to recovery |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         money = row.amount_recovered / row.amount_at_risk
         per = row.charges / row.recovered if row.recovered else 0
+        days = "" if row.days_to_recovery is None else f"{row.days_to_recovery:.1f}"
         lines.append(
             f"| {row.name} | {row.recovered:,} | {row.rate:.1%} | {money:.1%} | {row.charges:,} "
-            f"| {per:.2f} | {row.emails:,} | {row.fees} |"
+            f"| {per:.2f} | {row.emails:,} | {row.fees} | {days} |"
         )
     lines.append(
-        f"| oracle (the worlds' hidden truth) | {oracle:,} | {oracle / total:.1%} | | | | | |"
+        f"| oracle (the worlds' hidden truth) | {oracle:,} | {oracle / total:.1%} | | | | | | |"
     )
     headroom = (oracle - fixed.recovered) / total * 100
     lines += [
