@@ -1,9 +1,11 @@
 """Calendar moments that bring money back, which a plan's retries can wait for: paydays
-(the 1st and the 15th) and a weekly payroll's weekday."""
+(the 1st and the 15th), a weekly payroll's weekday, and the hour of the day money has
+landed by."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from lab.attempts import WEEKDAYS, Attempt, differences, lift
+from lab.attempts import WEEKDAYS, Attempt, alike, differences, lift, significant_z
 
 MIN_LIFT, MIN_Z = 1.2, 2.0
 """A calendar moment is waited for only when its retries succeed this much more often
@@ -46,3 +48,25 @@ def anchor_of(attempts: list[Attempt]) -> Anchor | None:
             day = WEEKDAYS.index(weekday.level)
             found.append(Anchor(f"{weekday.level}s", WEEK_DAYS, day, weekday.ratio, weekday.z))
     return max(found, key=lambda anchor: anchor.ratio, default=None)
+
+
+def landing_hour(attempts: list[Attempt]) -> tuple[int, float, float] | None:
+    """The hour of the day money has landed by: of the hours retries were made at, the one
+    that best splits the retries made from it on from those made earlier that day (by the
+    Cochran-Mantel-Haenszel z against retries alike), with the ratio and z, if a split is
+    large enough and sure enough for one among as many as were tried."""
+    hours = sorted({attempt.hour for attempt in attempts})[1:]
+    splits = []
+    for hour in hours:
+        ratio, z = lift(attempts, _from_hour(hour), alike)
+        splits.append((z, ratio, hour))
+    bar = max(MIN_Z, significant_z(len(splits)))
+    found = [(z, ratio, hour) for z, ratio, hour in splits if ratio >= MIN_LIFT and z >= bar]
+    if not found:
+        return None
+    z, ratio, hour = max(found)
+    return hour, ratio, z
+
+
+def _from_hour(hour: int) -> Callable[[Attempt], bool]:
+    return lambda attempt: attempt.hour >= hour

@@ -9,7 +9,8 @@ many days after the failure, on that calendar day. The fit:
   of the days tried;
 - the calendar moment that brings money back (`lab.anchors`): retries just after the 1st
   or the 15th, or on one weekday (a weekly payroll), against the others alike (a
-  Mantel-Haenszel ratio, with its Cochran-Mantel-Haenszel z);
+  Mantel-Haenszel ratio, with its Cochran-Mantel-Haenszel z), and the hour of the day
+  money has landed by (the hour that best splits later retries from earlier ones);
 - the same curve and calendar moment for each decline code with enough retries, each
   day's rate shrunk toward the method's that day: a code whose money comes back on a
   timing of its own gets a plan of its own;
@@ -21,9 +22,8 @@ as many retries as the default plan, the first a silent one within a day (the cu
 hears of the failure once it fails), then, when a calendar moment brings money back, one
 on each of its moments inside the window (at 00:01), the last just before the tier's end
 action (money back by then is recovered), and the others where the fitted curve gains
-equal shares of what the window can recover. Retries on policy days keep the hour of the
-failure: the hours retries are made at in the cases say how an hour compares, not yet
-that moving one pays.
+equal shares of what the window can recover; those between the silent one and the last
+go out at the hour money has landed by, when the cases show one.
 """
 
 import itertools
@@ -36,7 +36,7 @@ from dunning.contract.enums import CustomerTier, FailureCategory, PaymentMethodT
 from dunning.rules.learned import LearnedPlan, RetryPlan, plan_key
 from dunning.rules.network import ACH_MAX_REPRESENTMENTS, BANK_DEBITS
 from dunning.rules.policy import DunningPolicy, EmailStep
-from lab.anchors import Anchor, anchor_of, payday_lift
+from lab.anchors import Anchor, anchor_of, landing_hour, payday_lift
 from lab.attempts import RETRIED, Attempt, attempts_of, trait_notes
 from lab.case_line import CaseLine
 
@@ -115,6 +115,8 @@ class Timing:
     curve: Curve
     anchor: Anchor | None
     """The calendar moment the first retries after the silent one wait for, if any."""
+    hour: int | None
+    """The hour the retries on policy days after the silent one go out at, if one pays."""
 
 
 def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
@@ -135,7 +137,14 @@ def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
         else "no calendar alignment"
     )
     notes += trait_notes(attempts)
-    notes.append("the plan keeps the hour of the failure")
+    landing = landing_hour(attempts)
+    hour = landing[0] if landing else None
+    notes.append(
+        f"retries from {landing[0]:02d}:00 on succeed {landing[1]:.2f}x (z {landing[2]:.1f}): "
+        f"those between the silent one and the last go out at {landing[0]:02d}:00"
+        if landing
+        else "retries on policy days keep the hour of the failure"
+    )
     plans: dict[str, RetryPlan] = {}
     for method in RETRIED:
         mine = [a for a in attempts if a.method is method]
@@ -143,8 +152,8 @@ def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
             notes.append(f"{method}: {len(mine)} retries, too few: its default schedule stays")
             continue
         rates = day_rates(mine)
-        timing = Timing(fit_curve(rates), anchor)
-        own = _decline_timings(mine, rates)
+        timing = Timing(fit_curve(rates), anchor, hour)
+        own = _decline_timings(mine, rates, hour)
         for tier in CustomerTier:
             plan = plans[plan_key(method, tier)] = _plan(base, method, tier, timing)
             for decline, its_timing in own.items():
@@ -178,14 +187,16 @@ def _cadence_inside_windows(base: DunningPolicy) -> dict[FailureCategory, tuple[
     return cadences
 
 
-def _decline_timings(attempts: list[Attempt], rates: DayRates) -> dict[str, Timing]:
+def _decline_timings(
+    attempts: list[Attempt], rates: DayRates, hour: int | None
+) -> dict[str, Timing]:
     """For each decline code with enough retries: its own curve, shrunk toward the
     method's day by day, and its own calendar moment."""
     by_decline: dict[str, list[Attempt]] = defaultdict(list)
     for attempt in attempts:
         by_decline[attempt.reason].append(attempt)
     return {
-        decline: Timing(fit_curve(day_rates(tried, rates)), anchor_of(tried))
+        decline: Timing(fit_curve(day_rates(tried, rates)), anchor_of(tried), hour)
         for decline, tried in sorted(by_decline.items())
         if len(tried) >= MIN_DECLINE_ATTEMPTS
     }
@@ -228,8 +239,9 @@ def _plan(
             break  # no room before the last retry: a day after the end action never comes
         days.append(day)
     days.append(round(end, 2))
+    hour = timing.hour if len(days) > 2 else None  # only retries between move
     if anchor is None or not waits:
-        return RetryPlan(days=tuple(days))
+        return RetryPlan(days=tuple(days), hour=hour)
     if anchor.weekday is None:
-        return RetryPlan(paydays=waits, days=tuple(days))
-    return RetryPlan(weekly=waits, weekday=anchor.weekday, days=tuple(days))
+        return RetryPlan(paydays=waits, days=tuple(days), hour=hour)
+    return RetryPlan(weekly=waits, weekday=anchor.weekday, days=tuple(days), hour=hour)

@@ -10,7 +10,7 @@ from dunning.machine.candidates import Candidate, route_to
 from dunning.machine.decisions import Charge, Precedence, ReadSettlement
 from dunning.machine.state import CaseState
 from dunning.providers.cards import CardRoom
-from dunning.rules.calendar import next_payday, next_weekday
+from dunning.rules.calendar import at_hour, next_payday, next_weekday
 from dunning.rules.clock import CaseClock
 from dunning.rules.network import retry_verdict, room_for_others
 
@@ -93,29 +93,39 @@ def _scheduled_retry(state: CaseState) -> datetime | None:
     if plan is None:
         days, calendar = policy.retries[method].days_for(state.tier), CalendarRetries()
     else:
-        days, calendar = plan.days, CalendarRetries(plan.paydays, plan.weekly, plan.weekday)
+        calendar = CalendarRetries(plan.paydays, plan.weekly, plan.weekday, plan.hour)
+        days = plan.days
     moments = schedule(state.clock, days, calendar, state.case.failed_at)
     return moments[done] if done < len(moments) else None
 
 
 @dataclass(frozen=True)
 class CalendarRetries:
-    """The retries of a plan that go out at calendar moments, not on policy days."""
+    """What of a plan goes by the case's calendar, not by policy days."""
 
     paydays: int = 0
-    """On this many paydays after the failure."""
+    """Retries on this many paydays after the failure."""
     weekly: int = 0
-    """On this many of `weekday` after the failure."""
+    """Retries on this many of `weekday` after the failure."""
     weekday: int | None = None
+    hour: int | None = None
+    """The hour the retries between the first and the last day go out at."""
 
 
 @lru_cache(maxsize=1024)  # a case asks on every plan, and its clock rarely moves
 def schedule(
     clock: CaseClock, days: tuple[float, ...], calendar: CalendarRetries, failed_at: datetime
 ) -> tuple[datetime, ...]:
-    """The moments of a retry schedule, in time order: its days, and its calendar retries
-    after `failed_at` by the case's calendar."""
-    moments = [clock.on_day(day) for day in days]
+    """The moments of a retry schedule, in time order: its days (those between the first,
+    the silent retry, and the last at the plan's hour), and its calendar retries after
+    `failed_at` by the case's calendar."""
+    moments = sorted(clock.on_day(day) for day in days)
+    if calendar.hour is not None and len(moments) > 2:
+        first, *middle, last = moments
+        hour = calendar.hour
+        later = (clock.from_calendar(at_hour(clock.calendar(m), hour)) for m in middle)
+        moments = [first, *(at if at < last else m for m, at in zip(middle, later, strict=True))]
+        moments.append(last)
     payday = failed_at
     for _ in range(calendar.paydays):
         payday = next_payday(payday + timedelta(minutes=1))

@@ -1,4 +1,4 @@
-"""Calendar facts the retry timing uses: paydays and weekdays."""
+"""Calendar facts the retry timing uses: paydays, weekdays and hours."""
 
 from datetime import datetime, time, timedelta
 
@@ -34,3 +34,8 @@ def next_weekday(moment: datetime, weekday: int) -> datetime:
     day = moment.date() + timedelta(days=(weekday - moment.weekday()) % 7)
     candidate = datetime.combine(day, PAYDAY_MINUTE, moment.tzinfo)
     return candidate if candidate >= moment else candidate + timedelta(days=7)
+
+
+def at_hour(moment: datetime, hour: int) -> datetime:
+    """`hour`:00 on the day of `moment`, in the moment's time zone."""
+    return datetime.combine(moment.date(), time(hour), moment.tzinfo)

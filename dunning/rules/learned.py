@@ -11,6 +11,8 @@ from dunning.rules.base import PolicyModel
 
 Weekday = Annotated[int, Field(ge=0, le=6)]
 """A day of the week, 0 for Monday."""
+Hour = Annotated[int, Field(ge=0, le=23)]
+"""An hour of the day."""
 
 
 class RetryPlan(PolicyModel):
@@ -26,6 +28,10 @@ class RetryPlan(PolicyModel):
     by the case's calendar: a weekly payroll's paydays."""
     weekday: Weekday | None = None
     """The weekday of the `weekly` retries, 0 for Monday."""
+    hour: Hour | None = None
+    """The hour of the day, by the case's calendar, the retries between the first of
+    `days` (the silent one) and the last go out at, each on its own day, unless that is
+    not before the last. None: at the hour its day falls on."""
 
     @model_validator(mode="after")
     def _weekly_on_a_weekday(self) -> "RetryPlan":

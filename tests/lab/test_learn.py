@@ -1,6 +1,8 @@
 """Retry timing learned from outcomes: the learner finds what the world hides."""
 
 import json
+import math
+import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,12 +27,15 @@ MoneyBack = Callable[[int, float], tuple[str, float | None]]
 money comes back (None: never)."""
 
 
-def card_world(invoices: int, seed: int, money_back: MoneyBack) -> World:
+def card_world(invoices: int, seed: int, money_back: MoneyBack, at_random: bool = False) -> World:
     """Card declines of one mid-market customer, failing every 7.3 days round a 60-day
-    window, whose money comes back as `money_back` says."""
+    window (`at_random`: at random moments in it), whose money comes back as `money_back`
+    says, except for one in five, whose never does."""
+    rng = random.Random(seed)
     entries: list[dict[str, Any]] = []
     for n in range(invoices):
-        fails_on = (n * 7.3 + seed) % 60
+        fails_on = rng.uniform(0, 60) if at_random else (n * 7.3 + seed) % 60
+        never = rng.random() < 0.2 if at_random else n % 5 == 0
         decline, back = money_back(n, fails_on)
         entries.append(
             {
@@ -42,7 +47,7 @@ def card_world(invoices: int, seed: int, money_back: MoneyBack) -> World:
                 "payment_method_type": "card",
                 "failure": {"code": "card_declined", "decline_code": decline},
                 "fails_on_day": fails_on,
-                "behaviour": {"funds_return_day": back if n % 5 else None},
+                "behaviour": {"funds_return_day": None if never else back},
             }
         )
     customer = {"id": "cus_a", "name": "A", "email": "a@a.example", "tier": "mid_market"}
@@ -149,6 +154,46 @@ def test_the_learner_finds_a_weekly_payroll_and_retries_just_after_it() -> None:
     retried_on = [a.at for case in map(case_line, learned_states) for a in case.attempts[1:]]
     on_fridays = [at for at in retried_on if at.weekday() == 4 and at.hour == 0]
     assert len(on_fridays) / len(retried_on) > 0.5, "most retries go out just after payroll"
+
+
+def morning_deposit_world(invoices: int, seed: int) -> World:
+    """Money back at 07:45, one to four days after the day of the failure (or never): an
+    hour-of-day effect, and nothing else."""
+
+    days = random.Random(-seed)
+
+    def before_eight(n: int, fails_on: float) -> tuple[str, float | None]:
+        return "insufficient_funds", math.floor(fails_on) + days.randint(1, 4) + 7.75 / 24
+
+    return card_world(invoices, seed, before_eight, at_random=True)
+
+
+def test_the_learner_finds_the_hour_money_lands_by_and_retries_after_it() -> None:
+    _, states = run_world(morning_deposit_world(800, seed=1), DunningPolicy())
+    policy = learn([case_line(state) for state in states], DunningPolicy())
+    assert policy.learned is not None
+    plan = policy.learned.plan_for(PaymentMethodType.CARD, CustomerTier.MID_MARKET)
+    assert plan is not None and plan.hour == 8, policy.learned.notes
+    assert plan.paydays == plan.weekly == 0, "no calendar day brings the money"
+
+    any_hour = policy.learned.model_copy(
+        update={
+            "plans": {
+                k: v.model_copy(update={"hour": None}) for k, v in policy.learned.plans.items()
+            }
+        }
+    )
+    unseen = morning_deposit_world(400, seed=5)
+    report, learned_states = run_world(unseen, policy)
+    anytime = backtest(unseen, policy.model_copy(update={"learned": any_hour}))
+    assert report.recovered >= anytime.recovered
+    assert report.charges <= anytime.charges
+    between = [
+        case.failed_at + (attempt.at - case.timeline[0].at)
+        for case in map(case_line, learned_states)
+        for attempt in case.attempts[1:-1]
+    ]
+    assert between and all(at.hour == 8 and at.minute == 0 for at in between)
 
 
 def test_with_too_little_data_the_defaults_stay() -> None:

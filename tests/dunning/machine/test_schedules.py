@@ -221,6 +221,26 @@ def test_a_learned_weekly_plan_retries_on_its_weekday_and_a_plan_without_one_is_
         RetryPlan(weekly=1)
 
 
+def test_a_learned_plan_sends_the_retries_between_its_first_and_last_at_its_hour() -> None:
+    from dunning.rules.learned import LearnedPlan, RetryPlan
+
+    plans = {"card/self_serve": RetryPlan(days=(1, 3, 6.5, 13.9, 14), hour=21)}
+    learned = LearnedPlan(fitted_from=500, plans=plans)
+    policy = DunningPolicy(learned=learned, min_hours_between_retries=1)
+    failed_at = datetime(2026, 3, 5, 20, tzinfo=UTC)
+    state = run(
+        policy=policy.model_dump(), failed_at=failed_at, outcomes=["insufficient_funds"] * 6
+    )
+    retried = [failed_at + (a.at - state.day0) for a in state.attempts]
+    assert retried == [
+        datetime(2026, 3, 6, 20, tzinfo=UTC),  # the silent retry keeps its moment
+        datetime(2026, 3, 8, 21, tzinfo=UTC),  # day 3, 20:00: 21:00 that day
+        datetime(2026, 3, 12, 21, tzinfo=UTC),  # day 6.5, 08:00: 21:00 that day
+        datetime(2026, 3, 19, 17, 36, tzinfo=UTC),  # day 13.9: 21:00 would follow the last
+        datetime(2026, 3, 19, 20, tzinfo=UTC),  # the last keeps its moment
+    ]
+
+
 def test_a_case_takes_its_invoice_over_from_stripe_on_its_first_read_only() -> None:
     providers = ScriptedProviders(
         account=AccountFacts(contract_amount=4000), outcomes=["insufficient_funds"]
