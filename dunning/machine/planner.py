@@ -33,6 +33,7 @@ from dunning.machine.decisions import (
 )
 from dunning.machine.retrying import next_retry, settlement_wait
 from dunning.machine.state import CaseState
+from dunning.rules.network import BANK_DEBITS
 from dunning.rules.policy import step_key
 
 OWNER_ROUTE_KEY = "owner"
@@ -178,13 +179,24 @@ def _remind(
                 break
         elif step.after_failed_retries:
             at = max(at, failed[step.after_failed_retries - 1].at)
-        window = state.clock.hours(state.policy.silent_retry_window_hours)
-        silent_retry_due = retry is not None and retry.at <= max(at, now) + window
-        if step.template is EmailTemplate.PAYMENT_FAILED and silent_retry_due:
+        if step.template is EmailTemplate.PAYMENT_FAILED and _silent_retry_due(
+            state, now, at, retry
+        ):
             break
         found.append(_email(state, step.key, step.template, at, to, Precedence.REMIND))
         break
     return found
+
+
+def _silent_retry_due(
+    state: CaseState, now: datetime, at: datetime, retry: Candidate | None
+) -> bool:
+    """The first email waits for a retry due within the silent window, which may recover
+    the invoice unseen; not for a bank debit's, whose answer comes days later (nothing is
+    mailed while it is in flight), so the customer would hear of the failure only then."""
+    if retry is None or state.case.payment_method_type in BANK_DEBITS:
+        return False
+    return retry.at <= max(at, now) + state.clock.hours(state.policy.silent_retry_window_hours)
 
 
 def _email(

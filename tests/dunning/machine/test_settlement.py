@@ -137,3 +137,13 @@ def test_the_end_action_waits_for_a_debit_still_settling_on_the_date_the_notice_
     returned = next(e for e in state.timeline if e.event == "charge_failed")
     assert day(state, returned.at) == 16
     assert day(state, state.outcome.closed_at) == 16, "when the bank answered, not before"
+
+
+def test_a_returned_debit_is_told_at_once_though_the_next_debit_is_due_within_a_day() -> None:
+    # The next debit's answer would take days: the customer is not kept waiting for it.
+    failed = StripeEvent(type="invoice.payment_failed", source_event_id="evt_returned")
+    state, _ = run([R01, R01], settles_after_days=3.5, messages=[(6.5, failed)])
+
+    told = [e for e in state.emails if e.template is EmailTemplate.PAYMENT_FAILED]
+    assert [day(state, e.at) for e in told] == [6.5]
+    assert [day(state, a.at) for a in state.attempts][:2] == [3, 7.5], "a day after the answer"
