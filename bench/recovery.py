@@ -134,19 +134,20 @@ def section(
         f"invoices from seeds {', '.join(map(str, UNSEEN_SEEDS))}, which it never saw.",
         "",
         "| policy | recovered | by count | by money | charges | charges / recovery | emails "
-        "| network fees | median days to recovery |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| emails / recovery | network fees | median days to recovery |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         money = row.amount_recovered / row.amount_at_risk
         per = row.charges / row.recovered if row.recovered else 0
+        mails = row.emails / row.recovered if row.recovered else 0
         days = "" if row.days_to_recovery is None else f"{row.days_to_recovery:.1f}"
         lines.append(
             f"| {row.name} | {row.recovered:,} | {row.rate:.1%} | {money:.1%} | {row.charges:,} "
-            f"| {per:.2f} | {row.emails:,} | {row.fees} | {days} |"
+            f"| {per:.2f} | {row.emails:,} | {mails:.2f} | {row.fees} | {days} |"
         )
     lines.append(
-        f"| oracle (the worlds' hidden truth) | {oracle:,} | {oracle / total:.1%} | | | | | | |"
+        f"| oracle (the worlds' hidden truth) | {oracle:,} | {oracle / total:.1%} | | | | | | | |"
     )
     headroom = (oracle - fixed.recovered) / total * 100
     lines += [

@@ -102,15 +102,15 @@ async def run(args: argparse.Namespace) -> int:
 def comparison_table(reports: list[tuple[str, WorldReport]]) -> str:
     """The policies side by side: recovery by count and money, and what it cost."""
     header = f"{'policy':<24} {'recovered':>10} {'rate':>6} {'money':>6} {'charges':>8}"
-    header += f" {'/recovery':>9} {'emails':>7} {'fees':>6} {'median days':>11}"
+    header += f" {'/recovery':>9} {'emails':>7} {'/recovery':>9} {'fees':>6} {'median days':>11}"
     lines = [header]
     for name, r in reports:
         money = r.amount_recovered / r.amount_at_risk if r.amount_at_risk else 0.0
-        per = r.charges / r.recovered if r.recovered else 0.0
         days = f"{r.median_days_to_recovery:.1f}" if r.median_days_to_recovery else "-"
         lines.append(
             f"{name:<24} {r.recovered:>10} {r.recovery_rate:>6.1%} {money:>6.1%} {r.charges:>8}"
-            f" {per:>9.2f} {r.emails:>7} {r.network_fees:>6} {days:>11}"
+            f" {_number(r.charges_per_recovery):>9} {r.emails:>7}"
+            f" {_number(r.emails_per_recovery):>9} {r.network_fees:>6} {days:>11}"
         )
     return "\n".join(lines)
 
@@ -136,3 +136,7 @@ def _learn(cases: Path, out: Path) -> int:
         print(note)
     print(f"policy written to {out}")
     return 0
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"

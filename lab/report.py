@@ -95,6 +95,10 @@ class WorldReport(ReportModel):
     """Cents of network fees."""
     median_days_to_recovery: float | None
     """Median days from failure to recovery."""
+    charges_per_recovery: float | None = None
+    """Charges / recovered (null: nothing recovered)."""
+    emails_per_recovery: float | None = None
+    """Emails / recovered (null: nothing recovered)."""
     per_invoice: list[InvoiceResult]
     """Each invoice's result, in the world's order (failed renewals after the invoices)."""
     renewals: int | None = None
@@ -138,8 +142,14 @@ class WorldReport(ReportModel):
             emails=sum(r.emails for r in results),
             network_fees=sum(r.network_fees for r in results),
             median_days_to_recovery=round(median(days), 3) if days else None,
+            charges_per_recovery=_per(sum(r.charges for r in results), len(recovered)),
+            emails_per_recovery=_per(sum(r.emails for r in results), len(recovered)),
             per_invoice=results,
         )
+
+
+def _per(count: int, recovered: int) -> float | None:
+    return round(count / recovered, 3) if recovered else None
 
 
 class RenewalCounts(ReportModel):
