@@ -47,6 +47,8 @@ def test_the_retry_after_the_funds_return_recovers() -> None:
     assert result.charges == 3, "declined on days 1 and 3, paid on day 5"
     assert result.days_open == 5
     assert report.amount_recovered == 5000
+    assert report.charges_per_recovery == 3
+    assert report.emails_per_recovery == result.emails == 1, "payment_failed after day 1"
 
 
 def test_when_the_product_retries_changes_what_it_recovers() -> None:
@@ -114,6 +116,9 @@ def test_backtest_compares_policies_side_by_side(tmp_path: Path, capsys: Any) ->
     assert main([*argv, "--policy", str(FIXED_3_7_14), "--policy", str(STRIPE_LIKE)]) == 0
     comparison = json.loads((out / "comparison.json").read_text())
     assert comparison["fixed_3_7_14"]["recovered"] == 1
+    fixed = comparison["fixed_3_7_14"]
+    assert fixed["charges_per_recovery"] == fixed["charges"]
+    assert fixed["emails_per_recovery"] == fixed["emails"]
     assert comparison["stripe_like_8_in_14"]["charges"] > comparison["fixed_3_7_14"]["charges"]
     [line] = (out / "fixed_3_7_14" / "cases.jsonl").read_text().splitlines()
     case = json.loads(line)
