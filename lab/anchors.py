@@ -5,7 +5,8 @@ landed by."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lab.attempts import WEEKDAYS, Attempt, alike, differences, lift, significant_z
+from lab.attempts import WEEKDAYS, Attempt, alike, by_day, differences
+from lab.compare import lift, significant_z
 
 MIN_LIFT, MIN_Z = 1.2, 2.0
 """A calendar moment is waited for only when its retries succeed this much more often
@@ -34,7 +35,7 @@ class Anchor:
 def payday_lift(attempts: list[Attempt]) -> tuple[float, float]:
     """How much likelier a retry just after a payday succeeds than another the same day
     since the failure, and the z that says how surely."""
-    return lift(attempts, lambda a: a.payday)
+    return lift(attempts, lambda a: a.payday, by_day)
 
 
 def anchor_of(attempts: list[Attempt]) -> Anchor | None:

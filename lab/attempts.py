@@ -2,33 +2,25 @@
 it: a payday just before, the decline that opened the case, the weekday and the hour of its
 calendar moment (`starter.py learn` reads them from `cases.jsonl`).
 
-Each difference is a Mantel-Haenszel ratio against the other retries made the same day
+Each difference is measured (`lab.compare`) against the other retries made the same day
 since the failure (and, for all but the payday itself, on the same method after as many
-paydays), with
-the Cochran-Mantel-Haenszel z over the same strata, so the effect of waiting longer, or of
-a payday, is not taken for one of the weekday or of the code.
+paydays), so the effect of waiting longer, or of a payday, is not taken for one of the
+weekday or of the code.
 """
 
-import math
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from statistics import NormalDist
 
 from dunning.contract.enums import AttemptOutcome, FailureCategory, PaymentMethodType
 from dunning.rules.calendar import is_payday_window, next_payday
 from dunning.rules.classify import UNKNOWN_REASON, classify_decline
 from lab.case_line import CaseLine
+from lab.compare import Difference, Stratum, level_differences
 
 PAYDAY_WINDOW_DAYS = 1.0
 """A retry within a day after a payday's 00:01 counts as a payday retry."""
 RETRIED = (PaymentMethodType.CARD, PaymentMethodType.ACH_DEBIT, PaymentMethodType.SEPA_DEBIT)
-MIN_LEVEL_ATTEMPTS = 30
-"""A decline code, weekday or hour with fewer retries than this is not compared."""
-FALSE_ALARM = 0.05
-"""The chance that a trait reports a level that does not differ: each of its levels is
-tested at this share of it (Bonferroni), so a weekday is not found among seven by luck."""
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -92,10 +84,6 @@ def attempts_of(lines: Iterable[CaseLine]) -> list[Attempt]:
     return found
 
 
-Stratum = tuple[object, ...]
-"""What retries compared with each other share."""
-
-
 def by_day(attempt: Attempt) -> Stratum:
     """Retries made the same whole day since the failure."""
     return (int(attempt.day),)
@@ -114,31 +102,6 @@ def _paydays_between(first_payday: datetime, moment: datetime) -> int:
     return passed
 
 
-def lift(
-    attempts: list[Attempt],
-    chosen: Callable[[Attempt], bool],
-    stratum: Callable[[Attempt], Stratum] = by_day,
-) -> tuple[float, float]:
-    """How much likelier a chosen retry succeeds than another of its stratum (the
-    Mantel-Haenszel ratio), and the Cochran-Mantel-Haenszel z of the difference."""
-    strata: dict[Stratum, list[Attempt]] = defaultdict(list)
-    for attempt in attempts:
-        strata[stratum(attempt)].append(attempt)
-    top = bottom = excess = variance = 0.0
-    for tried in strata.values():
-        n, on = len(tried), [a for a in tried if chosen(a)]
-        if not on or len(on) == n:
-            continue
-        won_on, won = sum(a.succeeded for a in on), sum(a.succeeded for a in tried)
-        off = n - len(on)
-        top += won_on * off / n
-        bottom += (won - won_on) * len(on) / n
-        excess += won_on - len(on) * won / n
-        variance += len(on) * off * won * (n - won) / (n * n * (n - 1))
-    ratio = top / bottom if bottom else (math.inf if top else 1.0)
-    return ratio, excess / math.sqrt(variance) if variance else 0.0
-
-
 TRAITS: dict[str, Callable[[Attempt], str]] = {
     "decline code": lambda a: a.reason,
     "weekday": lambda a: WEEKDAYS[a.weekday],
@@ -149,35 +112,10 @@ TRAITS: dict[str, Callable[[Attempt], str]] = {
 """What else a retry's chance is compared by, and how each names a retry's level."""
 
 
-@dataclass(frozen=True)
-class Difference:
-    """A level of a trait whose retries succeed more or less often than the others."""
-
-    level: str
-    ratio: float
-    """The Mantel-Haenszel ratio against the others of its strata (`alike`)."""
-    z: float
-    """Its Cochran-Mantel-Haenszel z."""
-
-    def __str__(self) -> str:
-        return f"{self.level} {self.ratio:.2f}x (z {self.z:.1f})"
-
-
 def differences(attempts: list[Attempt], trait: str) -> list[Difference] | None:
-    """The levels of a trait that differ, most retries first; None when every retry had
-    the same level, so nothing could be compared."""
-    level_of = TRAITS[trait]
-    levels = Counter(level_of(a) for a in attempts)
-    if len(levels) < 2:
-        return None
-    compared = [level for level, count in levels.most_common() if count >= MIN_LEVEL_ATTEMPTS]
-    significant = significant_z(len(compared))
-    found = []
-    for level in compared:
-        ratio, z = lift(attempts, _being(level_of, level), alike)
-        if abs(z) >= significant:
-            found.append(Difference(level, ratio, z))
-    return found
+    """The levels of a trait whose retries differ from others alike (`alike`); None when
+    every retry had the same level."""
+    return level_differences(attempts, TRAITS[trait], alike)
 
 
 def trait_notes(attempts: list[Attempt]) -> list[str]:
@@ -192,12 +130,3 @@ def trait_notes(attempts: list[Attempt]) -> list[str]:
         else:
             notes.append(f"{trait}: " + (", ".join(map(str, found)) or "no level differs"))
     return notes
-
-
-def significant_z(levels: int) -> float:
-    """How large a z, either way, reports one of `levels` compared levels."""
-    return NormalDist().inv_cdf(1 - FALSE_ALARM / (2 * max(1, levels)))
-
-
-def _being(level_of: Callable[[Attempt], str], level: str) -> Callable[[Attempt], bool]:
-    return lambda attempt: level_of(attempt) == level

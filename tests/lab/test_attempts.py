@@ -5,7 +5,8 @@ import random
 import re
 
 from dunning.contract.enums import PaymentMethodType
-from lab.attempts import Attempt, lift, trait_notes
+from lab.attempts import Attempt, by_day, trait_notes
+from lab.compare import lift
 
 
 def attempts(seed: int = 7) -> list[Attempt]:
@@ -32,7 +33,7 @@ def attempts(seed: int = 7) -> list[Attempt]:
 
 
 def test_a_decline_code_that_recovers_more_often_is_reported() -> None:
-    ratio, z = lift(attempts(), lambda a: a.reason == "insufficient_funds")
+    ratio, z = lift(attempts(), lambda a: a.reason == "insufficient_funds", by_day)
     assert 1.6 < ratio < 2.5 and z > 4
     codes, weekdays, hours, advice, network = trait_notes(attempts())
     found = dict(re.findall(r"(\w+) (\d\.\d\d)x", codes.removeprefix("decline code: ")))
@@ -62,7 +63,9 @@ def test_a_weekday_that_only_follows_paydays_is_not_taken_for_an_effect() -> Non
                 hour=12,
             )
         )
-    assert lift(made, lambda a: a.weekday == 0)[1] > 4, "Mondays look better, by the day alone"
+    assert lift(made, lambda a: a.weekday == 0, by_day)[1] > 4, (
+        "Mondays look better, by the day alone"
+    )
     assert trait_notes(made)[1] == "weekday: no level differs"
 
 
