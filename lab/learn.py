@@ -39,6 +39,7 @@ from dunning.rules.policy import DunningPolicy, EmailStep
 from lab.anchors import Anchor, anchor_of, landing_hour, payday_lift
 from lab.attempts import RETRIED, Attempt, attempts_of, trait_notes
 from lab.case_line import CaseLine
+from lab.emails import email_notes, emails_of
 
 MIN_ATTEMPTS = 100
 """Fewer scheduled retries than this say too little: the defaults stay."""
@@ -122,6 +123,7 @@ class Timing:
 def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
     """`base` with a retry plan fitted from the cases, or `base` as it is (and a note in
     the plan saying why) when the cases say too little."""
+    lines = list(lines)  # read twice: for the retries, then for the emails
     attempts = attempts_of(lines)
     if len(attempts) < MIN_ATTEMPTS:
         note = f"too little data: {len(attempts)} scheduled retries (at least {MIN_ATTEMPTS})"
@@ -164,6 +166,7 @@ def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
     cadence = _cadence_inside_windows(base)
     if cadence != base.email_cadence:
         notes.append("every email of a cadence goes out before its shortest window's final notice")
+    notes += email_notes(emails_of(lines))
     learned = LearnedPlan(fitted_from=len(attempts), plans=plans, notes=tuple(notes))
     return base.model_copy(update={"learned": learned, "email_cadence": cadence})
 
