@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from dunning.contract.case import DunningCase
 from dunning.contract.enums import (
     CustomerTier,
     EmailTemplate,
@@ -15,6 +16,7 @@ from dunning.contract.enums import (
     Stage,
     Team,
 )
+from dunning.contract.status import DunningOutcome
 from dunning.providers.facts import AccountFacts, Person
 from dunning.rules.calendar import next_payday, next_weekday
 from dunning.rules.learned import LearnedPlan, RetryPlan
@@ -213,6 +215,18 @@ async def test_pause_resume_and_extend_push_the_schedule(time_env: WorkflowEnvir
     assert 28.9 <= outcome.days_open <= 29.1, "day 14 + 10 days paused + 5 days extension"
 
 
+async def retried_on(
+    time_env: WorkflowEnvironment, fakes: FakeProviders, case: DunningCase, history: str
+) -> tuple[DunningOutcome, list[datetime]]:
+    """Run a case to its end, record its history, and say when it charged, by its calendar."""
+    async with running(time_env, fakes, case) as handle:
+        outcome = await handle.result()
+        status = await status_of(handle)
+        await record(handle, history)
+    day0 = status.timeline[0].at
+    return outcome, [case.failed_at + (a.at - day0) for a in status.attempts]
+
+
 async def test_a_learned_plan_retries_on_the_next_payday_by_the_case_calendar(
     time_env: WorkflowEnvironment,
 ) -> None:
@@ -220,12 +234,7 @@ async def test_a_learned_plan_retries_on_the_next_payday_by_the_case_calendar(
     policy = DunningPolicy(learned=plan)
     fakes = FakeProviders(outcomes=["insufficient_funds", SUCCEEDED])
     case = make_case(policy=policy.model_dump())
-    async with running(time_env, fakes, case) as handle:
-        outcome = await handle.result()
-        status = await status_of(handle)
-        await record(handle, "learned_plan_payday_retry")
-    day0 = status.timeline[0].at
-    calendar = [case.failed_at + (a.at - day0) for a in status.attempts]
+    outcome, calendar = await retried_on(time_env, fakes, case, "learned_plan_payday_retry")
     waited = abs(calendar[0] - next_payday(case.failed_at))
     assert waited < timedelta(seconds=1), "the first retry waits for the payday, 00:01"
     assert round((calendar[1] - case.failed_at) / timedelta(days=1)) == 13
@@ -246,12 +255,7 @@ async def test_a_learned_plan_of_the_opening_decline_code_comes_before_the_metho
     now = datetime.now(UTC)
     monday = now - timedelta(days=now.weekday())  # Friday is 4 days after the failure
     case = make_case(policy=policy.model_dump(), failed_at=monday)
-    async with running(time_env, fakes, case) as handle:
-        outcome = await handle.result()
-        status = await status_of(handle)
-        await record(handle, "learned_plan_by_decline")
-    day0 = status.timeline[0].at
-    calendar = [case.failed_at + (a.at - day0) for a in status.attempts]
+    outcome, calendar = await retried_on(time_env, fakes, case, "learned_plan_by_decline")
     days = [round((at - case.failed_at) / timedelta(days=1), 3) for at in calendar]
     payroll = next_weekday(case.failed_at + timedelta(minutes=1), friday)
     assert days[0] == 1, "the silent retry"
