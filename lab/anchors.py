@@ -11,7 +11,7 @@ from lab.compare import lift, significant_z
 MIN_LIFT, MIN_Z = 1.2, 2.0
 """A calendar moment is waited for only when its retries succeed this much more often
 than others alike, and this surely (a weekday must also clear the bar for one among
-seven, `lab.attempts.significant_z`)."""
+seven, `lab.compare.significant_z`)."""
 PAYDAY_SPACING_DAYS = 15.2
 """Paydays (the 1st and the 15th) come about this far apart."""
 WEEK_DAYS = 7.0

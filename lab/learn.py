@@ -46,7 +46,8 @@ MIN_ATTEMPTS = 100
 MIN_DECLINE_ATTEMPTS = 100
 """A decline code with fewer retries on a method than this takes the method's plan."""
 PRIOR_WEIGHT = 10.0
-"""Pseudo-attempts at the pooled rate added to every day's count (the shrinkage)."""
+"""Pseudo-attempts at the parent's rate that day (the method's for a decline code, else the
+pooled rate) added to every day's count: the shrinkage."""
 
 DayRates = dict[float, float]
 """A retry's chance of success by half day since the failure."""

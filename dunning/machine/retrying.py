@@ -108,6 +108,7 @@ class CalendarRetries:
     weekly: int = 0
     """Retries on this many of `weekday` after the failure."""
     weekday: int | None = None
+    """The weekday of the weekly retries (0 is Monday)."""
     hour: int | None = None
     """The hour the retries between the first and the last day go out at."""
 
@@ -131,10 +132,10 @@ def schedule(
         payday = next_payday(payday + timedelta(minutes=1))
         moments.append(clock.from_calendar(payday))
     if calendar.weekday is not None:
-        payday = failed_at
+        payroll = failed_at
         for _ in range(calendar.weekly):
-            payday = next_weekday(payday + timedelta(minutes=1), calendar.weekday)
-            moments.append(clock.from_calendar(payday))
+            payroll = next_weekday(payroll + timedelta(minutes=1), calendar.weekday)
+            moments.append(clock.from_calendar(payroll))
     return tuple(sorted(moments))
 
 
