@@ -5,7 +5,7 @@ landed by."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lab.attempts import WEEKDAYS, Attempt, alike, by_day, differences
+from lab.attempts import WEEKDAYS, Attempt, alike_from_one_hour, by_day, differences
 from lab.compare import lift, significant_z
 
 MIN_LIFT, MIN_Z = 1.2, 2.0
@@ -54,12 +54,13 @@ def anchor_of(attempts: list[Attempt]) -> Anchor | None:
 def landing_hour(attempts: list[Attempt]) -> tuple[int, float, float] | None:
     """The hour of the day money has landed by: of the hours retries were made at, the one
     that best splits the retries made from it on from those made earlier that day (by the
-    Cochran-Mantel-Haenszel z against retries alike), with the ratio and z, if a split is
-    large enough and sure enough for one among as many as were tried."""
+    Cochran-Mantel-Haenszel z against retries alike whose invoices failed at the same
+    hour), with the ratio and z, if a split is large enough and sure enough for one among
+    as many as were tried. Retries made only at their failure's hour cannot say."""
     hours = sorted({attempt.hour for attempt in attempts})[1:]
     splits = []
     for hour in hours:
-        ratio, z = lift(attempts, _from_hour(hour), alike)
+        ratio, z = lift(attempts, _from_hour(hour), alike_from_one_hour)
         splits.append((z, ratio, hour))
     bar = max(MIN_Z, significant_z(len(splits)))
     found = [(z, ratio, hour) for z, ratio, hour in splits if ratio >= MIN_LIFT and z >= bar]

@@ -42,6 +42,8 @@ class Attempt:
     """The calendar moment's weekday (0 is Monday)."""
     hour: int
     """The calendar moment's hour."""
+    failed_hour: int = 0
+    """The hour the invoice failed at: a retry on whole days after it comes at the same."""
     advice: str = "none"
     """The advice code the case opened with (Stripe's, else Mastercard's)."""
     network: str = "none"
@@ -79,6 +81,7 @@ def attempts_of(lines: Iterable[CaseLine]) -> list[Attempt]:
                     network=(failure and failure.network_decline_code) or "none",
                     weekday=calendar.weekday(),
                     hour=calendar.hour,
+                    failed_hour=line.failed_at.hour,
                 )
             )
     return found
@@ -93,6 +96,13 @@ def alike(attempt: Attempt) -> Stratum:
     """Retries on the same payment method, the same whole day since the failure, after
     as many paydays."""
     return attempt.method, int(attempt.day), attempt.paydays_passed
+
+
+def alike_from_one_hour(attempt: Attempt) -> Stratum:
+    """Retries `alike` whose invoices failed at the same hour: a retry's hour is compared
+    only with others of its failure hour, so the hour customers' invoices fail at (their
+    renewal time, and whoever renews then) is not taken for the hour of the retry."""
+    return *alike(attempt), attempt.failed_hour
 
 
 def _paydays_between(first_payday: datetime, moment: datetime) -> int:

@@ -10,7 +10,8 @@ many days after the failure, on that calendar day. The fit:
 - the calendar moment that brings money back (`lab.anchors`): retries just after the 1st
   or the 15th, or on one weekday (a weekly payroll), against the others alike (a
   Mantel-Haenszel ratio, with its Cochran-Mantel-Haenszel z), and the hour of the day
-  money has landed by (the hour that best splits later retries from earlier ones);
+  money has landed by (the hour that best splits later retries from earlier ones of
+  invoices that failed at the same hour);
 - the same curve and calendar moment for each decline code with enough retries, each
   day's rate shrunk toward the method's that day: a code whose money comes back on a
   timing of its own gets a plan of its own;
@@ -45,6 +46,9 @@ MIN_ATTEMPTS = 100
 """Fewer scheduled retries than this say too little: the defaults stay."""
 MIN_DECLINE_ATTEMPTS = 100
 """A decline code with fewer retries on a method than this takes the method's plan."""
+MIN_PLAN_SHIFT_DAYS = 1.0
+"""A decline's plan whose retries all fall within this of its method's is not kept: the
+difference is the noise of a smaller sample."""
 PRIOR_WEIGHT = 10.0
 """Pseudo-attempts at the parent's rate that day (the method's for a decline code, else the
 pooled rate) added to every day's count: the shrinkage."""
@@ -161,7 +165,7 @@ def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
             plan = plans[plan_key(method, tier)] = _plan(base, method, tier, timing)
             for decline, its_timing in own.items():
                 its_plan = _plan(base, method, tier, its_timing)
-                if its_plan != plan:
+                if _differs(its_plan, plan):
                     plans[plan_key(method, tier, decline)] = its_plan
         notes += [_decline_note(method, decline, plans) for decline in own]
     cadence = _cadence_inside_windows(base)
@@ -206,6 +210,17 @@ def _decline_timings(
     }
 
 
+def _differs(plan: RetryPlan, other: RetryPlan) -> bool:
+    """Whether a decline's plan is worth keeping beside its method's: another calendar
+    moment, another count, or a retry at least `MIN_PLAN_SHIFT_DAYS` away."""
+    calendar = (plan.paydays, plan.weekly, plan.weekday, plan.hour, len(plan.days))
+    if calendar != (other.paydays, other.weekly, other.weekday, other.hour, len(other.days)):
+        return True
+    return any(
+        abs(a - b) >= MIN_PLAN_SHIFT_DAYS for a, b in zip(plan.days, other.days, strict=True)
+    )
+
+
 def _decline_note(method: PaymentMethodType, decline: str, plans: dict[str, RetryPlan]) -> str:
     tiers = [tier.value for tier in CustomerTier if plan_key(method, tier, decline) in plans]
     if not tiers:
@@ -232,7 +247,12 @@ def _plan(
     curve, anchor = timing.curve, timing.anchor
     waits = min(round(end / anchor.spacing_days), count - 1 - len(silent)) if anchor else 0
     by_days = count - waits - len(silent)
+    # The curve's retries go after the calendar ones; when those fill the window (one
+    # payday may come on any day of a 14-day window), in the whole window instead, so no
+    # retry the default allows is left unused.
     start = min(waits * anchor.spacing_days, end) if anchor else 0.0
+    if start >= end - gap:
+        start = silent[-1] if silent else 0.0
     before, whole = curve.at(start), curve.at(end) - curve.at(start)
     days: list[float] = list(silent)
     for k in range(1, by_days):

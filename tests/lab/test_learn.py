@@ -97,6 +97,11 @@ def test_the_learner_finds_the_payday_effect_and_retries_just_after_paydays() ->
     assert plan is not None and plan.paydays > 0, policy.learned.notes
     default_plan = DunningPolicy().retries[PaymentMethodType.CARD]
     assert plan.retries <= len(default_plan.days_for(CustomerTier.MID_MARKET))
+    self_serve = policy.learned.plan_for(PaymentMethodType.CARD, CustomerTier.SELF_SERVE)
+    assert self_serve is not None and self_serve.paydays == 1, "one payday in 14 days"
+    assert self_serve.retries == len(default_plan.days_for(CustomerTier.SELF_SERVE)), (
+        "a payday that may come on any day of the window leaves no retry unused"
+    )
     for key, fitted in policy.learned.plans.items():
         end = DunningPolicy().end_states[CustomerTier(key.split("/")[1])].end_day
         assert fitted.days and max(fitted.days) == end, f"{key}: the last retry with the end"
@@ -168,32 +173,12 @@ def morning_deposit_world(invoices: int, seed: int) -> World:
     return card_world(invoices, seed, before_eight, at_random=True)
 
 
-def test_the_learner_finds_the_hour_money_lands_by_and_retries_after_it() -> None:
+def test_retries_made_only_at_their_failure_s_hour_say_nothing_of_hours() -> None:
     _, states = run_world(morning_deposit_world(800, seed=1), DunningPolicy())
     policy = learn([case_line(state) for state in states], DunningPolicy())
     assert policy.learned is not None
-    plan = policy.learned.plan_for(PaymentMethodType.CARD, CustomerTier.MID_MARKET)
-    assert plan is not None and plan.hour == 8, policy.learned.notes
-    assert plan.paydays == plan.weekly == 0, "no calendar day brings the money"
-
-    any_hour = policy.learned.model_copy(
-        update={
-            "plans": {
-                k: v.model_copy(update={"hour": None}) for k, v in policy.learned.plans.items()
-            }
-        }
-    )
-    unseen = morning_deposit_world(400, seed=5)
-    report, learned_states = run_world(unseen, policy)
-    anytime = backtest(unseen, policy.model_copy(update={"learned": any_hour}))
-    assert report.recovered >= anytime.recovered
-    assert report.charges <= anytime.charges
-    between = [
-        case.failed_at + (attempt.at - case.timeline[0].at)
-        for case in map(case_line, learned_states)
-        for attempt in case.attempts[1:-1]
-    ]
-    assert between and all(at.hour == 8 and at.minute == 0 for at in between)
+    assert all(plan.hour is None for plan in policy.learned.plans.values())
+    assert "retries on policy days keep the hour of the failure" in policy.learned.notes
 
 
 def test_with_too_little_data_the_defaults_stay() -> None:
