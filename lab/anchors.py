@@ -15,6 +15,7 @@ seven, `lab.compare.significant_z`)."""
 PAYDAY_SPACING_DAYS = 15.2
 """Paydays (the 1st and the 15th) come about this far apart."""
 WEEK_DAYS = 7.0
+"""A weekly payroll's paydays come this far apart."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Anchor:
     ratio: float
     """How much likelier a retry just after it succeeds (Mantel-Haenszel)."""
     z: float
+    """How surely (Cochran-Mantel-Haenszel)."""
 
 
 def payday_lift(attempts: list[Attempt]) -> tuple[float, float]:
