@@ -181,6 +181,18 @@ def test_retries_made_only_at_their_failure_s_hour_say_nothing_of_hours() -> Non
     assert "retries on policy days keep the hour of the failure" in policy.learned.notes
 
 
+def test_two_decline_codes_on_one_timing_share_their_method_s_plan() -> None:
+    def twins(n: int, fails_on: float) -> tuple[str, float | None]:
+        decline, back = on_payday(n, fails_on)
+        return ("generic_decline" if n % 2 else decline), back
+
+    _, states = run_world(card_world(800, 1, twins), DunningPolicy())
+    policy = learn([case_line(state) for state in states], DunningPolicy())
+    assert policy.learned is not None
+    assert sorted(policy.learned.plans) == ["card/enterprise", "card/mid_market", "card/self_serve"]
+    assert "card, generic_decline: the method's plan suits it" in policy.learned.notes
+
+
 def test_with_too_little_data_the_defaults_stay() -> None:
     _, states = run_world(payday_world(5, seed=1), DunningPolicy())
     policy = learn([case_line(state) for state in states], DunningPolicy())
