@@ -40,7 +40,7 @@ from dunning.rules.policy import DunningPolicy, EmailStep
 from lab.anchors import Anchor, anchor_of, landing_hour, payday_lift
 from lab.attempts import RETRIED, Attempt, attempts_of, trait_notes
 from lab.case_line import CaseLine
-from lab.emails import email_notes, emails_of
+from lab.emails import CadenceStep, emails_of, fit_emails
 
 MIN_ATTEMPTS = 100
 """Fewer scheduled retries than this say too little: the defaults stay."""
@@ -168,21 +168,38 @@ def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
                 if _differs(its_plan, plan):
                     plans[plan_key(method, tier, decline)] = its_plan
         notes += [_decline_note(method, decline, plans) for decline in own]
-    cadence = _cadence_inside_windows(base)
+    emails = fit_emails(emails_of(lines))
+    cadence = _cadence_inside_windows(base, send_sooner(base.email_cadence, emails.sooner))
     if cadence != base.email_cadence:
         notes.append("every email of a cadence goes out before its shortest window's final notice")
-    notes += email_notes(emails_of(lines))
+    notes += emails.notes
     learned = LearnedPlan(fitted_from=len(attempts), plans=plans, notes=tuple(notes))
     return base.model_copy(update={"learned": learned, "email_cadence": cadence})
 
 
-def _cadence_inside_windows(base: DunningPolicy) -> dict[FailureCategory, tuple[EmailStep, ...]]:
+Cadences = dict[FailureCategory, tuple[EmailStep, ...]]
+
+
+def send_sooner(cadences: Cadences, sooner: dict[CadenceStep, float]) -> Cadences:
+    """Each cadence with the emails that work better sooner sent by their day, in order."""
+    moved = {}
+    for category, steps in cadences.items():
+        kept: list[EmailStep] = []
+        for step in steps:
+            day = min(step.day, sooner.get((category, step.template), step.day))
+            day = max(day, kept[-1].day if kept else 0.0)
+            kept.append(step.model_copy(update={"day": day}) if day != step.day else step)
+        moved[category] = tuple(kept)
+    return moved
+
+
+def _cadence_inside_windows(base: DunningPolicy, cadences: Cadences) -> Cadences:
     """Each cadence with its steps moved before the earliest final notice of any tier, so a
     customer of every tier receives every email (a step at or after the final notice is
     never sent, and the customers it would have moved are lost)."""
     shortest = min(rule.final_notice_day for rule in base.end_states.values())
-    cadences = {}
-    for category, steps in base.email_cadence.items():
+    moved_in = {}
+    for category, steps in cadences.items():
         net_terms = category is FailureCategory.OVERDUE
         final = base.net_terms_end_state.final_notice_day if net_terms else shortest
         moved: list[EmailStep] = []
@@ -191,8 +208,8 @@ def _cadence_inside_windows(base: DunningPolicy) -> dict[FailureCategory, tuple[
             day = min(step.day, latest)
             moved.append(step.model_copy(update={"day": max(day, 0)}))
             latest = day - 1
-        cadences[category] = tuple(reversed(moved))
-    return cadences
+        moved_in[category] = tuple(reversed(moved))
+    return moved_in
 
 
 def _decline_timings(

@@ -3,10 +3,11 @@ cases say when an email works best."""
 
 import random
 
-from dunning.contract.enums import EmailTemplate
+from dunning.contract.enums import EmailTemplate, FailureCategory
 from dunning.rules.policy import DunningPolicy
 from lab.backtest import case_line, run_world
-from lab.emails import EmailSent, email_notes, emails_of
+from lab.emails import EmailSent, emails_of, fit_emails
+from lab.learn import send_sooner
 from tests.lab.test_backtest import card, world
 
 
@@ -23,6 +24,9 @@ def test_an_email_is_answered_by_the_customer_acting_before_the_next() -> None:
     assert sent[1].weekday == 0, "2026-03-02 is a Monday: day 7 is the Monday after"
 
 
+SOFT = FailureCategory.SOFT_DECLINE
+
+
 def sends(early: float, late: float, weekend: float | None = None) -> list[EmailSent]:
     """Reminders sent on days 3-10 to mid-market customers: answered with chance `early`
     up to day 6, `late` after, and `weekend` on a Saturday or Sunday when given."""
@@ -33,32 +37,49 @@ def sends(early: float, late: float, weekend: float | None = None) -> list[Email
         chance = early if day <= 6 else late
         if weekend is not None and weekday >= 5:
             chance = weekend
-        made.append(
-            EmailSent(EmailTemplate.REMINDER, "mid_market", day, weekday, rng.random() < chance)
-        )
+        answered = rng.random() < chance
+        made.append(EmailSent(SOFT, EmailTemplate.REMINDER, "mid_market", day, weekday, answered))
     return made
 
 
-def test_an_email_answered_more_often_when_sent_earlier_is_reported() -> None:
-    notes = email_notes(sends(early=0.3, late=0.1))
-    [reminder] = [note for note in notes if note.startswith("reminder:")]
-    assert reminder.startswith("reminder: sent by day 6.5, answered"), reminder
+def test_an_email_answered_more_often_when_sent_earlier_is_sent_sooner() -> None:
+    fit = fit_emails(sends(early=0.3, late=0.1))
+    [reminder] = [note for note in fit.notes if note.startswith("soft_decline reminder:")]
+    assert reminder.startswith("soft_decline reminder: sent by day 6.5, answered"), reminder
     ratio = float(reminder.split("answered ")[1].split("x")[0])
     assert ratio > 2
-    assert "email weekday: no level differs or can be compared" in notes
-    assert notes[-1] == "the cadence keeps its days: email timing is reported, not fitted"
+    assert fit.sooner == {(SOFT, EmailTemplate.REMINDER): 4.5}, "the median of its earlier sends"
+    assert "email weekday: no level differs or can be compared" in fit.notes
+    assert fit.notes[-1] == "the cadence sends soft_decline reminder by day 4.5"
+
+    cadence = DunningPolicy().email_cadence
+    sooner = send_sooner(cadence, fit.sooner)
+    soft = [(step.template, step.day) for step in sooner[SOFT]]
+    assert soft == [
+        (EmailTemplate.PAYMENT_FAILED, 0),
+        (EmailTemplate.REMINDER, 4.5),
+        (EmailTemplate.SERVICE_IMPACT, 14),
+    ]
+    assert sooner[FailureCategory.OVERDUE] == cadence[FailureCategory.OVERDUE], "its own cadence"
+
+
+def test_an_email_answered_more_often_when_sent_later_keeps_its_day() -> None:
+    fit = fit_emails(sends(early=0.1, late=0.3))
+    assert fit.sooner == {}
+    assert fit.notes[-1] == "the cadence keeps its days: no email works better on another"
 
 
 def test_a_weekday_whose_emails_go_unanswered_is_reported_and_no_day_without_an_effect() -> None:
-    notes = email_notes(sends(early=0.2, late=0.2, weekend=0.02))
-    assert any(n.startswith("reminder: sent on days 3.0-10.0, no day works better") for n in notes)
+    notes = fit_emails(sends(early=0.2, late=0.2, weekend=0.02)).notes
+    no_day = "soft_decline reminder: sent on days 3.0-10.0, no day works better"
+    assert any(note.startswith(no_day) for note in notes)
     [weekdays] = [note for note in notes if note.startswith("email weekday:")]
     assert "Saturday" in weekdays and "Sunday" in weekdays and "Monday" not in weekdays
 
 
 def test_an_email_always_sent_on_one_day_says_nothing_of_its_day() -> None:
     template = EmailTemplate.PAYMENT_FAILED
-    notes = email_notes(
-        [EmailSent(template, "self_serve", 1.0, n % 7, n % 3 == 0) for n in range(40)]
-    )
-    assert "payment_failed: sent on days 1.0-1.0, too close together" in notes[1]
+    notes = fit_emails(
+        [EmailSent(SOFT, template, "self_serve", 1.0, n % 7, n % 3 == 0) for n in range(40)]
+    ).notes
+    assert "soft_decline payment_failed: sent on days 1.0-1.0, too close together" in notes[1]
