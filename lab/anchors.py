@@ -2,7 +2,7 @@
 (the 1st and the 15th), a weekly payroll's weekday, and the hour of the day money has
 landed by."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from lab.attempts import WEEKDAYS, Attempt, alike_from_one_hour, by_day, differences
@@ -40,15 +40,16 @@ def payday_lift(attempts: list[Attempt]) -> tuple[float, float]:
     return lift(attempts, lambda a: a.payday, by_day)
 
 
-def anchor_of(attempts: list[Attempt]) -> Anchor | None:
-    """The calendar moment whose retries gain the most, if any gains enough surely enough."""
+def anchor_of(attempts: list[Attempt], weekdays: Collection[int] = range(7)) -> Anchor | None:
+    """The calendar moment whose retries gain the most, if any gains enough surely enough:
+    the paydays, or one of `weekdays`."""
     found = []
     ratio, z = payday_lift(attempts)
     if ratio >= MIN_LIFT and z >= MIN_Z:
         found.append(Anchor("paydays", PAYDAY_SPACING_DAYS, None, ratio, z))
     for weekday in differences(attempts, "weekday") or []:
-        if weekday.ratio >= MIN_LIFT and weekday.z >= MIN_Z:
-            day = WEEKDAYS.index(weekday.level)
+        day = WEEKDAYS.index(weekday.level)
+        if day in weekdays and weekday.ratio >= MIN_LIFT and weekday.z >= MIN_Z:
             found.append(Anchor(f"{weekday.level}s", WEEK_DAYS, day, weekday.ratio, weekday.z))
     return max(found, key=lambda anchor: anchor.ratio, default=None)
 

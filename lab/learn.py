@@ -160,7 +160,7 @@ def learn(lines: Iterable[CaseLine], base: DunningPolicy) -> DunningPolicy:
             continue
         rates = day_rates(mine)
         timing = Timing(fit_curve(rates), anchor, hour)
-        own = _decline_timings(mine, rates, hour)
+        own = _decline_timings(mine, rates, anchor, hour)
         for tier in CustomerTier:
             plan = plans[plan_key(method, tier)] = _plan(base, method, tier, timing)
             for decline, its_timing in own.items():
@@ -213,15 +213,18 @@ def _cadence_inside_windows(base: DunningPolicy, cadences: Cadences) -> Cadences
 
 
 def _decline_timings(
-    attempts: list[Attempt], rates: DayRates, hour: int | None
+    attempts: list[Attempt], rates: DayRates, anchor: Anchor | None, hour: int | None
 ) -> dict[str, Timing]:
     """For each decline code with enough retries: its own curve, shrunk toward the
-    method's day by day, and its own calendar moment."""
+    method's day by day, and its own calendar moment: the paydays, the method's weekday
+    if it has one, or none (a payroll's weekday is the calendar's, not a decline's, and a
+    code's few retries would find one among seven by chance)."""
+    weekdays = () if anchor is None or anchor.weekday is None else (anchor.weekday,)
     by_decline: dict[str, list[Attempt]] = defaultdict(list)
     for attempt in attempts:
         by_decline[attempt.reason].append(attempt)
     return {
-        decline: Timing(fit_curve(day_rates(tried, rates)), anchor_of(tried), hour)
+        decline: Timing(fit_curve(day_rates(tried, rates)), anchor_of(tried, weekdays), hour)
         for decline, tried in sorted(by_decline.items())
         if len(tried) >= MIN_DECLINE_ATTEMPTS
     }

@@ -68,3 +68,5 @@ def test_the_larger_calendar_effect_is_waited_for() -> None:
     without_fridays = [a for a in made if a.weekday != 4]
     paydays = anchor_of(without_fridays)
     assert paydays is not None and paydays.weekday is None and paydays.name == "paydays"
+    only_mondays = anchor_of(made, weekdays=(0,))
+    assert only_mondays is not None and only_mondays.name == "paydays", "Fridays not weighed"
