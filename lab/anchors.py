@@ -6,14 +6,14 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from lab.attempts import WEEKDAYS, Attempt, alike_from_one_hour, by_day, differences
-from lab.compare import lift, significant_z
+from lab.compare import MIN_LIFT, lift, significant_z
 
-MIN_LIFT, MIN_Z = 1.2, 2.0
-"""A calendar moment is waited for only when its retries succeed this much more often
-than others alike, and this surely (a weekday must also clear the bar for one among
-seven, `lab.compare.significant_z`)."""
+MIN_Z = 2.0
+"""A calendar moment is waited for only when its retries succeed `MIN_LIFT` times as often
+as others alike, and this surely (a weekday must also clear the bar for one among seven,
+`lab.compare.significant_z`)."""
 PAYDAY_SPACING_DAYS = 15.2
-"""Paydays (the 1st and the 15th) come about this far apart."""
+"""Paydays (`dunning.rules.calendar.PAYDAYS`) come about this far apart."""
 WEEK_DAYS = 7.0
 """A weekly payroll's paydays come this far apart."""
 

@@ -17,6 +17,10 @@ FALSE_ALARM = 0.05
 """The chance that a trait reports a level that does not differ: each of its levels is
 tested at this share of it (Bonferroni), so a weekday is not found among seven by luck."""
 
+MIN_LIFT = 1.2
+"""A difference is acted on (a calendar moment waited for, an email sent sooner) only
+when the chosen tries succeed at least this much more often than the others alike."""
+
 Stratum = tuple[object, ...]
 """What tries compared with each other share."""
 

@@ -14,20 +14,31 @@ from datetime import timedelta
 from statistics import median
 
 from dunning.contract.enums import EmailTemplate, FailureCategory
+from dunning.contract.messages import Signals
 from lab.attempts import WEEKDAYS
 from lab.case_line import CaseLine
-from lab.compare import MIN_LEVEL_COUNT, Stratum, level_differences, lift, significant_z
+from lab.compare import (
+    MIN_LEVEL_COUNT,
+    MIN_LIFT,
+    Stratum,
+    level_differences,
+    lift,
+    significant_z,
+)
 
 ANSWER_DAYS = 3.0
 """A customer who acts within this many days of an email, before the next, answered it."""
 CUSTOMER_EVENTS = frozenset(
-    {"payment_method_updated", "invoice_paid", "po_number_provided", "billing_contact_corrected"}
+    {
+        Signals.PAYMENT_METHOD_UPDATED,
+        Signals.INVOICE_PAID,
+        Signals.PO_NUMBER_PROVIDED,
+        Signals.BILLING_CONTACT_CORRECTED,
+    }
 )
 """Timeline events that are the customer acting."""
 MIN_SPREAD_DAYS = 1.0
 """Sends of an email closer together than this say nothing about which day works best."""
-MIN_LIFT = 1.2
-"""An email is sent sooner only when its earlier sends are answered this much more often."""
 CadenceStep = tuple[FailureCategory | None, EmailTemplate]
 """An email of a category's cadence."""
 CADENCE_TEMPLATES = frozenset(
