@@ -2,13 +2,14 @@
 invoice fails on its day, its case runs against the invoice's behaviour, and the report
 counts what the providers saw. A 60-day case takes well under a millisecond."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from dunning.contract.case import REAL_DAY_SECONDS, PreDunningContext
 from dunning.machine.state import CaseState
 from dunning.rules.policy import DunningPolicy
 from dunning.views.status import case_status
-from lab.behaviour import InvoiceWorld
+from lab.behaviour import CardAttached, InvoiceWorld
 from lab.case_line import CaseLine
 from lab.report import InvoiceResult, RenewalCounts, WorldReport
 from lab.virtual import VirtualCase, VirtualClock
@@ -16,6 +17,7 @@ from lab.watch import WatchPlay, play_watch
 from worlds.cases import case_of
 from worlds.fees import network_fees
 from worlds.model import Customer, Invoice, World
+from worlds.renewals import Subscription
 
 HORIZON_DAYS = 400
 """How long a case may run in a backtest before it counts as still open."""
@@ -30,63 +32,124 @@ def backtest(world: World, policy: DunningPolicy, start: datetime | None = None)
 def run_world(
     world: World, policy: DunningPolicy, start: datetime | None = None
 ) -> tuple[WorldReport, list[CaseState]]:
-    """The report, and each case's final state (`case_line` writes it for `cases.jsonl`)."""
-    origin = world.calendar_start or start or datetime.now(UTC)
-    customers = {customer.id: customer for customer in world.customers}
-    results, states = [], []
-    replaced: dict[str, datetime] = {}
-    for invoice in world.invoices:
-        result, state, providers = run_invoice(invoice, customers[invoice.customer], policy, origin)
-        results.append(result)
-        states.append(state)
-        if providers.card_replaced_at is not None:  # the customer's new default card
-            first = replaced.get(invoice.customer, providers.card_replaced_at)
-            replaced[invoice.customer] = min(first, providers.card_replaced_at)
-    failed = prevented = 0
-    watches: list[WatchPlay] = []
-    prevented_amount = 0
-    for subscription in world.subscriptions:
-        customer = customers[subscription.customer]
-        elsewhere = replaced.get(subscription.customer)
-        watch = play_watch(world, subscription, customer, policy, origin, elsewhere)
-        watches.append(watch)
-        renewal = world.renewal_invoice(subscription, origin)
+    """The report, and each case's final state (`case_line` writes it for `cases.jsonl`).
+
+    A customer's new card is every invoice's of theirs, as in Stripe: the world is played
+    again, each invoice and watch told of the cards the customer attached answering the
+    others' emails, until a round attaches the same cards as the one before it."""
+    play = _WorldPlay(world, policy, world.calendar_start or start or datetime.now(UTC))
+    attached: Attachments = {}
+    for _ in range(MAX_ROUNDS):
+        played = play.round(attached)
+        if played.attached == attached:
+            break
+        attached = played.attached
+    return played.report, played.states
+
+
+MAX_ROUNDS = 8
+"""Rounds of a world whose customers' cards keep changing what the others attach (two
+suffice unless a customer's invoices answer each other's cards)."""
+
+Attachments = dict[str, tuple[CardAttached, ...]]
+"""The cards each customer attached, in time order."""
+InvoiceRun = tuple[InvoiceResult, CaseState, InvoiceWorld]
+
+
+@dataclass(frozen=True)
+class _Played:
+    """One round of the world."""
+
+    report: WorldReport
+    states: list[CaseState]
+    attached: Attachments
+
+
+class _WorldPlay:
+    """The world's invoices, renewals and watches, played a round at a time."""
+
+    def __init__(self, world: World, policy: DunningPolicy, origin: datetime) -> None:
+        self.world, self.policy, self.origin = world, policy, origin
+        self.customers = {customer.id: customer for customer in world.customers}
+        self._runs: dict[tuple[str, tuple[CardAttached, ...]], InvoiceRun] = {}
+        """Each invoice's run by the cards attached elsewhere: a round plays again only
+        the invoices whose customer attached another card."""
+
+    def round(self, attached: Attachments) -> _Played:
+        """Every invoice, renewal and watch, told of the cards `attached` elsewhere."""
+
+        def elsewhere(customer: str, by: str) -> tuple[CardAttached, ...]:
+            return tuple(card for card in attached.get(customer, ()) if card.by != by)
+
+        runs: list[InvoiceRun] = []
+        seen: dict[str, list[CardAttached]] = {}
+        for invoice in self.world.invoices:
+            key = (invoice.id, elsewhere(invoice.customer, invoice.id))
+            if key not in self._runs:
+                customer = self.customers[invoice.customer]
+                self._runs[key] = run_invoice(
+                    invoice, customer, self.policy, self.origin, elsewhere=key[1]
+                )
+            runs.append(self._runs[key])
+            seen.setdefault(invoice.customer, []).extend(self._runs[key][2].attached)
+        failed = prevented = prevented_amount = 0
+        watches: list[WatchPlay] = []
+        for subscription in self.world.subscriptions:
+            customer = self.customers[subscription.customer]
+            cards = elsewhere(customer.id, subscription.id)
+            first = min((card.at for card in cards), default=None)
+            watch = play_watch(self.world, subscription, customer, self.policy, self.origin, first)
+            watches.append(watch)
+            if watch.replaced_at is not None:
+                card = CardAttached(watch.replaced_at, watch.new_card_fails, subscription.id)
+                seen.setdefault(customer.id, []).append(card)
+            renewal = self._renewal(subscription, watch)
+            if renewal is None:
+                continue  # paid when reminded, before it fell due
+            if not subscription.invoiced and not subscription.card_expires_first(self.origin):
+                continue
+            new_card = min(filter(None, (first, watch.replaced_at)), default=None)
+            fails_at = self.origin + timedelta(days=renewal.fails_on_day)
+            if not subscription.invoiced and new_card is not None and new_card < fails_at:
+                prevented += 1  # a card replaced in time pays the renewal: no case
+                prevented_amount += renewal.amount_due
+                continue
+            failed += 1
+            run = run_invoice(
+                renewal,
+                customer,
+                self.policy,
+                self.origin,
+                watch.context(),
+                elsewhere(customer.id, renewal.id),
+            )
+            runs.append(run)
+            seen.setdefault(customer.id, []).extend(run[2].attached)
+        report = WorldReport.of([result for result, _, _ in runs])
+        if self.world.subscriptions:
+            emails = sum(len(w.emails) for w in watches)
+            counts = RenewalCounts.of(
+                len(self.world.subscriptions), failed, prevented, prevented_amount, emails
+            )
+            report = report.with_renewals(counts)
+        now_attached = {customer: tuple(sorted(cards)) for customer, cards in seen.items() if cards}
+        return _Played(report, [state for _, state, _ in runs], now_attached)
+
+    def _renewal(self, subscription: Subscription, watch: WatchPlay) -> Invoice | None:
+        """The renewal's invoice as its watch left it (None: an invoiced renewal paid
+        before it fell due, when reminded)."""
+        renewal = self.world.renewal_invoice(subscription, self.origin)
         if watch.po is not None and watch.po[0] < subscription.renews_on_day:
             renewal = renewal.model_copy(update={"po_number": watch.po[1]})  # stored in time
-        if subscription.invoiced:
-            paid = watch.paid_on_day
-            if paid is not None and paid < subscription.due_day:
-                continue  # paid when reminded, before it fell due
-            if paid is not None and renewal.behaviour is not None:  # paid late all the same
-                behaviour = renewal.behaviour.model_copy(update={"pays_on_day": paid})
-                renewal = renewal.model_copy(update={"behaviour": behaviour})
-            failed += 1
-            result, state, _ = run_invoice(renewal, customer, policy, origin, watch.context())
-            results.append(result)
-            states.append(state)
-            continue
-        if not subscription.card_expires_first(origin):
-            continue
-        new_card = min(filter(None, (elsewhere, watch.replaced_at)), default=None)
-        if new_card is not None and new_card < origin + timedelta(days=renewal.fails_on_day):
-            prevented += 1  # a card replaced in time pays the renewal: no case
-            prevented_amount += renewal.amount_due
-            continue
-        failed += 1
-        result, state, _ = run_invoice(renewal, customer, policy, origin, watch.context())
-        results.append(result)
-        states.append(state)
-    report = WorldReport.of(results)
-    if world.subscriptions:
-        counts = RenewalCounts.of(
-            len(world.subscriptions),
-            failed,
-            prevented,
-            prevented_amount,
-            emails=sum(len(w.emails) for w in watches),
-        )
-        report = report.with_renewals(counts)
-    return report, states
+        paid = watch.paid_on_day
+        if not subscription.invoiced or paid is None:
+            return renewal
+        if paid < subscription.due_day:
+            return None
+        if renewal.behaviour is not None:  # paid late all the same
+            behaviour = renewal.behaviour.model_copy(update={"pays_on_day": paid})
+            renewal = renewal.model_copy(update={"behaviour": behaviour})
+        return renewal
 
 
 def case_line(state: CaseState) -> CaseLine:
@@ -100,14 +163,16 @@ def run_invoice(
     policy: DunningPolicy,
     origin: datetime,
     watched: PreDunningContext | None = None,
-) -> tuple[InvoiceResult, CaseState, InvoiceWorld]:
+    elsewhere: tuple[CardAttached, ...] = (),
+) -> InvoiceRun:
     """One invoice's case, start to end, and its world as the case left it (`watched`: what
-    the renewal's watch asked before the invoice failed)."""
+    the renewal's watch asked before the invoice failed; `elsewhere`: the cards its
+    customer attached answering other emails)."""
     case = case_of(invoice, origin, REAL_DAY_SECONDS).model_copy(
         update={"policy": policy, "predunning": watched}
     )
     running = VirtualCase(case, VirtualClock(case.failed_at), HORIZON_DAYS)
-    providers = InvoiceWorld(invoice, customer, origin, running)
+    providers = InvoiceWorld(invoice, customer, origin, running, elsewhere=elsewhere)
     state = running.run(providers)
     result = InvoiceResult.of(
         invoice.id,

@@ -8,6 +8,7 @@ would in production: as a signal at the moment it happens.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from dunning.contract.case import FailureDetails
@@ -46,11 +47,30 @@ from dunning.providers.requests import (
 )
 from lab.virtual import VirtualCase
 from worlds.behaviour import Behaviour, CustomerAction, Reaction
-from worlds.declines import NEW_CARD_DECLINE, bank_return, card_charge, never_recovers
+from worlds.declines import (
+    NEW_CARD_DECLINE,
+    bank_return,
+    card_charge,
+    never_recovers,
+    scripted_decline,
+)
 from worlds.fees import CardCharge
-from worlds.model import Customer, Invoice
+from worlds.model import SUCCEEDED, Customer, Invoice
 
 WORLD_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, order=True)
+class CardAttached:
+    """A customer attached a new default card: every charge of theirs after it goes to
+    that card, and each of their open cases hears of it (Stripe announces it once, for the
+    customer)."""
+
+    at: datetime
+    fails: bool
+    """The new card declines too."""
+    by: str
+    """The invoice, or the renewal's watch, whose email the customer answered."""
 
 
 @dataclass
@@ -74,10 +94,16 @@ class InvoiceWorld:
     reacted: set[int] = field(default_factory=set)
     auto_advance: bool = True
     """Stripe collects the invoice on its own until the case takes it over."""
-    card_replaced_at: datetime | None = None
-    """When the customer attached a new card (their default, for every charge after)."""
+    elsewhere: tuple[CardAttached, ...] = ()
+    """Cards the customer attached answering other invoices' and watches' emails."""
+    attached: list[CardAttached] = field(default_factory=list)
+    """Cards the customer attached answering this invoice's emails."""
     debit: tuple[datetime, FailureDetails | None] | None = None
     """The bank debit settling: when the bank answers, and its return (None: it pays)."""
+    scripted_charges: int = 0
+    """Charges a scripted invoice answered (`attempt_outcomes`), as the sandbox counts them."""
+    charges_after_update: int = 0
+    """Of those, charges on the new card (`outcomes_after_update`)."""
 
     def __post_init__(self) -> None:
         self.po_number = self.invoice.po_number
@@ -91,6 +117,12 @@ class InvoiceWorld:
         for action in self.invoice.demo:
             moment = self.day(self.invoice.fails_on_day + action.day)
             self._scripted_at(moment, action.signal, action.payload)
+        opened = self.day(self.invoice.fails_on_day)
+        for card in sorted(self.elsewhere):
+            if card.at <= opened:  # before the case: its charges simply go to that card
+                self.new_card, self.new_card_fails = True, card.fails
+            else:
+                self.case.clock.at(card.at, partial(self._attached_elsewhere, card))
 
     @property
     def behaviour(self) -> Behaviour:
@@ -125,7 +157,6 @@ class InvoiceWorld:
         def act() -> None:
             if signal == Signals.PAYMENT_METHOD_UPDATED:
                 self.new_card = True
-                self.card_replaced_at = self.card_replaced_at or self.case.clock.now()
             self.case.receive(SIGNAL_PAYLOADS[signal].model_validate(payload))  # type: ignore[arg-type]
 
         self.case.clock.at(moment, act)
@@ -139,17 +170,28 @@ class InvoiceWorld:
                 self._pay(PaymentChannel.STRIPE)
             case CustomerAction.UPDATE_PAYMENT_METHOD:
                 self.new_card, self.new_card_fails = True, reaction.new_card_fails
-                self.card_replaced_at = self.card_replaced_at or self.case.clock.now()
-                message = PaymentMethodUpdated(
-                    payment_method_id=f"pm_{self.invoice.customer}_new",
-                    card_fingerprint=self.current_card,
-                )
+                now = self.case.clock.now()
+                self.attached.append(CardAttached(now, reaction.new_card_fails, self.invoice.id))
+                message = self._new_card_announced()
             case CustomerAction.PROVIDE_PO:
                 message = PoNumberProvided(po_number=reaction.po_number or "", provided_by="ap")
             case CustomerAction.CORRECT_CONTACT:
                 message = BillingContactCorrected(email=reaction.email or "", provided_by="ap")
         if message is not None:
             self.case.receive(message)
+
+    def _new_card_announced(self) -> PaymentMethodUpdated:
+        """What the case hears of the customer's new card."""
+        return PaymentMethodUpdated(
+            payment_method_id=f"pm_{self.invoice.customer}_new",
+            card_fingerprint=self.original_card + "_new",
+        )
+
+    def _attached_elsewhere(self, card: CardAttached) -> None:
+        """The customer attached a new card answering another invoice's or a watch's email:
+        this invoice is charged on it too, and its case, if open, hears of it."""
+        self.new_card, self.new_card_fails = True, card.fails
+        self.case.receive(self._new_card_announced())
 
     def _sent(self, template: EmailTemplate) -> None:
         now = self.case.clock.now()
@@ -231,6 +273,8 @@ class InvoiceWorld:
 
     def _decline(self, now: datetime) -> FailureDetails | None:
         """How the card answers a charge now (None: it pays)."""
+        if self.invoice.behaviour is None:
+            return self._scripted_answer()
         if self.new_card:
             return NEW_CARD_DECLINE if self.new_card_fails else None
         failure = self.invoice.failure or NEW_CARD_DECLINE
@@ -238,6 +282,19 @@ class InvoiceWorld:
         if never_recovers(failure) or funds_back is None or self.world_day(now) < funds_back:
             return failure
         return None
+
+    def _scripted_answer(self) -> FailureDetails | None:
+        """A scripted invoice answers its n-th charge with the n-th entry of its script (the
+        last repeats), that of the new card once the customer attached one, as the sandbox
+        does."""
+        if self.new_card:
+            script, index = self.invoice.outcomes_after_update, self.charges_after_update
+            self.charges_after_update += 1
+        else:
+            script, index = self.invoice.attempt_outcomes, self.scripted_charges
+        self.scripted_charges += 1
+        outcome = script[min(index, len(script) - 1)]
+        return None if outcome == SUCCEEDED else scripted_decline(outcome)
 
     async def read_settlement(self, invoice_id: str, *, summary: str = "") -> ChargeResult:
         debit, open_ = self.debit, self.status is InvoiceStatus.OPEN

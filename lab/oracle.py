@@ -6,7 +6,7 @@ from dunning.contract.enums import CustomerTier, PaymentMethodType
 from dunning.rules.policy import DunningPolicy, EndStateRule
 from worlds.behaviour import CustomerAction
 from worlds.declines import never_recovers
-from worlds.model import Customer, Invoice, World
+from worlds.model import SUCCEEDED, Customer, Invoice, World
 
 
 def window(invoice: Invoice, customer: Customer, policy: DunningPolicy) -> EndStateRule:
@@ -21,13 +21,13 @@ def window(invoice: Invoice, customer: Customer, policy: DunningPolicy) -> EndSt
 def recoverable(invoice: Invoice, customer: Customer, policy: DunningPolicy) -> bool:
     """Whether a perfect policy recovers the invoice inside its window."""
     behaviour = invoice.behaviour
-    if behaviour is None:
-        return False
+    card_recovers = invoice.failure is not None and not never_recovers(invoice.failure)
+    if behaviour is None:  # scripted: some charge of its script pays
+        return card_recovers and SUCCEEDED in invoice.attempt_outcomes
     days = window(invoice, customer, policy).end_day
     if behaviour.pays_on_day is not None and behaviour.pays_on_day - invoice.fails_on_day <= days:
         return True
     funds = behaviour.funds_return_day
-    card_recovers = invoice.failure is not None and not never_recovers(invoice.failure)
     if card_recovers and funds is not None and funds - invoice.fails_on_day <= days:
         return True
     for reaction in behaviour.reactions:

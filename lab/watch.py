@@ -11,7 +11,7 @@ from dunning.contract.predunning import PreDunningCase
 from dunning.rules.policy import DunningPolicy
 from dunning.rules.predunning import WATCH_REQUESTS, billing_address, watch_checks
 from lab.behaviour import account_of
-from worlds.behaviour import CustomerAction
+from worlds.behaviour import CustomerAction, Reaction
 from worlds.model import Customer, World
 from worlds.renewals import Subscription
 
@@ -26,6 +26,8 @@ class WatchPlay:
     """The emails the customer received, in order."""
     replaced_at: datetime | None = None
     """When the customer replaced the card after the watch's emails, if they did."""
+    new_card_fails: bool = False
+    """The card they replaced it with declines too."""
     paid_on_day: float | None = None
     """The world day the customer pays an invoiced renewal in answer to the watch's
     emails, if they do."""
@@ -91,18 +93,20 @@ def play_watch(
             sent.append((day, EmailTemplate.EXPIRY_REMINDER))
             reacted = _acts_after(subscription, sent, CustomerAction.UPDATE_PAYMENT_METHOD)
             if reacted is not None and play.replaced_at is None:
-                play.replaced_at = origin + timedelta(days=reacted)
+                play.replaced_at = origin + timedelta(days=reacted[0])
+                play.new_card_fails = reacted[1].new_card_fails
                 replaced = min(filter(None, (replaced, play.replaced_at)))
     due_reminder = case.due_reminder_day()
     if WatchCheck.NET_TERMS_DUE in checks and due_reminder is not None:
         sent.append((begins + due_reminder, EmailTemplate.DUE_REMINDER))
         # A payment before the invoice is issued pays nothing.
-        play.paid_on_day = _acts_after(subscription, sent, CustomerAction.PAY, renews)
+        paid = _acts_after(subscription, sent, CustomerAction.PAY, renews)
+        play.paid_on_day = paid[0] if paid else None
     play.emails = [template for _, template in sent]
-    po_day = _acts_after(subscription, sent, CustomerAction.PROVIDE_PO)
+    po = _acts_after(subscription, sent, CustomerAction.PROVIDE_PO)
     sends = [r.po_number for r in subscription.behaviour.reactions if r.po_number]
-    if po_day is not None and sends:
-        play.po = (po_day, sends[0])
+    if po is not None and sends:
+        play.po = (po[0], sends[0])
     return play
 
 
@@ -111,14 +115,14 @@ def _acts_after(
     sent: list[tuple[float, EmailTemplate]],
     does: CustomerAction,
     not_before: float = 0,
-) -> float | None:
-    """The world day the customer does `does` in answer to these emails, if a reaction of
-    theirs says so (to the first email of its template, or to the first at all), counting
+) -> tuple[float, Reaction] | None:
+    """The world day the customer does `does` in answer to these emails, and the reaction
+    that says so (to the first email of its template, or to the first at all), counting
     only what they do from `not_before` on."""
-    days = []
+    acts = []
     for index, (day, _) in enumerate(sent):
         received = [template for _, template in sent[: index + 1]]
         for reaction in subscription.behaviour.reactions:
             if reaction.does is does and reaction.answers(received):
-                days.append(day + reaction.after_days)
-    return min((day for day in days if day >= not_before), default=None)
+                acts.append((day + reaction.after_days, reaction))
+    return min((act for act in acts if act[0] >= not_before), key=lambda a: a[0], default=None)

@@ -57,11 +57,9 @@ class Behaviours:
     def start(self) -> None:
         """Schedule every invoice's failure and own payment, and start playing."""
         for record in self.state.invoices.values():
-            behaviour = record.spec.behaviour
-            if behaviour is None:
-                continue
             self.at(record.spec.fails_on_day, partial(self._fail, record))
-            if behaviour.pays_on_day is not None:
+            behaviour = record.spec.behaviour
+            if behaviour is not None and behaviour.pays_on_day is not None:
                 self.at(behaviour.pays_on_day, partial(self._pay, record, "pays_on_day"))
             for action in record.spec.demo:
                 day = record.spec.fails_on_day + action.day
@@ -101,6 +99,8 @@ class Behaviours:
     def _fail(self, record: InvoiceRecord) -> None:
         """The invoice fails (or falls due) and Stripe says so."""
         with self.state.lock:
+            if record.spec.failure is not None:
+                record.card_saw(self.clock.calendar(), record.spec.failure, failing=True)
             body = stripe_objects.invoice_json(self.state, record)
         kind = "invoice.overdue" if record.spec.failure is None else "invoice.payment_failed"
         self.failures[record.spec.id] = self.announce(kind, body, self.clock.calendar())
@@ -147,6 +147,7 @@ class Behaviours:
                 record.charged(None)
             else:
                 record.charged({"type": "card_error", **spec.failure.model_dump(exclude_none=True)})
+                record.card_saw(self.clock.calendar(), spec.failure, failing=True)
             body = stripe_objects.invoice_json(self.state, record)
         kind = "invoice.payment_failed" if spec.failure else "invoice.paid"
         event = self.announce(kind, body, self.clock.calendar())

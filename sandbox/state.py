@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from dunning.contract.case import FailureDetails
 from worlds.clock import WorldClock
+from worlds.declines import card_charge
 from worlds.fees import CardCharge
 from worlds.model import Customer, Invoice, World
 
@@ -36,7 +38,7 @@ class InvoiceRecord:
     reacted: set[int] = field(default_factory=set)
     """The behaviour's reactions already set off."""
     card_charges: dict[str, list[CardCharge]] = field(default_factory=dict)
-    """Every charge each card saw, by fingerprint (behavioural worlds)."""
+    """Every charge each card saw, by fingerprint, the failure that opened the case first."""
     latest_charge: dict[str, Any] | None = None
     """The last charge made on the invoice, as Stripe's charge object shows it."""
     last_decline: dict[str, Any] | None = None
@@ -89,6 +91,15 @@ class InvoiceRecord:
         }
         if error is not None:
             self.last_decline = error
+
+    def card_saw(
+        self, at: datetime, decline: FailureDetails | None, *, failing: bool = False
+    ) -> None:
+        """A charge on the card (or bank account) charged now, or with `failing` the one the
+        invoice failed on (the original card), as the network fees count it."""
+        card = self.fingerprint(new_card=self.payment_method_updated and not failing)
+        charges = self.card_charges.setdefault(card or f"account_{self.spec.customer}", [])
+        charges.append(card_charge(at, decline))
 
     def debited(self, settles_on: float, error: dict[str, Any] | None) -> None:
         """A bank debit was made: its charge is pending until `settles_on`."""

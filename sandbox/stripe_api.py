@@ -1,6 +1,7 @@
 """The subset of Stripe's API the worker uses, answered from the sandbox state."""
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from dunning.contract.case import FailureDetails
@@ -17,7 +18,14 @@ from sandbox.stripe_objects import (
     subscription_json,
     subscription_list,
 )
-from worlds.declines import NEW_CARD_DECLINE, SHAPES, bank_return, card_charge, never_recovers
+from worlds.declines import (
+    NEW_CARD_DECLINE,
+    SHAPES,
+    bank_return,
+    never_recovers,
+    scripted_decline,
+)
+from worlds.model import SUCCEEDED
 
 
 def handle(state: SandboxState, method: str, path: str, params: dict[str, Any]) -> Reply:
@@ -118,7 +126,9 @@ def _pay_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -
     if params.get("payment_method") or customer.get("default_payment_method"):
         record.payment_method_updated = True
     outcome = record.next_outcome()
-    if outcome == "succeeded":
+    at = state.clock.calendar() if state.clock else datetime.now(UTC)
+    record.card_saw(at, None if outcome == SUCCEEDED else scripted_decline(outcome))
+    if outcome == SUCCEEDED:
         record.status, record.paid_by = "paid", "charge"
         record.charged(None)
         return 200, invoice_json(state, record), {}
@@ -131,14 +141,12 @@ def _pay_as_it_behaves(state: SandboxState, record: InvoiceRecord) -> Reply:
     """A behavioural invoice's card answers as it behaves on the world clock."""
     assert state.clock is not None
     failure = _behaviour_decline(state, record)
-    card = record.card_fingerprint or f"account_{record.spec.customer}"
-    charges = record.card_charges.setdefault(card, [])
     settles_after = record.spec.behaviour.settles_after_days if record.spec.behaviour else None
     if settles_after is not None:
         returned = bank_return(failure) if failure else None
-        charges.append(card_charge(state.clock.calendar(), returned))
+        record.card_saw(state.clock.calendar(), returned)
         return _debit(state, record, settles_after, returned)
-    charges.append(card_charge(state.clock.calendar(), failure))
+    record.card_saw(state.clock.calendar(), failure)
     if failure is None:
         record.status, record.paid_by = "paid", "charge"
         record.charged(None)
@@ -147,7 +155,8 @@ def _pay_as_it_behaves(state: SandboxState, record: InvoiceRecord) -> Reply:
     shape = SHAPES.get(failure.decline_code or "")
     error.setdefault("message", shape.message if shape else "Your card was declined.")
     if record.card_fingerprint is not None:
-        error["payment_method"] = {"object": "payment_method", "card": {"fingerprint": card}}
+        card = {"fingerprint": record.card_fingerprint}
+        error["payment_method"] = {"object": "payment_method", "card": card}
     record.charged(error)
     return 402, {"error": error}, {}
 

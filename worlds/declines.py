@@ -69,6 +69,18 @@ SHAPES: dict[str, DeclineShape] = {
 """Every decline a world may script (`attempt_outcomes`), as Stripe answers it."""
 
 
+def scripted_decline(decline_code: str) -> FailureDetails:
+    """The failure a scripted decline comes back with: the fields of Stripe's error."""
+    shape = SHAPES[decline_code]
+    return FailureDetails(
+        code=shape.code,
+        decline_code=decline_code,
+        advice_code=shape.advice_code,
+        network_decline_code=shape.network_decline_code,
+        message=shape.message,
+    )
+
+
 NEVER_AGAIN_ADVICE = frozenset({"do_not_try_again", "confirm_card_data"})
 """Stripe's advice that the card will not be approved as it is."""
 MASTERCARD_NEW_ACCOUNT_INFO = "01"

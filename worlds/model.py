@@ -202,8 +202,7 @@ class World(WorldModel):
             where = f"invoices.{index} ({invoice.id})"
             if invoice.customer not in customers:
                 raise ValueError(f"{where}: unknown customer {invoice.customer!r}")
-            if invoice.behaviour is not None:
-                _announceable(invoice, where)
+            _announceable(invoice, where)
             _opens_a_case(invoice, self.calendar_start or datetime.now(UTC), where)
         invoice_ids = {i.id for i in self.invoices}
         if len({s.id for s in self.subscriptions}) != len(self.subscriptions):
@@ -253,7 +252,7 @@ def _opens_a_case(invoice: Invoice, origin: datetime, where: str) -> None:
 
 
 def _announceable(invoice: Invoice, where: str) -> None:
-    """A behavioural invoice fails as Stripe announces it: a charged one with its decline
+    """An invoice fails as Stripe announces it: a charged one with its decline
     (`invoice.payment_failed`), one sent for payment by falling due (`invoice.overdue`)."""
     charged = invoice.collection_method is CollectionMethod.CHARGE_AUTOMATICALLY
     if charged and invoice.failure is None:

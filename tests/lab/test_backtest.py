@@ -51,6 +51,65 @@ def test_the_retry_after_the_funds_return_recovers() -> None:
     assert report.emails_per_recovery == result.emails == 1, "payment_failed after day 1"
 
 
+def scripted(outcomes: list[str], invoice_id: str) -> dict[str, Any]:
+    """A card invoice whose charges answer `outcomes` in turn, as in the sandbox world."""
+    invoice = card({}, id=invoice_id, attempt_outcomes=outcomes)
+    del invoice["behaviour"]
+    return dict(invoice)
+
+
+def test_a_scripted_invoice_answers_its_script_as_the_sandbox_does() -> None:
+    report = backtest(
+        world(
+            scripted(["insufficient_funds", "succeeded"], "in_second"),
+            scripted(["do_not_honor"], "in_never"),
+            scripted(["stolen_card"], "in_stolen"),
+        ),
+        DunningPolicy(),
+    )
+    results = {r.invoice_id: r for r in report.per_invoice}
+    second, never, stolen = results["in_second"], results["in_never"], results["in_stolen"]
+    assert (second.outcome, second.resolution, second.charges) == (
+        Outcome.RECOVERED,
+        Resolution.RETRY,
+        2,
+    ), "declined on day 1, paid on day 3"
+    assert second.days_open == 3
+    assert (never.outcome, never.charges) == (Outcome.END_STATE_APPLIED, 4), "the last repeats"
+    assert (stolen.outcome, stolen.charges) == (Outcome.END_STATE_APPLIED, 1), "never again"
+
+
+def test_a_customer_s_new_card_pays_their_other_invoices_too() -> None:
+    # The customer attaches a new card answering the payment_failed email of one invoice
+    # (day 1.6 + 1.5): Stripe charges every invoice of theirs on it from then on.
+    answering = card(
+        {"funds_return_day": None, "reactions": [_update(after_days=1.5)]},
+        id="in_answers",
+        fails_on_day=0.6,
+    )
+    earlier = card({"funds_return_day": None}, id="in_earlier", fails_on_day=0.9)
+    later = card({"funds_return_day": None}, id="in_later", fails_on_day=4.4)
+    alone = backtest(world(earlier), DunningPolicy()).per_invoice[0]
+    assert alone.outcome is Outcome.END_STATE_APPLIED, "the old card never pays"
+    report = backtest(world(answering, earlier, later), DunningPolicy())
+    results = {r.invoice_id: r for r in report.per_invoice}
+    assert results["in_answers"].resolution is Resolution.PAYMENT_METHOD_UPDATE
+    assert (results["in_earlier"].resolution, results["in_earlier"].days_open) == (
+        Resolution.PAYMENT_METHOD_UPDATE,
+        2.2,
+    ), "its open case heard of the card on day 3.1 and charged it"
+    assert (results["in_later"].resolution, results["in_later"].charges) == (Resolution.RETRY, 1)
+
+
+def _update(after_days: float, fails: bool = False) -> dict[str, Any]:
+    return {
+        "to": "payment_failed",
+        "after_days": after_days,
+        "does": "update_payment_method",
+        "new_card_fails": fails,
+    }
+
+
 def test_when_the_product_retries_changes_what_it_recovers() -> None:
     late = world(card({"funds_return_day": 10}))
     default = backtest(late, DunningPolicy()).per_invoice[0]

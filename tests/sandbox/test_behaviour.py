@@ -69,7 +69,53 @@ def test_the_card_declines_until_its_funds_return() -> None:
         paid, _, _ = handle(server.state, "POST", "/v1/invoices/in_a/pay", {})
         assert paid == 200
         charges = server.state.invoices["in_a"].card_charges
-        assert [c.succeeded for c in charges["fp_cus_a"]] == [False, True]
+        assert [c.succeeded for c in charges["fp_cus_a"]] == [False, False, True], (
+            "the failure, the decline, the charge that paid"
+        )
+    finally:
+        server.server_close()
+        if server.behaviours:
+            server.behaviours.stop()
+
+
+def test_network_fees_count_the_failure_that_opened_the_case() -> None:
+    # A stolen card (Visa category 1): the networks bill every retry after its decline,
+    # the first one too, so the failure must be the card's first charge.
+    stolen = World.model_validate(
+        {
+            "customers": [{"id": "cus_s", "name": "S", "email": "s@s.example"}],
+            "invoices": [
+                {
+                    "id": "in_s",
+                    "customer": "cus_s",
+                    "amount_due": 5000,
+                    "currency": "usd",
+                    "collection_method": "charge_automatically",
+                    "payment_method_type": "card",
+                    "failure": {
+                        "code": "card_declined",
+                        "decline_code": "stolen_card",
+                        "network_decline_code": "43",
+                    },
+                    "attempt_outcomes": ["stolen_card"],
+                }
+            ],
+        }
+    )
+    server = SandboxServer(stolen, day_seconds=0.05)
+    try:
+        from sandbox.server import _snapshot
+        from sandbox.stripe_api import handle
+
+        record = server.state.invoices["in_s"]
+        deadline = time.monotonic() + 5
+        while not record.card_charges and time.monotonic() < deadline:
+            time.sleep(0.02)  # the world announces the failure on its day 0
+        declined, _, _ = handle(server.state, "POST", "/v1/invoices/in_s/pay", {})
+        assert declined == 402
+        charges = record.card_charges["fp_cus_s"]
+        assert [c.decline_code for c in charges] == ["stolen_card", "stolen_card"]
+        assert _snapshot(server.state)["invoices"]["in_s"]["network_fees"] > 0
     finally:
         server.server_close()
         if server.behaviours:

@@ -69,6 +69,7 @@ def test_a_world_names_what_is_wrong_with_a_subscription() -> None:
         "currency": "usd",
         "collection_method": "charge_automatically",
         "payment_method_type": "card",
+        "failure": {"code": "card_declined", "decline_code": "insufficient_funds"},
     }
     with pytest.raises(ValidationError, match="renewal invoice's id"):
         world(subscription("sub_x", 1, None), invoices=[clash])
