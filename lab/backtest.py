@@ -2,6 +2,7 @@
 invoice fails on its day, its case runs against the invoice's behaviour, and the report
 counts what the providers saw. A 60-day case takes well under a millisecond."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ from dunning.contract.case import REAL_DAY_SECONDS, PreDunningContext
 from dunning.machine.state import CaseState
 from dunning.rules.policy import DunningPolicy
 from dunning.views.status import case_status
-from lab.behaviour import CardAttached, InvoiceWorld
+from lab.behaviour import ALONE, CardAttached, CardCharged, Elsewhere, InvoiceWorld
 from lab.case_line import CaseLine
 from lab.report import InvoiceResult, RenewalCounts, WorldReport
 from lab.virtual import VirtualCase, VirtualClock
@@ -34,26 +35,37 @@ def run_world(
 ) -> tuple[WorldReport, list[CaseState]]:
     """The report, and each case's final state (`case_line` writes it for `cases.jsonl`).
 
-    A customer's new card is every invoice's of theirs, as in Stripe: the world is played
-    again, each invoice and watch told of the cards the customer attached answering the
-    others' emails, until a round attaches the same cards as the one before it."""
+    A customer's invoices share their cards, as in Stripe: a new card attached answering
+    one invoice's email is charged for all of them, and the network caps count every
+    charge on a card. The world is played again, each invoice and watch told of what the
+    customer's others did, until a round does what the one before it did."""
     play = _WorldPlay(world, policy, world.calendar_start or start or datetime.now(UTC))
-    attached: Attachments = {}
+    seen: Activity = {}
     for _ in range(MAX_ROUNDS):
-        played = play.round(attached)
-        if played.attached == attached:
+        played = play.round(seen)
+        if played.activity == seen:
             break
-        attached = played.attached
+        seen = played.activity
     return played.report, played.states
 
 
-MAX_ROUNDS = 8
-"""Rounds of a world whose customers' cards keep changing what the others attach (two
-suffice unless a customer's invoices answer each other's cards)."""
+MAX_ROUNDS = 20
+"""Rounds of a world whose customers' invoices keep changing one another (two suffice
+unless several invoices share a card, or answer one another's cards)."""
 
-Attachments = dict[str, tuple[CardAttached, ...]]
-"""The cards each customer attached, in time order."""
-InvoiceRun = tuple[InvoiceResult, CaseState, InvoiceWorld]
+Activity = dict[str, Elsewhere]
+"""What each customer's invoices and watches did that the others see."""
+
+
+@dataclass(frozen=True)
+class InvoiceRun:
+    """One invoice's case run to its end, and what the customer's other invoices see of
+    it (the world's objects are let go: a large world keeps only these)."""
+
+    result: InvoiceResult
+    state: CaseState
+    seen: Elsewhere
+    """The cards its customer attached answering its emails, and its charges."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,7 @@ class _Played:
 
     report: WorldReport
     states: list[CaseState]
-    attached: Attachments
+    activity: Activity
 
 
 class _WorldPlay:
@@ -71,18 +83,38 @@ class _WorldPlay:
     def __init__(self, world: World, policy: DunningPolicy, origin: datetime) -> None:
         self.world, self.policy, self.origin = world, policy, origin
         self.customers = {customer.id: customer for customer in world.customers}
-        self._runs: dict[tuple[str, tuple[CardAttached, ...]], InvoiceRun] = {}
-        """Each invoice's run by the cards attached elsewhere: a round plays again only
-        the invoices whose customer attached another card."""
+        sources = Counter(i.customer for i in world.invoices)
+        sources.update(s.customer for s in world.subscriptions)
+        self.shared = {customer for customer, count in sources.items() if count > 1}
+        """The customers with more than one invoice or renewal: only theirs see one
+        another (a world of one invoice per customer is played once)."""
+        self._runs: dict[tuple[str, Elsewhere], InvoiceRun] = {}
+        """Each invoice's run by what it saw elsewhere: a round plays again only the
+        invoices whose customer's other invoices did something new."""
 
-    def round(self, attached: Attachments) -> _Played:
-        """Every invoice, renewal and watch, told of the cards `attached` elsewhere."""
+    def round(self, seen: Activity) -> _Played:
+        """Every invoice, renewal and watch, told of what the customer's others did in
+        the round before (`seen`)."""
 
-        def elsewhere(customer: str, by: str) -> tuple[CardAttached, ...]:
-            return tuple(card for card in attached.get(customer, ()) if card.by != by)
+        def elsewhere(customer: str, by: str) -> Elsewhere:
+            done = seen.get(customer, ALONE)
+            if done is ALONE:
+                return ALONE
+            return Elsewhere(
+                attached=tuple(card for card in done.attached if card.by != by),
+                charged=tuple(charge for charge in done.charged if charge.invoice_id != by),
+            )
 
         runs: list[InvoiceRun] = []
-        seen: dict[str, list[CardAttached]] = {}
+        attached: dict[str, list[CardAttached]] = {}
+        charged: dict[str, list[CardCharged]] = {}
+
+        def did(customer: str, run: InvoiceRun) -> None:
+            runs.append(run)
+            if customer in self.shared:
+                attached.setdefault(customer, []).extend(run.seen.attached)
+                charged.setdefault(customer, []).extend(run.seen.charged)
+
         for invoice in self.world.invoices:
             key = (invoice.id, elsewhere(invoice.customer, invoice.id))
             if key not in self._runs:
@@ -90,19 +122,18 @@ class _WorldPlay:
                 self._runs[key] = run_invoice(
                     invoice, customer, self.policy, self.origin, elsewhere=key[1]
                 )
-            runs.append(self._runs[key])
-            seen.setdefault(invoice.customer, []).extend(self._runs[key][2].attached)
+            did(invoice.customer, self._runs[key])
         failed = prevented = prevented_amount = 0
         watches: list[WatchPlay] = []
         for subscription in self.world.subscriptions:
             customer = self.customers[subscription.customer]
-            cards = elsewhere(customer.id, subscription.id)
+            cards = elsewhere(customer.id, subscription.id).attached
             first = min((card.at for card in cards), default=None)
             watch = play_watch(self.world, subscription, customer, self.policy, self.origin, first)
             watches.append(watch)
             if watch.replaced_at is not None:
                 card = CardAttached(watch.replaced_at, watch.new_card_fails, subscription.id)
-                seen.setdefault(customer.id, []).append(card)
+                attached.setdefault(customer.id, []).append(card)
             renewal = self._renewal(subscription, watch)
             if renewal is None:
                 continue  # paid when reminded, before it fell due
@@ -123,17 +154,21 @@ class _WorldPlay:
                 watch.context(),
                 elsewhere(customer.id, renewal.id),
             )
-            runs.append(run)
-            seen.setdefault(customer.id, []).extend(run[2].attached)
-        report = WorldReport.of([result for result, _, _ in runs])
+            did(customer.id, run)
+        report = WorldReport.of([run.result for run in runs])
         if self.world.subscriptions:
             emails = sum(len(w.emails) for w in watches)
             counts = RenewalCounts.of(
                 len(self.world.subscriptions), failed, prevented, prevented_amount, emails
             )
             report = report.with_renewals(counts)
-        now_attached = {customer: tuple(sorted(cards)) for customer, cards in seen.items() if cards}
-        return _Played(report, [state for _, state, _ in runs], now_attached)
+        activity = {
+            customer: Elsewhere(
+                tuple(sorted(attached.get(customer, ()))), tuple(sorted(charged.get(customer, ())))
+            )
+            for customer in self.shared
+        }
+        return _Played(report, [run.state for run in runs], activity)
 
     def _renewal(self, subscription: Subscription, watch: WatchPlay) -> Invoice | None:
         """The renewal's invoice as its watch left it (None: an invoiced renewal paid
@@ -163,11 +198,10 @@ def run_invoice(
     policy: DunningPolicy,
     origin: datetime,
     watched: PreDunningContext | None = None,
-    elsewhere: tuple[CardAttached, ...] = (),
+    elsewhere: Elsewhere = ALONE,
 ) -> InvoiceRun:
-    """One invoice's case, start to end, and its world as the case left it (`watched`: what
-    the renewal's watch asked before the invoice failed; `elsewhere`: the cards its
-    customer attached answering other emails)."""
+    """One invoice's case, start to end (`watched`: what the renewal's watch asked before
+    the invoice failed; `elsewhere`: what its customer's other invoices and watches did)."""
     case = case_of(invoice, origin, REAL_DAY_SECONDS).model_copy(
         update={"policy": policy, "predunning": watched}
     )
@@ -183,4 +217,4 @@ def run_invoice(
         amount_paid=providers.amount_paid,
         network_fees=sum(network_fees(charges) for charges in providers.charges.values()),
     )
-    return result, state, providers
+    return InvoiceRun(result, state, Elsewhere(tuple(providers.attached), tuple(providers.charged)))

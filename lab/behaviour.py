@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from dunning.contract.case import FailureDetails
-from dunning.contract.enums import EmailTemplate, PaymentChannel
+from dunning.contract.enums import EmailTemplate, PaymentChannel, PaymentMethodType
 from dunning.contract.messages import (
     SIGNAL_PAYLOADS,
     BillingContactCorrected,
@@ -23,6 +23,7 @@ from dunning.contract.messages import (
     StripeEvent,
 )
 from dunning.machine.fit import Message
+from dunning.providers.cards import CardRoom, CardUse
 from dunning.providers.facts import (
     AccountFacts,
     CaseFacts,
@@ -73,6 +74,36 @@ class CardAttached:
     """The invoice, or the renewal's watch, whose email the customer answered."""
 
 
+@dataclass(frozen=True, order=True)
+class CardCharged:
+    """A charge on one of the customer's cards for one of their invoices, as Stripe lists
+    it among the customer's charges."""
+
+    at: datetime
+    card: str
+    """The card's fingerprint."""
+    succeeded: bool
+    invoice_id: str
+
+    def use(self) -> CardUse:
+        """The charge as a case charging the same card for another invoice reads it."""
+        return CardUse(at=self.at, succeeded=self.succeeded, invoice_id=self.invoice_id)
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """What an invoice sees of its customer's other invoices and renewal watches."""
+
+    attached: tuple[CardAttached, ...] = ()
+    """The cards the customer attached answering their emails."""
+    charged: tuple[CardCharged, ...] = ()
+    """The charges made on the customer's cards for them: the network caps are the card's."""
+
+
+ALONE = Elsewhere()
+"""An invoice whose customer has no other invoice or watch."""
+
+
 @dataclass
 class InvoiceWorld:
     """One invoice of a world, its customer, and what they did and saw."""
@@ -94,8 +125,8 @@ class InvoiceWorld:
     reacted: set[int] = field(default_factory=set)
     auto_advance: bool = True
     """Stripe collects the invoice on its own until the case takes it over."""
-    elsewhere: tuple[CardAttached, ...] = ()
-    """Cards the customer attached answering other invoices' and watches' emails."""
+    elsewhere: Elsewhere = ALONE
+    """What the customer's other invoices and watches did that this invoice sees."""
     attached: list[CardAttached] = field(default_factory=list)
     """Cards the customer attached answering this invoice's emails."""
     debit: tuple[datetime, FailureDetails | None] | None = None
@@ -118,7 +149,7 @@ class InvoiceWorld:
             moment = self.day(self.invoice.fails_on_day + action.day)
             self._scripted_at(moment, action.signal, action.payload)
         opened = self.day(self.invoice.fails_on_day)
-        for card in sorted(self.elsewhere):
+        for card in self.elsewhere.attached:  # in time order
             if card.at <= opened:  # before the case: its charges simply go to that card
                 self.new_card, self.new_card_fails = True, card.fails
             else:
@@ -135,6 +166,18 @@ class InvoiceWorld:
     @property
     def current_card(self) -> str:
         return self.original_card + ("_new" if self.new_card else "")
+
+    @property
+    def charged(self) -> list[CardCharged]:
+        """The charges the case made on the customer's cards (not the failure the world
+        opened it with, which the sandbox does not list among the customer's charges)."""
+        if self.invoice.payment_method_type is not PaymentMethodType.CARD:
+            return []
+        return [
+            CardCharged(charge.at, card, charge.succeeded, self.invoice.id)
+            for card, charges in self.charges.items()
+            for charge in charges[1 if card == self.original_card and self.invoice.failure else 0 :]
+        ]
 
     def day(self, world_day: float) -> datetime:
         """The moment of a world day."""
@@ -231,7 +274,17 @@ class InvoiceWorld:
             return ChargeResult(
                 status=ChargeStatus.settled(self.status), invoice_status=self.status
             )
-        now, card = self.case.clock.now(), self.current_card
+        now = self.case.clock.now()
+        uses = self._uses(request.room, now) if request.room and self.elsewhere.charged else []
+        if request.room is not None and not request.room.fits(uses):
+            busy = ChargeStatus.CARD_BUSY
+            return ChargeResult(status=busy, invoice_status=self.status, card_uses=uses)
+        answer = self._charge(now)
+        return answer.model_copy(update={"card_uses": uses}) if uses else answer
+
+    def _charge(self, now: datetime) -> ChargeResult:
+        """The card (or bank account) charged now, as it behaves."""
+        card = self.current_card
         decline = self._decline(now)
         settles_after = self.behaviour.settles_after_days
         if settles_after is not None:
@@ -246,6 +299,15 @@ class InvoiceWorld:
             )
         self.status, self.amount_paid = InvoiceStatus.PAID, self.invoice.amount_due
         return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=self.status)
+
+    def _uses(self, room: CardRoom, now: datetime) -> list[CardUse]:
+        """The card's charges for the customer's other invoices in its retry window, as
+        the charge lists them before it is made."""
+        return [
+            charge.use()
+            for charge in sorted(self.elsewhere.charged)
+            if charge.card == room.card_fingerprint and room.window_start < charge.at < now
+        ]
 
     def _debit(
         self, now: datetime, returned: FailureDetails | None, settles_after: float

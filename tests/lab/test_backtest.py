@@ -8,7 +8,7 @@ from typing import Any
 from cli.main import main
 from dunning.contract.enums import EmailTemplate, Outcome, Resolution
 from dunning.rules.policy import DunningPolicy
-from lab.backtest import backtest
+from lab.backtest import backtest, run_world
 from worlds.model import World
 
 FIXED_3_7_14 = Path("examples/policies/fixed_3_7_14.json")
@@ -99,6 +99,22 @@ def test_a_customer_s_new_card_pays_their_other_invoices_too() -> None:
         2.2,
     ), "its open case heard of the card on day 3.1 and charged it"
     assert (results["in_later"].resolution, results["in_later"].charges) == (Resolution.RETRY, 1)
+
+
+def test_a_customer_s_invoices_on_one_card_share_its_network_caps() -> None:
+    # Eight invoices on one card, each retried four times in a week by the default plan:
+    # 32 charges, where Visa allows 20 retries of a card in 30 days. Each case asks Stripe
+    # for the card's other charges before it charges, and waits when they fill the room.
+    invoices = [
+        card({"funds_return_day": None}, id=f"in_{n}", fails_on_day=n / 10) for n in range(8)
+    ]
+    _, states = run_world(world(*invoices), DunningPolicy())
+    charges = sorted(a.at for state in states for a in state.attempts)
+    assert 0 < len(charges) <= 20, "the card's retries stay under Visa's cap"
+    busy = [s for s in states if any(e.event == "card_busy" for e in s.timeline)]
+    assert busy, "some cases found the card full and waited"
+    alone = backtest(world(invoices[0]), DunningPolicy()).per_invoice[0]
+    assert alone.charges == 4, "one invoice alone is retried on every day of its plan"
 
 
 def _update(after_days: float, fails: bool = False) -> dict[str, Any]:

@@ -28,9 +28,10 @@ money comes back (None: never)."""
 
 
 def card_world(invoices: int, seed: int, money_back: MoneyBack, at_random: bool = False) -> World:
-    """Card declines of one mid-market customer, failing every 7.3 days round a 60-day
-    window (`at_random`: at random moments in it), whose money comes back as `money_back`
-    says, except for one in five, whose never does."""
+    """Card declines of mid-market customers, one invoice each (a customer's invoices share
+    a card and its caps), failing every 7.3 days round a 60-day window (`at_random`: at
+    random moments in it), whose money comes back as `money_back` says, except for one in
+    five, whose never does."""
     rng = random.Random(seed)
     entries: list[dict[str, Any]] = []
     for n in range(invoices):
@@ -40,7 +41,7 @@ def card_world(invoices: int, seed: int, money_back: MoneyBack, at_random: bool 
         entries.append(
             {
                 "id": f"in_{n}",
-                "customer": "cus_a",
+                "customer": f"cus_{n}",
                 "amount_due": 5000,
                 "currency": "usd",
                 "collection_method": "charge_automatically",
@@ -50,9 +51,12 @@ def card_world(invoices: int, seed: int, money_back: MoneyBack, at_random: bool 
                 "behaviour": {"funds_return_day": None if never else back},
             }
         )
-    customer = {"id": "cus_a", "name": "A", "email": "a@a.example", "tier": "mid_market"}
+    customers = [
+        {"id": f"cus_{n}", "name": f"C{n}", "email": f"c{n}@c.example", "tier": "mid_market"}
+        for n in range(invoices)
+    ]
     return World.model_validate(
-        {"calendar_start": START.isoformat(), "customers": [customer], "invoices": entries}
+        {"calendar_start": START.isoformat(), "customers": customers, "invoices": entries}
     )
 
 
