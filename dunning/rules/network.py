@@ -46,6 +46,15 @@ def visa_retry_cap(at: datetime) -> int:
     return VISA_RETRIES_PER_30_DAYS
 
 
+def _visa_cap(clock: CaseClock, now: datetime) -> int:
+    """Visa's cap as in force on the case's calendar (a compressed clock's calendar is not
+    the wall clock's)."""
+    origin = clock.failed_at or clock.day0
+    if origin >= VISA_CAP_RAISED_ON and now >= clock.day0:  # the calendar is later still
+        return VISA_RETRIES_PER_30_DAYS
+    return visa_retry_cap(clock.calendar(now))
+
+
 def retry_verdict(
     *,
     method: PaymentMethodType,
@@ -85,7 +94,7 @@ def retry_verdict(
     windows = (
         (
             [*(a.at for a in attempts_on_method), *charged_elsewhere],
-            visa_retry_cap(now),
+            _visa_cap(clock, now),
             VISA_RETRY_WINDOW_DAYS,
             "retries in 30 days",
         ),
@@ -137,7 +146,7 @@ def room_for_others(
     own_declines = [last_decline_at, *declines] if last_decline else declines
     return RoomForOthers(
         window_start=window_start,
-        other_charges=visa_retry_cap(now) - own - 1,
+        other_charges=_visa_cap(clock, now) - own - 1,
         day_start=day_start,
         other_declines=MASTERCARD_DECLINES_PER_DAY - sum(t > day_start for t in own_declines) - 1,
     )
