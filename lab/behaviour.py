@@ -349,13 +349,11 @@ class InvoiceWorld:
         """A scripted invoice answers its n-th charge with the n-th entry of its script (the
         last repeats), that of the new card once the customer attached one, as the sandbox
         does."""
-        if self.new_card:
-            script, index = self.invoice.outcomes_after_update, self.charges_after_update
-            self.charges_after_update += 1
-        else:
-            script, index = self.invoice.attempt_outcomes, self.scripted_charges
+        on_new_card = self.charges_after_update if self.new_card else None
+        outcome = self.invoice.scripted_answer(self.scripted_charges, on_new_card)
         self.scripted_charges += 1
-        outcome = script[min(index, len(script) - 1)]
+        if on_new_card is not None:
+            self.charges_after_update += 1
         return None if outcome == SUCCEEDED else scripted_decline(outcome)
 
     async def read_settlement(self, invoice_id: str, *, summary: str = "") -> ChargeResult:

@@ -143,13 +143,12 @@ class InvoiceRecord:
 
     def next_outcome(self) -> str:
         """What the next charge returns (the last entry repeats)."""
-        if self.payment_method_updated:
-            script, index = self.spec.outcomes_after_update, self.charges_after_update
-            self.charges_after_update += 1
-        else:
-            script, index = self.spec.attempt_outcomes, self.charges
+        on_new_card = self.charges_after_update if self.payment_method_updated else None
+        outcome = self.spec.scripted_answer(self.charges, on_new_card)
         self.charges += 1
-        return script[min(index, len(script) - 1)]
+        if on_new_card is not None:
+            self.charges_after_update += 1
+        return outcome
 
 
 @dataclass

@@ -145,6 +145,16 @@ class Invoice(WorldModel):
     behaviour: Behaviour | None = None
     """How its customer and card behave; instead of `attempt_outcomes`."""
 
+    def scripted_answer(self, charges: int, on_new_card: int | None = None) -> ChargeOutcome:
+        """What its script answers the next charge after `charges` of them, or after
+        `on_new_card` on the card the customer attached (`outcomes_after_update`); past the
+        end of a script, its last entry repeats."""
+        if on_new_card is None:
+            script, index = self.attempt_outcomes, charges
+        else:
+            script, index = self.outcomes_after_update, on_new_card
+        return script[min(index, len(script) - 1)]
+
     def falls_due(self, origin: datetime) -> datetime | None:
         """When an invoice sent for payment falls due: the world day it is announced
         overdue, from the calendar moment of world day 0 (None: it is charged)."""

@@ -125,27 +125,19 @@ def test_the_visa_cap_in_force_is_the_one_on_the_case_s_calendar() -> None:
     # A case on a compressed clock whose failure fell in April 2025 (a backtest of last
     # year, or a lab world starting then): its calendar, not the wall clock, says which
     # cap held. 15 retries in 30 days fill it then; 20 would be needed now.
-    april = datetime(2025, 4, 1, tzinfo=UTC)
-    clock = CaseClock(DAY0, day_seconds=1, failed_at=april)
     attempts = [failed(DAY0 + timedelta(seconds=i), i + 1) for i in range(15)]
-    now = DAY0 + timedelta(seconds=16)
-    decline = FailureDetails(decline_code="insufficient_funds")
-    held = retry_verdict(
-        method=CARD,
-        last_decline=decline,
-        last_decline_at=attempts[-1].at,
-        attempts_on_method=attempts,
-        clock=clock,
-        now=now,
-    )
-    assert held.earliest == attempts[0].at + clock.days(30), "at most 15 in April 2025"
+
+    def earliest(clock: CaseClock) -> datetime | None:
+        return retry_verdict(
+            method=CARD,
+            last_decline=FailureDetails(decline_code="insufficient_funds"),
+            last_decline_at=attempts[-1].at,
+            attempts_on_method=attempts,
+            clock=clock,
+            now=DAY0 + timedelta(seconds=16),
+        ).earliest
+
+    april = CaseClock(DAY0, day_seconds=1, failed_at=datetime(2025, 4, 1, tzinfo=UTC))
+    assert earliest(april) == attempts[0].at + april.days(30), "at most 15 in April 2025"
     today = CaseClock(DAY0, day_seconds=1)
-    free = retry_verdict(
-        method=CARD,
-        last_decline=decline,
-        last_decline_at=attempts[-1].at,
-        attempts_on_method=attempts,
-        clock=today,
-        now=now,
-    )
-    assert free.earliest == attempts[-1].at, "20 allowed since May 2025"
+    assert earliest(today) == attempts[-1].at, "20 allowed since May 2025"
