@@ -71,7 +71,7 @@ async def main() -> None:
     print("pre-dunning: renewals with and without it …", flush=True)
     predunning.main()
     if size("BENCH_LAB", 1):
-        print("lab: a 300-invoice world live …", flush=True)
+        print("lab: generated worlds live (300, 100 and 120 invoices) …", flush=True)
         await asyncio.to_thread(lab_bench.main)
     print(f"BENCHMARKS.md written in {time.perf_counter() - started:.0f} s")
 

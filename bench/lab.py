@@ -13,6 +13,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.recovery import write
 from devstack.lab import run_lab
@@ -26,6 +27,11 @@ SEED = 404
 SMALL_SEED = 909
 SMALL_INVOICES = 100
 """The goal's smallest world: agreement is measured there too, with less load at once."""
+ACCOUNTS_SEED = 5151
+ACCOUNTS_INVOICES = 120
+INVOICES_PER_ACCOUNT = 3
+"""A world of B2B accounts with several invoices each, which share the customer's cards
+(a new card pays them all; the network caps count them together)."""
 SECTION = "## Lab"
 GOAL_SECONDS = 240
 
@@ -42,6 +48,13 @@ class Comparison:
     """Each invoice's lab result and backtest result."""
     categories: list[str]
     """The decline codes (and `overdue`) the world covers."""
+    per_customer: int = 1
+    """Invoices per customer."""
+
+    @property
+    def name(self) -> str:
+        accounts = f", {self.per_customer} per customer" if self.per_customer > 1 else ""
+        return f"{self.invoices} invoices, seed {self.seed}{accounts}"
 
     @property
     def same_outcome(self) -> int:
@@ -74,15 +87,15 @@ class Comparison:
     def agreement_row(self) -> str:
         met = "met" if self.same_outcome == len(self.pairs) else "not met"
         return (
-            f"| backtest and lab give the same outcome per invoice ({self.invoices} invoices, "
-            f"seed {self.seed}) | {self.same_outcome} of {len(self.pairs)} (outcome, "
+            f"| backtest and lab give the same outcome per invoice ({self.name}) "
+            f"| {self.same_outcome} of {len(self.pairs)} (outcome, "
             f"resolution and end action: {self.same_ending}) | {met} |"
         )
 
     def drift_line(self) -> str:
         drift = self.drift
         return (
-            f"- {self.invoices} invoices: of the {len(drift)} that ended the same way, the "
+            f"- {self.name}: of the {len(drift)} that ended the same way, the "
             f"lab's case closed a median {_percentile(drift, 0.5):.3f} policy days after the "
             f"backtest's (95th percentile {_percentile(drift, 0.95):.3f}, most "
             f"{max(drift, default=0.0):.3f})."
@@ -100,9 +113,18 @@ def _percentile(values: list[float], share: float) -> float:
     return values[min(int(share * len(values)), len(values) - 1)]
 
 
-async def compare(invoices: int, seed: int) -> Comparison:
+def _accounts(raw: dict[str, Any], per_customer: int) -> dict[str, Any]:
+    """The world with every `per_customer` invoices in turn belonging to one customer."""
+    invoices = raw["invoices"]
+    for index, invoice in enumerate(invoices):
+        invoice["customer"] = invoices[index - index % per_customer]["customer"]
+    used = {invoice["customer"] for invoice in invoices}
+    return raw | {"customers": [c for c in raw["customers"] if c["id"] in used]}
+
+
+async def compare(invoices: int, seed: int, per_customer: int = 1) -> Comparison:
     """Run a generated world live and in-process."""
-    raw = generate(invoices, seed, days=60)
+    raw = _accounts(generate(invoices, seed, days=60), per_customer)
     world = World.model_validate(raw)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "world.json"
@@ -120,25 +142,29 @@ async def compare(invoices: int, seed: int) -> Comparison:
         }
     )
     pairs = list(zip(live.per_invoice, offline.per_invoice, strict=True))
-    return Comparison(invoices, seed, seconds, pairs, categories)
+    return Comparison(invoices, seed, seconds, pairs, categories, per_customer)
 
 
 async def measure(invoices: int) -> str:
     """Run the worlds both ways and describe how they compare."""
     large = await compare(invoices, SEED)
     small = await compare(SMALL_INVOICES, SMALL_SEED)
+    accounts = await compare(ACCOUNTS_INVOICES, ACCOUNTS_SEED, INVOICES_PER_ACCOUNT)
     lines = [
         SECTION,
         "",
         f"Generated worlds failing over 60 days, run live with `starter.py lab --day-seconds 1` "
         f"(dev server, sandbox on a world clock, webhook service, worker) and in-process with "
-        f"`starter.py backtest`: {large.invoices} invoices (seed {large.seed}), and "
-        f"{small.invoices}, the goal's smallest world (seed {small.seed}).",
+        f"`starter.py backtest`: {large.invoices} invoices (seed {large.seed}), "
+        f"{small.invoices}, the goal's smallest world (seed {small.seed}), and "
+        f"{accounts.invoices} whose every {accounts.per_customer} invoices are one "
+        f"customer's, sharing their cards (seed {accounts.seed}).",
         "",
         "| goal | figure | |",
         "|---|---|---|",
         large.agreement_row(),
         small.agreement_row(),
+        accounts.agreement_row(),
         f"| a {large.invoices}-invoice, 60-day world closes under `lab --day-seconds 1` in "
         f"under 4 minutes on 2 cores | {large.seconds:.0f} s "
         f"| {'met' if large.seconds < GOAL_SECONDS else 'not met'} |",
@@ -150,10 +176,11 @@ async def measure(invoices: int) -> str:
         "the sandbox each add milliseconds, and a tenth of a second is a tenth of a day):",
         large.drift_line(),
         small.drift_line(),
+        accounts.drift_line(),
     ]
-    for run in (large, small):
+    for run in (large, small, accounts):
         if run.differing:
-            lines += ["", f"Invoices that ended differently ({run.invoices} invoices):"]
+            lines += ["", f"Invoices that ended differently ({run.name}):"]
             lines += [f"- {line}" for line in run.differing]
     return "\n".join(lines) + "\n"
 
