@@ -329,7 +329,10 @@ class InvoiceWorld:
             self.status, self.amount_paid = InvoiceStatus.PAID, self.invoice.amount_due
             message = InvoicePaid(via=PaymentChannel.STRIPE, source_event_id=event)
         else:
-            message = StripeEvent(type="invoice.payment_failed", source_event_id=event)
+            now = self.case.clock.now()
+            message = StripeEvent(
+                type="invoice.payment_failed", source_event_id=event, occurred_at=now
+            )
         if not self.case.state.is_closed:
             self.case.receive(message)
 

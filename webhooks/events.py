@@ -6,6 +6,7 @@ acts only when Stripe's current state confirms what the event says.
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -126,6 +127,17 @@ class MalformedEvent(ValueError):
     """An event without the fields every Stripe event has."""
 
 
+def created_at(event: dict[str, Any]) -> datetime | None:
+    """When Stripe says the event happened (None when it does not say)."""
+    created = event.get("created")
+    if isinstance(created, bool) or not isinstance(created, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(created, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def plan_event(event: Any) -> Plan:
     """What to do about one event."""
     try:
@@ -146,7 +158,7 @@ def _plan(event: Any) -> Plan:
         raise MalformedEvent(f"{kind}: data.object.id is missing")
     if kind in CASE_OPENING_EVENTS:
         return OpenCase(obj["id"])
-    changed = StripeEvent(type=kind, source_event_id=event_id)
+    changed = StripeEvent(type=kind, source_event_id=event_id, occurred_at=created_at(event))
     if kind == "invoice.paid":
         paid = InvoicePaid(
             source_event_id=event_id,

@@ -40,6 +40,7 @@ from webhooks.events import (
     SignalCase,
     SignalCustomerCases,
     WatchRenewal,
+    created_at,
     object_id,
     plan_event,
 )
@@ -145,7 +146,7 @@ class WebhookService:
     async def _open(self, invoice: dict[str, Any], event: dict[str, Any]) -> str:
         if invoice.get("status") in SETTLED_STATUSES:
             return f"ignored: the invoice is already {invoice.get('status')} in Stripe"
-        failed_at = datetime.fromtimestamp(event.get("created") or 0, UTC)
+        failed_at = created_at(event) or datetime.fromtimestamp(0, UTC)
         try:
             case = case_from_invoice(invoice, failed_at, self._day_seconds)
         except InputError as err:
@@ -156,7 +157,7 @@ class WebhookService:
         if closed_at is not None:
             when = f"{closed_at:%Y-%m-%d %H:%M:%S}"
             return f"ignored: the invoice's case closed at {when}, after this event"
-        note = StripeEvent(type=event["type"], source_event_id=event["id"])
+        note = StripeEvent(type=event["type"], source_event_id=event["id"], occurred_at=failed_at)
         handle = await start_case(
             self._client,
             case,

@@ -90,6 +90,10 @@ class StripeEvent(FromEvent):
 
     type: str = Field(min_length=1, max_length=100)
     """The event type, e.g. `invoice.payment_failed`."""
+    occurred_at: datetime | None = None
+    """When Stripe says it happened (the event's `created`, on the calendar): for a bank's
+    answer to a debit, the moment the next presentment counts its gap from, however late
+    the event arrives."""
 
 
 class Signals:

@@ -26,3 +26,5 @@ class PendingDebit(BaseModel):
     one, the policy's `settlement_check_days` after the last look."""
     checks: int = 0
     """How many reads found it still processing."""
+    answered_at: datetime | None = None
+    """When Stripe's event says the bank answered, once one did."""

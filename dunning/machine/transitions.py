@@ -119,7 +119,7 @@ def receive(state: CaseState, message: Message, now: datetime) -> str | None:
         case StripeEvent():
             note(state, now, "stripe_event", f"{message.type} ({message.source_event_id})")
             if message.type in SETTLEMENT_EVENTS:
-                _settlement_heard(state, now)
+                _settlement_heard(state, now, message.occurred_at)
             if message.type in INVOICE_CHANGED_EVENTS and not state.is_closed:
                 state.reread = True
         case PaymentMethodUpdated():
@@ -158,10 +158,17 @@ def _new_payment_method(state: CaseState, message: PaymentMethodUpdated, now: da
         state.retry_requested = Resolution.PAYMENT_METHOD_UPDATE
 
 
-def _settlement_heard(state: CaseState, now: datetime) -> None:
-    """Stripe announced an answer for the invoice: a settling debit is read now."""
-    if state.settling is not None:
-        state.settling = state.settling.model_copy(update={"check_at": now})
+def _settlement_heard(state: CaseState, now: datetime, occurred: datetime | None = None) -> None:
+    """Stripe announced an answer for the invoice: a settling debit is read now. When the
+    event says when the bank answered, that moment (on the case's clock, between the debit
+    and now) is the answer's, however late the event came."""
+    debit = state.settling
+    if debit is None:
+        return
+    answered = None
+    if occurred is not None:
+        answered = min(max(state.clock.from_calendar(occurred), debit.charged_at), now)
+    state.settling = debit.model_copy(update={"check_at": now, "answered_at": answered})
 
 
 def _decide(state: CaseState, decision: OperatorDecision, now: datetime) -> None:
@@ -330,7 +337,11 @@ def record_settlement(state: CaseState, result: ChargeResult, now: datetime) -> 
     if result.status is ChargeStatus.PROCESSING:
         days = state.policy.settlement_check_days
         state.settling = debit.model_copy(
-            update={"check_at": now + state.clock.days(days), "checks": debit.checks + 1}
+            update={
+                "check_at": now + state.clock.days(days),
+                "checks": debit.checks + 1,
+                "answered_at": None,  # the event was not the bank's answer after all
+            }
         )
         waited = state.clock.in_days(now - debit.charged_at)
         note(
@@ -340,7 +351,7 @@ def record_settlement(state: CaseState, result: ChargeResult, now: datetime) -> 
             f"attempt {debit.attempt}: still processing after {waited:.1f} days",
         )
         return
-    state.settling, state.debit_answered_at = None, now
+    state.settling, state.debit_answered_at = None, debit.answered_at or now
     if result.status in (ChargeStatus.ALREADY_PAID, ChargeStatus.NOT_PAYABLE):
         _settled_outside(state, result.invoice_status, now)
         return

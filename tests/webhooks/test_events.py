@@ -1,5 +1,6 @@
 """What each Stripe event means."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -111,6 +112,23 @@ def test_an_invoice_paid_by_credit_reaches_its_case_as_an_event_to_read() -> Non
         "stripe_event",
         StripeEvent(type="invoice.paid", source_event_id="evt_1"),
     )
+
+
+def test_a_stripe_event_says_when_it_happened_and_a_bad_date_is_left_out() -> None:
+    dated = {
+        **event("credit_note.created", {"id": "cn_1", "invoice": "in_2"}),
+        "created": 1767225600,
+    }
+    plan = plan_event(dated)
+    assert isinstance(plan, SignalCase)
+    _, payload = plan.message({})
+    assert isinstance(payload, StripeEvent)
+    assert payload.occurred_at == datetime(2026, 1, 1, tzinfo=UTC)
+    for bad in ("yesterday", True, 10**20):
+        plan = plan_event({**dated, "created": bad})
+        assert isinstance(plan, SignalCase)
+        _, payload = plan.message({})
+        assert isinstance(payload, StripeEvent) and payload.occurred_at is None, bad
 
 
 def test_money_moving_in_parts_is_read_by_the_invoices_case() -> None:

@@ -147,3 +147,21 @@ def test_a_returned_debit_is_told_at_once_though_the_next_debit_is_due_within_a_
     told = [e for e in state.emails if e.template is EmailTemplate.PAYMENT_FAILED]
     assert [day(state, e.at) for e in told] == [6.5]
     assert [day(state, a.at) for a in state.attempts][:2] == [3, 7.5], "a day after the answer"
+
+
+def test_a_return_heard_late_counts_the_next_presentment_from_the_bank_s_answer() -> None:
+    # The debit of day 3 comes back on day 6.5; Stripe's event reaches the case only on day
+    # 6.8 (a slow webhook, a worker away). The next presentment keeps its day's gap from
+    # the bank's answer, as the event dates it, not from when the case heard of it.
+    case = make_case(payment_method_type="ach_debit", failure=ACH_FAILURE)
+    answered = case.failed_at + timedelta(days=6.5)
+    dated = StripeEvent(
+        type="invoice.payment_failed", source_event_id="evt_returned", occurred_at=answered
+    )
+    undated = StripeEvent(type="invoice.payment_failed", source_event_id="evt_returned")
+
+    by_event, _ = run([R01, SUCCEEDED], settles_after_days=3.5, messages=[(6.8, dated)])
+    by_hearing, _ = run([R01, SUCCEEDED], settles_after_days=3.5, messages=[(6.8, undated)])
+
+    assert [day(by_event, a.at) for a in by_event.attempts] == [3, 7.5]
+    assert [day(by_hearing, a.at) for a in by_hearing.attempts] == [3, 7.8]
