@@ -66,7 +66,7 @@ async def follow(
     task queue count: a run of an earlier world on the same server does not); or until
     the world has nothing left to do and every invoice still open either waits on a person,
     its case staying open in the results as the backtest leaves it, or never got a case."""
-    invoices = [i.id for i in world.invoices]
+    invoices = [i.id for i in world.invoices if i.announced]
     last_renewal = max((s.due_day for s in world.subscriptions), default=-1.0)
     deadline, shown, checked = time.monotonic() + timeout_seconds, 0.0, 0.0
     closed: dict[str, DunningStatus] = {}

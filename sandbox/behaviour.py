@@ -57,7 +57,8 @@ class Behaviours:
     def start(self) -> None:
         """Schedule every invoice's failure and own payment, and start playing."""
         for record in self.state.invoices.values():
-            self.at(record.spec.fails_on_day, partial(self._fail, record))
+            if record.spec.announced:
+                self.at(record.spec.fails_on_day, partial(self._fail, record))
             behaviour = record.spec.behaviour
             if behaviour is not None and behaviour.pays_on_day is not None:
                 self.at(behaviour.pays_on_day, partial(self._pay, record, "pays_on_day"))

@@ -155,6 +155,14 @@ class Invoice(WorldModel):
             script, index = self.outcomes_after_update, on_new_card
         return script[min(index, len(script) - 1)]
 
+    @property
+    def announced(self) -> bool:
+        """A world on a clock announces its failure as Stripe does: a charged invoice with
+        its decline, one sent for payment by falling due (a scripted one may be neither,
+        for cases started by hand)."""
+        charged = self.collection_method is CollectionMethod.CHARGE_AUTOMATICALLY
+        return charged == (self.failure is not None)
+
     def falls_due(self, origin: datetime) -> datetime | None:
         """When an invoice sent for payment falls due: the world day it is announced
         overdue, from the calendar moment of world day 0 (None: it is charged)."""
@@ -212,7 +220,8 @@ class World(WorldModel):
             where = f"invoices.{index} ({invoice.id})"
             if invoice.customer not in customers:
                 raise ValueError(f"{where}: unknown customer {invoice.customer!r}")
-            _announceable(invoice, where)
+            if invoice.behaviour is not None:
+                _announceable(invoice, where)
             _opens_a_case(invoice, self.calendar_start or datetime.now(UTC), where)
         invoice_ids = {i.id for i in self.invoices}
         if len({s.id for s in self.subscriptions}) != len(self.subscriptions):
@@ -262,7 +271,7 @@ def _opens_a_case(invoice: Invoice, origin: datetime, where: str) -> None:
 
 
 def _announceable(invoice: Invoice, where: str) -> None:
-    """An invoice fails as Stripe announces it: a charged one with its decline
+    """A behavioural invoice fails as Stripe announces it: a charged one with its decline
     (`invoice.payment_failed`), one sent for payment by falling due (`invoice.overdue`)."""
     charged = invoice.collection_method is CollectionMethod.CHARGE_AUTOMATICALLY
     if charged and invoice.failure is None:

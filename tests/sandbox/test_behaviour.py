@@ -122,6 +122,44 @@ def test_network_fees_count_the_failure_that_opened_the_case() -> None:
             server.behaviours.stop()
 
 
+def test_a_world_on_a_clock_announces_a_scripted_invoice_s_failure_on_its_day() -> None:
+    # A scripted invoice fails on its day like a behavioural one; one without a failure
+    # (a world for cases started by hand) is not announced, and still loads.
+    scripted = {
+        "customer": "cus_s",
+        "amount_due": 5000,
+        "currency": "usd",
+        "collection_method": "charge_automatically",
+        "payment_method_type": "card",
+        "attempt_outcomes": ["insufficient_funds", "succeeded"],
+    }
+    failure = {"code": "card_declined", "decline_code": "insufficient_funds"}
+    world = World.model_validate(
+        {
+            "customers": [{"id": "cus_s", "name": "S", "email": "s@s.example"}],
+            "invoices": [
+                {**scripted, "id": "in_failed", "failure": failure, "fails_on_day": 0.1},
+                {**scripted, "id": "in_by_hand"},
+            ],
+        }
+    )
+    server = SandboxServer(world, day_seconds=0.2)
+    try:
+        behaviours = server.behaviours
+        assert behaviours is not None
+        deadline = time.monotonic() + 5
+        while not behaviours.announced and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.1)
+        assert behaviours.announced == ["in_failed"]
+        assert [e["type"] for e in server.announcer.sent] == ["invoice.payment_failed"]
+    finally:
+        server.server_close()
+        behaviours = server.behaviours
+        if behaviours:
+            behaviours.stop()
+
+
 def test_a_payment_never_overtakes_the_failure_it_follows() -> None:
     # The customer pays the moment the invoice falls due. In real time the product hears of
     # the failure first; on a compressed clock the webhook takes a noticeable part of a day,
