@@ -95,9 +95,10 @@ class Elsewhere:
     """What an invoice sees of its customer's other invoices and renewal watches."""
 
     attached: tuple[CardAttached, ...] = ()
-    """The cards the customer attached answering their emails."""
+    """The cards the customer attached answering their emails, in time order."""
     charged: tuple[CardCharged, ...] = ()
-    """The charges made on the customer's cards for them: the network caps are the card's."""
+    """The charges made on the customer's cards for them, in time order: the network caps
+    are the card's."""
 
 
 ALONE = Elsewhere()
@@ -165,7 +166,12 @@ class InvoiceWorld:
 
     @property
     def current_card(self) -> str:
-        return self.original_card + ("_new" if self.new_card else "")
+        return self.attached_card if self.new_card else self.original_card
+
+    @property
+    def attached_card(self) -> str:
+        """The card the customer attaches, for every invoice of theirs."""
+        return self.original_card + "_new"
 
     @property
     def charged(self) -> list[CardCharged]:
@@ -227,7 +233,7 @@ class InvoiceWorld:
         """What the case hears of the customer's new card."""
         return PaymentMethodUpdated(
             payment_method_id=f"pm_{self.invoice.customer}_new",
-            card_fingerprint=self.original_card + "_new",
+            card_fingerprint=self.attached_card,
         )
 
     def _attached_elsewhere(self, card: CardAttached) -> None:
@@ -305,7 +311,7 @@ class InvoiceWorld:
         the charge lists them before it is made."""
         return [
             charge.use()
-            for charge in sorted(self.elsewhere.charged)
+            for charge in self.elsewhere.charged
             if charge.card == room.card_fingerprint and room.window_start < charge.at < now
         ]
 

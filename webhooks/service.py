@@ -146,7 +146,7 @@ class WebhookService:
     async def _open(self, invoice: dict[str, Any], event: dict[str, Any]) -> str:
         if invoice.get("status") in SETTLED_STATUSES:
             return f"ignored: the invoice is already {invoice.get('status')} in Stripe"
-        failed_at = created_at(event) or datetime.fromtimestamp(0, UTC)
+        failed_at = _happened(event)
         try:
             case = case_from_invoice(invoice, failed_at, self._day_seconds)
         except InputError as err:
@@ -204,7 +204,7 @@ class WebhookService:
                 amount=plan.amount,
                 currency=plan.currency,
                 reason=plan.reason,
-                opened_at=datetime.fromtimestamp(event.get("created") or 0, UTC),
+                opened_at=_happened(event),
                 team=self._policy.dispute_team,
                 owner_id=self._policy.team_owners.get(self._policy.dispute_team),
             )
@@ -254,3 +254,8 @@ async def _healthy(_: web.Request) -> web.Response:
 
 def _answer(status: int, **body: str) -> web.Response:
     return web.json_response(body, status=status)
+
+
+def _happened(event: dict[str, Any]) -> datetime:
+    """When Stripe says the event happened (the epoch when it does not say)."""
+    return created_at(event) or datetime.fromtimestamp(0, UTC)

@@ -158,8 +158,8 @@ class Invoice(WorldModel):
     @property
     def announced(self) -> bool:
         """A world on a clock announces its failure as Stripe does: a charged invoice with
-        its decline, one sent for payment by falling due (a scripted one may be neither,
-        for cases started by hand)."""
+        its decline (`invoice.payment_failed`), one sent for payment by falling due
+        (`invoice.overdue`). A scripted one may be neither, for cases started by hand."""
         charged = self.collection_method is CollectionMethod.CHARGE_AUTOMATICALLY
         return charged == (self.failure is not None)
 
@@ -271,19 +271,19 @@ def _opens_a_case(invoice: Invoice, origin: datetime, where: str) -> None:
 
 
 def _announceable(invoice: Invoice, where: str) -> None:
-    """A behavioural invoice fails as Stripe announces it: a charged one with its decline
-    (`invoice.payment_failed`), one sent for payment by falling due (`invoice.overdue`)."""
-    charged = invoice.collection_method is CollectionMethod.CHARGE_AUTOMATICALLY
-    if charged and invoice.failure is None:
+    """A behavioural invoice fails as Stripe announces it (`Invoice.announced`), or is
+    refused, naming what is wrong."""
+    if invoice.announced:
+        return
+    if invoice.failure is None:
         raise ValueError(
             f"{where}: failure is required for a charge_automatically invoice: its charge "
             "failed (only a send_invoice invoice falls due without one)"
         )
-    if not charged and invoice.failure is not None:
-        raise ValueError(
-            f"{where}: failure is not for a send_invoice invoice: it falls due "
-            "(invoice.overdue) on its fails_on_day, with no charge to fail"
-        )
+    raise ValueError(
+        f"{where}: failure is not for a send_invoice invoice: it falls due "
+        "(invoice.overdue) on its fails_on_day, with no charge to fail"
+    )
 
 
 MAX_WORLD_BYTES = 16 * 1024 * 1024

@@ -3,6 +3,8 @@
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -16,6 +18,18 @@ def test_the_sandbox_signs_as_stripe_does() -> None:
     payload = json.dumps({"id": "evt_1", "type": "invoice.paid"}).encode()
     header = signature(payload, "whsec_test", int(time.time()))
     verify(payload, header, ["whsec_other", "whsec_test"])
+
+
+@contextmanager
+def clocked(played: World, day_seconds: float, **options: Any) -> Iterator[SandboxServer]:
+    """A sandbox playing `played` on its clock, stopped after the test."""
+    server = SandboxServer(played, day_seconds=day_seconds, **options)
+    try:
+        yield server
+    finally:
+        server.server_close()
+        if server.behaviours:
+            server.behaviours.stop()
 
 
 def world(**behaviour: Any) -> World:
@@ -40,8 +54,7 @@ def world(**behaviour: Any) -> World:
 
 def test_a_customer_reacts_only_to_an_email_really_sent() -> None:
     reaction = {"to": "reminder", "after_days": 0, "does": "pay"}
-    server = SandboxServer(world(funds_return_day=None, reactions=[reaction]), day_seconds=0.05)
-    try:
+    with clocked(world(funds_return_day=None, reactions=[reaction]), day_seconds=0.05) as server:
         behaviours = server.behaviours
         assert behaviours is not None
         record = server.state.invoices["in_a"]
@@ -52,15 +65,10 @@ def test_a_customer_reacts_only_to_an_email_really_sent() -> None:
         time.sleep(0.3)
         assert (record.status, record.paid_by) == ("paid", "customer")
         assert [e["type"] for e in server.announcer.sent][-1] == "invoice.paid"
-    finally:
-        server.server_close()
-        if server.behaviours:
-            server.behaviours.stop()
 
 
 def test_the_card_declines_until_its_funds_return() -> None:
-    server = SandboxServer(world(funds_return_day=0.2), day_seconds=1)
-    try:
+    with clocked(world(funds_return_day=0.2), day_seconds=1) as server:
         from sandbox.stripe_api import handle
 
         declined, body, _ = handle(server.state, "POST", "/v1/invoices/in_a/pay", {})
@@ -72,10 +80,6 @@ def test_the_card_declines_until_its_funds_return() -> None:
         assert [c.succeeded for c in charges["fp_cus_a"]] == [False, False, True], (
             "the failure, the decline, the charge that paid"
         )
-    finally:
-        server.server_close()
-        if server.behaviours:
-            server.behaviours.stop()
 
 
 def test_network_fees_count_the_failure_that_opened_the_case() -> None:
@@ -102,8 +106,7 @@ def test_network_fees_count_the_failure_that_opened_the_case() -> None:
             ],
         }
     )
-    server = SandboxServer(stolen, day_seconds=0.05)
-    try:
+    with clocked(stolen, day_seconds=0.05) as server:
         from sandbox.server import _snapshot
         from sandbox.stripe_api import handle
 
@@ -116,10 +119,6 @@ def test_network_fees_count_the_failure_that_opened_the_case() -> None:
         charges = record.card_charges["fp_cus_s"]
         assert [c.decline_code for c in charges] == ["stolen_card", "stolen_card"]
         assert _snapshot(server.state)["invoices"]["in_s"]["network_fees"] > 0
-    finally:
-        server.server_close()
-        if server.behaviours:
-            server.behaviours.stop()
 
 
 def test_a_world_on_a_clock_announces_a_scripted_invoice_s_failure_on_its_day() -> None:
@@ -143,8 +142,7 @@ def test_a_world_on_a_clock_announces_a_scripted_invoice_s_failure_on_its_day() 
             ],
         }
     )
-    server = SandboxServer(world, day_seconds=0.2)
-    try:
+    with clocked(world, day_seconds=0.2) as server:
         behaviours = server.behaviours
         assert behaviours is not None
         deadline = time.monotonic() + 5
@@ -153,11 +151,6 @@ def test_a_world_on_a_clock_announces_a_scripted_invoice_s_failure_on_its_day() 
         time.sleep(0.1)
         assert behaviours.announced == ["in_failed"]
         assert [e["type"] for e in server.announcer.sent] == ["invoice.payment_failed"]
-    finally:
-        server.server_close()
-        behaviours = server.behaviours
-        if behaviours:
-            behaviours.stop()
 
 
 def test_a_payment_never_overtakes_the_failure_it_follows() -> None:
