@@ -28,3 +28,17 @@ class PendingDebit(BaseModel):
     """How many reads found it still processing."""
     answered_at: datetime | None = None
     """When Stripe's event says the bank answered, once one did."""
+
+
+class ChargeOut(BaseModel):
+    """A charge asked of Stripe whose answer the case has not recorded yet. What Stripe
+    announces of the invoice meanwhile is most likely that charge's own answer (a debit the
+    bank settled at once, a payment racing its response), so it waits for the answer to
+    say what it meant, rather than close the case as paid by someone else."""
+
+    answered: bool = False
+    """Stripe announced the invoice paid or failed while the charge was out."""
+    answered_on: datetime | None = None
+    """The moment Stripe's event says it happened, when it said."""
+    paid: bool = False
+    """What Stripe announced was that the invoice is paid."""

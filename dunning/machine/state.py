@@ -30,7 +30,7 @@ from dunning.contract.status import (
     RoutedTask,
     TimelineEntry,
 )
-from dunning.machine.pending import PendingDebit
+from dunning.machine.pending import ChargeOut, PendingDebit
 from dunning.providers.cards import CardUse
 from dunning.providers.facts import AccountFacts, InvoiceFacts, Person
 from dunning.rules.classify import Classification
@@ -111,6 +111,8 @@ class CaseState(BaseModel):
     """A billing contact received, not yet written to Stripe and the CRM."""
     pending_close: OperatorAction | None = None
     """An operator's closing decision, not yet carried out."""
+    charge_out: ChargeOut | None = None
+    """A charge asked of Stripe whose answer the case has not recorded yet."""
     settling: PendingDebit | None = None
     """A bank debit made by the case that Stripe has not settled yet: the case waits for it."""
     debit_answered_at: datetime | None = None

@@ -96,6 +96,7 @@ class CaseSteps:
             payment_method_id=state.payment_method_id,
             room=charge.room,
         )
+        transitions.charge_sent(state)
         result = await self.effects.charge_invoice(
             request, summary=f"charge attempt {charge.number}"
         )

@@ -42,7 +42,7 @@ from dunning.contract.status import (
     TimelineEntry,
 )
 from dunning.machine.fit import Message, rejection
-from dunning.machine.pending import PendingDebit
+from dunning.machine.pending import ChargeOut, PendingDebit
 from dunning.machine.state import CaseState
 from dunning.providers.cards import CardUse
 from dunning.providers.facts import AccountFacts, CaseFacts, InvoiceFacts, InvoiceStatus, Person
@@ -119,11 +119,15 @@ def receive(state: CaseState, message: Message, now: datetime) -> str | None:
         case StripeEvent():
             note(state, now, "stripe_event", f"{message.type} ({message.source_event_id})")
             if message.type in SETTLEMENT_EVENTS:
-                _settlement_heard(state, now, message.occurred_at)
+                paid = message.type == "invoice.paid"
+                _answer_heard(state, now, message.occurred_at, paid=paid)
             if message.type in INVOICE_CHANGED_EVENTS and not state.is_closed:
                 state.reread = True
         case PaymentMethodUpdated():
             _new_payment_method(state, message, now)
+        case InvoicePaid() if state.charge_out is not None:
+            note(state, now, "invoice_paid", "paid while a charge was out: its answer says whose")
+            _answer_heard(state, now, paid=True)
         case InvoicePaid() if state.settling is not None:
             # Most likely the debit itself settled: Stripe's invoice says whose money it was.
             note(state, now, "invoice_paid", "paid while a bank debit settled: reading Stripe")
@@ -156,6 +160,20 @@ def _new_payment_method(state: CaseState, message: PaymentMethodUpdated, now: da
     note(state, now, "payment_method_updated", "the customer gave a new payment method")
     if state.category is not FailureCategory.WORKFLOW_FAILURE:
         state.retry_requested = Resolution.PAYMENT_METHOD_UPDATE
+
+
+def _answer_heard(
+    state: CaseState, now: datetime, occurred: datetime | None = None, *, paid: bool
+) -> None:
+    """Stripe announced the invoice paid or failed: the answer to a charge still out, kept
+    until the charge's own answer says what it meant, or a settling debit's."""
+    out = state.charge_out
+    if out is None:
+        _settlement_heard(state, now, occurred)
+        return
+    answered_on = occurred or out.answered_on
+    update = {"answered": True, "answered_on": answered_on, "paid": out.paid or paid}
+    state.charge_out = out.model_copy(update=update)
 
 
 def _settlement_heard(state: CaseState, now: datetime, occurred: datetime | None = None) -> None:
@@ -281,16 +299,26 @@ def _settled_outside(state: CaseState, invoice_status: InvoiceStatus, now: datet
         close(state, Outcome.STOPPED, now)
 
 
+def charge_sent(state: CaseState) -> None:
+    """A charge went out to Stripe: what Stripe announces of the invoice until its answer
+    is recorded waits for that answer (`record_charge`)."""
+    state.charge_out = ChargeOut()
+
+
 def record_charge(
     state: CaseState, result: ChargeResult, scheduled: bool, card: int, now: datetime
 ) -> None:
     """Take the result of a charge attempt made on payment method generation `card`. A
-    newer payment method that arrived while it ran keeps its own retry."""
+    newer payment method that arrived while it ran keeps its own retry; an answer Stripe
+    announced while it ran is this debit's, read at once, or, for a charge that did not
+    pay, someone else's payment, read from Stripe."""
+    out, state.charge_out = state.charge_out, None
     if result.status is ChargeStatus.CARD_BUSY:
         # Not charged: the retry (and any retry asked for) waits for the card's window.
         _card_seen(state, card, result.card_uses, now)
         detail = f"{len(result.card_uses)} recent charge(s) on the card for other invoices"
         note(state, now, "card_busy", f"not charged: {detail} fill its network caps")
+        _paid_meanwhile(state, out)
         return
     current = card == state.card
     requested = state.retry_requested if current else None
@@ -316,8 +344,18 @@ def record_charge(
             check_at=check_at,
         )
         note(state, now, "charge_processing", f"attempt {number}: the bank debit is settling")
+        if out is not None and out.answered:
+            _settlement_heard(state, now, out.answered_on)
         return
     _count_attempt(state, result, scheduled, card, credited, charged_at=now, now=now)
+    _paid_meanwhile(state, out)
+
+
+def _paid_meanwhile(state: CaseState, out: ChargeOut | None) -> None:
+    """Stripe announced the invoice paid while a charge that did not pay it was out:
+    someone else paid, and the case reads Stripe again to know what came in."""
+    if out is not None and out.paid and not state.is_closed:
+        state.reread = True
 
 
 def _card_seen(state: CaseState, card: int, uses: list[CardUse], now: datetime) -> None:
@@ -508,6 +546,8 @@ def hold(state: CaseState, reason: str, now: datetime) -> None:
     internal team, with a review date."""
     state.pending_close = state.pending_po = None
     state.pending_contact = None
+    _paid_meanwhile(state, state.charge_out)
+    state.charge_out = None
     state.held = reason
     state.review_at = now + state.clock.days(state.policy.hold_review_days)
     note(state, now, "held", reason)

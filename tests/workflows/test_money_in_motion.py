@@ -1,12 +1,16 @@
 """The workflow with Stripe's slower and wider facts: a bank debit that settles days after
 the charge, and a card whose other invoices already used its retry budget."""
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from dunning.contract.enums import Outcome, Resolution, Stage
+from dunning.contract.messages import InvoicePaid, Signals, StripeEvent
 from dunning.providers.cards import CardUse
+from dunning.providers.requests import ChargeRequest, ChargeResult
 from harness.fakes import SUCCEEDED, FakeProviders
 from harness.temporal import events, make_case, record, running, status_of
 from lab.scripted import ORIGINAL_CARD
@@ -59,3 +63,61 @@ async def test_a_card_busy_with_other_invoices_is_retried_within_its_cap(
     assert all(c.room is not None and c.room.card_fingerprint == ORIGINAL_CARD for c in charges)
     assert "card_busy" in events(status)
     assert outcome.outcome is Outcome.END_STATE_APPLIED
+
+
+@dataclass
+class AnsweredBeforeItReturns(FakeProviders):
+    """Stripe as it may be: the event that answers a charge reaches the case before the
+    charge's own response does."""
+
+    client: Client | None = None
+    answers: list[tuple[str, StripeEvent | InvoicePaid]] = field(default_factory=list)
+
+    async def charge_invoice(self, request: ChargeRequest, *, summary: str = "") -> ChargeResult:
+        result = await super().charge_invoice(request, summary=summary)
+        if self.answers and self.client is not None:
+            signal, message = self.answers.pop(0)
+            handle = self.client.get_workflow_handle(f"dunning-{request.invoice_id}")
+            await handle.signal(signal, message)  # in the history before the response
+        return result
+
+
+async def test_a_debit_answered_before_its_charge_returns_is_read_at_once(
+    time_env: WorkflowEnvironment,
+) -> None:
+    # The bank returns the day-3 debit at once; Stripe's event beats the charge's response.
+    returned = StripeEvent(type="invoice.payment_failed", source_event_id="evt_returned")
+    fakes = AnsweredBeforeItReturns(
+        outcomes=[ACH_RETURN["code"], SUCCEEDED],
+        settles_after=timedelta(),
+        client=time_env.client,
+        answers=[(Signals.STRIPE_EVENT, returned)],
+    )
+    case = make_case(payment_method_type="ach_debit", failure=ACH_RETURN)
+    async with running(time_env, fakes, case) as handle:
+        outcome = await handle.result()
+        status = await status_of(handle)
+
+    opened = status.timeline[0].at
+    returned_on = [e.at for e in status.timeline if e.event == "charge_failed"]
+    assert [round((at - opened) / timedelta(days=1), 2) for at in returned_on] == [3], (
+        "read at once, not on the policy's check 14 days later"
+    )
+    assert [round((a.at - opened) / timedelta(days=1), 2) for a in status.attempts] == [3, 7]
+    assert (outcome.outcome, outcome.resolution) == (Outcome.RECOVERED, Resolution.RETRY)
+
+
+async def test_a_payment_announced_before_the_charge_returns_credits_the_retry(
+    time_env: WorkflowEnvironment,
+) -> None:
+    paid = InvoicePaid(via="stripe", source_event_id="evt_paid")
+    fakes = AnsweredBeforeItReturns(
+        outcomes=[SUCCEEDED], client=time_env.client, answers=[(Signals.INVOICE_PAID, paid)]
+    )
+    case = make_case()
+    async with running(time_env, fakes, case) as handle:
+        outcome = await handle.result()
+        status = await status_of(handle)
+
+    assert (outcome.outcome, outcome.resolution) == (Outcome.RECOVERED, Resolution.RETRY)
+    assert "invoice_paid" in events(status) and len(status.attempts) == 1

@@ -1,0 +1,126 @@
+"""What Stripe announces while a charge is out is most likely that charge's own answer: a
+debit the bank settled at once, a payment racing the response. The case waits for the
+charge's answer to say what it meant."""
+
+from datetime import timedelta
+
+from dunning.contract.case import DunningCase
+from dunning.contract.enums import Outcome, Resolution
+from dunning.contract.messages import InvoicePaid, StripeEvent
+from dunning.machine import transitions
+from dunning.machine.decisions import ReadSettlement, Recheck
+from dunning.machine.planner import plan
+from dunning.machine.state import CaseState
+from dunning.providers.facts import AccountFacts, CaseFacts, InvoiceFacts, InvoiceStatus
+from dunning.providers.requests import ChargeResult, ChargeStatus
+from harness.temporal import make_case
+
+ACH_FAILURE = {"code": "insufficient_funds", "network_decline_code": "R01"}
+PROCESSING = ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=InvoiceStatus.OPEN)
+PAID = ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=InvoiceStatus.PAID)
+DECLINED = ChargeResult(
+    status=ChargeStatus.DECLINED,
+    invoice_status=InvoiceStatus.OPEN,
+    decline={"code": "card_declined", "decline_code": "insufficient_funds"},
+)
+PAID_BY_STRIPE = InvoicePaid(via="stripe", source_event_id="evt_paid")
+
+
+def classified(case: DunningCase) -> CaseState:
+    state = transitions.open_case(case, case.failed_at)
+    transitions.record_facts(state, CaseFacts(account=AccountFacts()), case.failed_at)
+    return state
+
+
+def test_a_debit_s_answer_announced_before_the_charge_returns_is_read_at_once() -> None:
+    case = make_case(payment_method_type="ach_debit", failure=ACH_FAILURE)
+    state = classified(case)
+    now = case.failed_at + timedelta(days=3)
+    returned = StripeEvent(
+        type="invoice.payment_failed", source_event_id="evt_returned", occurred_at=now
+    )
+
+    transitions.charge_sent(state)
+    assert transitions.receive(state, returned, now) is None
+    transitions.record_charge(state, PROCESSING, True, 0, now)
+
+    assert state.settling is not None and state.settling.check_at == now
+    assert state.settling.answered_at == now
+    assert isinstance(plan(state, now).decision, ReadSettlement), "not the 14-day check"
+    assert state.charge_out is None
+
+
+def test_a_payment_announced_while_the_charge_that_paid_is_out_credits_the_retry() -> None:
+    case = make_case()
+    state = classified(case)
+    now = case.failed_at + timedelta(days=1)
+
+    transitions.charge_sent(state)
+    transitions.receive(state, PAID_BY_STRIPE, now)
+    assert not state.is_closed, "the charge's answer says whose payment it was"
+    transitions.record_charge(state, PAID, True, 0, now)
+
+    assert state.outcome is not None
+    assert (state.outcome.outcome, state.outcome.resolution) == (
+        Outcome.RECOVERED,
+        Resolution.RETRY,
+    )
+    assert [e.event for e in state.timeline].count("closed") == 1
+
+
+def test_a_debit_paid_before_its_charge_returns_is_read_and_credits_the_retry() -> None:
+    case = make_case(payment_method_type="ach_debit", failure=ACH_FAILURE)
+    state = classified(case)
+    now = case.failed_at + timedelta(days=3)
+
+    transitions.charge_sent(state)
+    transitions.receive(state, PAID_BY_STRIPE, now)
+    transitions.record_charge(state, PROCESSING, True, 0, now)
+    assert isinstance(plan(state, now).decision, ReadSettlement)
+    transitions.record_settlement(state, PAID, now)
+
+    assert state.outcome is not None and state.outcome.resolution is Resolution.RETRY
+
+
+def test_a_payment_announced_while_a_declined_charge_was_out_is_read_from_stripe() -> None:
+    case = make_case()
+    state = classified(case)
+    now = case.failed_at + timedelta(days=1)
+
+    transitions.charge_sent(state)
+    transitions.receive(state, PAID_BY_STRIPE, now)
+    transitions.record_charge(state, DECLINED, True, 0, now)
+
+    assert not state.is_closed and isinstance(plan(state, now).decision, Recheck)
+    due = case.amount_due
+    paid = InvoiceFacts(status=InvoiceStatus.PAID, amount_due=due, amount_paid=due)
+    transitions.record_facts(state, CaseFacts(invoice=paid), now)
+    assert state.outcome is not None
+    assert (state.outcome.outcome, state.outcome.resolution) == (
+        Outcome.RECOVERED,
+        Resolution.EXTERNAL_PAYMENT,
+    )
+
+
+def test_a_payment_announced_while_a_refused_charge_was_out_is_read_from_stripe() -> None:
+    case = make_case()
+    state = classified(case)
+    now = case.failed_at + timedelta(days=1)
+
+    transitions.charge_sent(state)
+    transitions.receive(state, PAID_BY_STRIPE, now)
+    transitions.hold(state, "stripe refused the charge", now)
+
+    assert state.charge_out is None
+    assert isinstance(plan(state, now).decision, Recheck)
+
+
+def test_without_a_charge_out_a_payment_closes_the_case_as_before() -> None:
+    case = make_case()
+    state = classified(case)
+    now = case.failed_at + timedelta(days=1)
+
+    transitions.receive(state, PAID_BY_STRIPE, now)
+
+    assert state.outcome is not None
+    assert state.outcome.resolution is Resolution.EXTERNAL_PAYMENT
