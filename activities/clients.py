@@ -13,6 +13,7 @@ from activities.crm import CrmActivities
 from activities.email import EmailActivities
 from activities.facts import FactActivities
 from activities.ledger import LedgerActivities
+from activities.nap import nap
 from activities.payments import PaymentActivities
 from activities.watches import WatchActivities
 from dunning.settings import Settings
@@ -74,4 +75,5 @@ def all_activities(settings: Settings, client: Client) -> list[Callable[..., Any
         crm.create_task,
         crm.update_billing_contact,
         email.send_email,
+        nap,
     ]

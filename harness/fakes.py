@@ -1,4 +1,5 @@
-"""The scripted providers registered under the real activity names, for workers of fakes."""
+"""The scripted providers registered under the real activity names, for workers of fakes
+(with the real nap, which short waits on a compressed clock take)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.nap import nap
 from dunning.machine.effects import ProviderRefused
 from lab.scripted import SUCCEEDED, Card, Clock, ScriptedProviders
 
@@ -31,7 +33,7 @@ class FakeProviders(ScriptedProviders):
 
     def activities(self) -> list[Callable[..., Any]]:
         """The fakes, to register on a worker."""
-        return [_as_activity(name, effect) for name, effect in self.effects()]
+        return [*(_as_activity(name, effect) for name, effect in self.effects()), nap]
 
 
 def _as_activity(name: str, effect: Callable[..., Any]) -> Callable[..., Any]:

@@ -5,7 +5,6 @@ Temporal's effects (activities), time (`workflow.now`, durable timers), messages
 (signals, updates, the query) and visibility (search attributes, the Web UI's details).
 """
 
-import contextlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 from workflows import metrics
+from workflows.waiting import wait_for
 
 with workflow.unsafe.imports_passed_through():
     from dunning.contract.case import DunningCase
@@ -97,13 +97,7 @@ class DunningWorkflow:
         """Sleep durably until the decision is due or a message changes the case."""
         self._carry_over_if_due()
         revision = state.revision
-        timeout = wait.until - workflow.now() if wait.until else None
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(
-                lambda: state.revision != revision,
-                timeout=timeout,
-                timeout_summary=wait.next_action.detail,
-            )
+        await wait_for(lambda: state.revision != revision, wait.until, wait.next_action.detail)
 
     def _carry_over_if_due(self) -> None:
         """Continue as new with the state, when the history grew long; never while a

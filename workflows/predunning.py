@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 
+from workflows.waiting import wait_for
+
 with workflow.unsafe.imports_passed_through():
     from dunning.contract.enums import (
         EmailTemplate,
@@ -129,13 +131,7 @@ class PreDunningWorkflow:
 
     async def _before(self, moment: datetime, done: Callable[[], bool], what: str) -> bool:
         """Wait for `moment`, or less; True when `done` came true first."""
-        try:
-            await workflow.wait_condition(
-                done, timeout=max(moment - workflow.now(), timedelta()), timeout_summary=what
-            )
-        except TimeoutError:
-            return False
-        return True
+        return await wait_for(done, max(moment, workflow.now()), what)
 
     def _renewal_heard(self) -> bool:
         return self._renewal is not None

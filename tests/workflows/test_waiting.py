@@ -1,0 +1,69 @@
+"""Waits shorter than Temporal's shortest timer, on the dev server's real clock.
+
+The server fires no timer sooner than a second after it is set; at a second a policy day, a
+retry due a few hours after the failure would run a whole day late. Such a wait naps in
+the worker instead, and the step runs on its moment.
+"""
+
+from datetime import timedelta
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.testing import WorkflowEnvironment
+
+from activities.nap import NAP
+from dunning.contract.enums import Outcome
+from dunning.contract.messages import InvoicePaid, Signals
+from dunning.rules.policy import DunningPolicy
+from harness.fakes import SUCCEEDED, FakeProviders
+from harness.temporal import make_case, running, status_of, wait_for
+from workflows.waiting import SHORTEST_TIMER
+
+ONE_SECOND_DAYS = {"day_seconds": 1}
+
+
+async def test_a_retry_due_within_a_second_runs_on_its_moment(
+    dev_env: WorkflowEnvironment,
+) -> None:
+    # The retry is due a tenth of a policy day after the failure: a tenth of a second.
+    policy = DunningPolicy(retries={"card": {"days": [0.1]}})
+    case = make_case(policy=policy, options=ONE_SECOND_DAYS)
+    fakes = FakeProviders(outcomes=[SUCCEEDED])
+    async with running(dev_env, fakes, case) as handle:
+        outcome = await handle.result()
+        status = await status_of(handle)
+        history = await handle.fetch_history()
+
+    assert outcome.outcome is Outcome.RECOVERED and len(status.attempts) == 1
+    late = status.attempts[0].at - (status.timeline[0].at + timedelta(seconds=0.1))
+    assert late < timedelta(seconds=0.5), f"a timer would have run it {late} late"
+    naps = [
+        e
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        and e.activity_task_scheduled_event_attributes.activity_type.name == NAP
+    ]
+    assert naps, "the wait was napped, not timed"
+    timers = [
+        e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED
+    ]
+    assert all(timer >= SHORTEST_TIMER for timer in timers), timers
+
+
+async def test_a_message_ends_a_nap_at_once(dev_env: WorkflowEnvironment) -> None:
+    # Every wait of this case is shorter than a second; a payment ends the one it is in.
+    policy = DunningPolicy(retries={"card": {"days": [0.9, 1.8, 2.7]}})
+    case = make_case(policy=policy, options=ONE_SECOND_DAYS)
+    fakes = FakeProviders(outcomes=["insufficient_funds"])
+    async with running(dev_env, fakes, case) as handle:
+        await wait_for(handle, lambda s: s.stage == "retrying", "classification")
+        await handle.signal(Signals.INVOICE_PAID, InvoicePaid(via="stripe"))
+        outcome = await handle.result()
+        history = await handle.fetch_history()
+
+    assert outcome.outcome is Outcome.RECOVERED and outcome.attempts == 0
+    kinds = [e.event_type for e in history.events]
+    assert EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED in kinds, (
+        "the nap was let go when the payment came, not waited out"
+    )
