@@ -139,6 +139,7 @@ async def drive(
         hooks = spawn("webhooks", hooks_args, hooks_env, out / "webhooks.log")
         started.append(hooks)
         _wait_http(f"http://127.0.0.1:{webhook_port}/healthz", hooks, "the webhook service")
+        await pool.polling(client, queue)
         sandbox_args = [
             sys.executable,
             "-m",
