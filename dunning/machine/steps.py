@@ -186,7 +186,9 @@ class CaseSteps:
 
     async def _close_by_operator(self, action: OperatorAction) -> None:
         state = self.state
-        if action is OperatorAction.WRITE_OFF:
+        if action is OperatorAction.CANCEL_DUNNING:  # nothing to tell a provider
+            transitions.close(state, Outcome.STOPPED, self.now())
+        elif action is OperatorAction.WRITE_OFF:
             await self._invoice_action(
                 InvoiceActionKind.MARK_UNCOLLECTIBLE, "write the invoice off"
             )

@@ -210,6 +210,9 @@ def _decide(state: CaseState, decision: OperatorDecision, now: datetime) -> None
             state.held, state.recheck = None, True
         case OperatorAction.EXTEND:
             _push_schedule(state, state.clock.days(decision.days or 0))
+        case OperatorAction.CANCEL_DUNNING if state.charge_out is not None:
+            # The charge out may move money: its answer is taken first, then the case stops.
+            state.pending_close = decision.action
         case OperatorAction.CANCEL_DUNNING:
             close(state, Outcome.STOPPED, now)
         case OperatorAction.WRITE_OFF | OperatorAction.MARK_PAID_OFFLINE:
@@ -544,6 +547,9 @@ def catch_up(state: CaseState, due: datetime, now: datetime) -> None:
 def hold(state: CaseState, reason: str, now: datetime) -> None:
     """A provider refused a request for good: drop what was pending and wait for an
     internal team, with a review date."""
+    if state.pending_close is OperatorAction.CANCEL_DUNNING:  # asked for while it ran
+        close(state, Outcome.STOPPED, now)
+        return
     state.pending_close = state.pending_po = None
     state.pending_contact = None
     _paid_meanwhile(state, state.charge_out)

@@ -7,8 +7,8 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from dunning.contract.enums import Outcome, Resolution, Stage
-from dunning.contract.messages import InvoicePaid, Signals, StripeEvent
+from dunning.contract.enums import OperatorAction, Outcome, Resolution, Stage
+from dunning.contract.messages import InvoicePaid, OperatorDecision, Signals, StripeEvent
 from dunning.providers.cards import CardUse
 from dunning.providers.requests import ChargeRequest, ChargeResult
 from harness.fakes import SUCCEEDED, FakeProviders
@@ -71,7 +71,9 @@ class AnsweredBeforeItReturns(FakeProviders):
     charge's own response does."""
 
     client: Client | None = None
-    answers: list[tuple[str, StripeEvent | InvoicePaid]] = field(default_factory=list)
+    answers: list[tuple[str, StripeEvent | InvoicePaid | OperatorDecision]] = field(
+        default_factory=list
+    )
 
     async def charge_invoice(self, request: ChargeRequest, *, summary: str = "") -> ChargeResult:
         result = await super().charge_invoice(request, summary=summary)
@@ -121,3 +123,28 @@ async def test_a_payment_announced_before_the_charge_returns_credits_the_retry(
 
     assert (outcome.outcome, outcome.resolution) == (Outcome.RECOVERED, Resolution.RETRY)
     assert "invoice_paid" in events(status) and len(status.attempts) == 1
+
+
+async def test_an_operator_s_cancel_during_a_charge_waits_for_its_answer(
+    time_env: WorkflowEnvironment,
+) -> None:
+    cancel = OperatorDecision(action=OperatorAction.CANCEL_DUNNING, actor="ops")
+    declined = AnsweredBeforeItReturns(
+        outcomes=["insufficient_funds"],
+        client=time_env.client,
+        answers=[(Signals.OPERATOR_DECISION, cancel)],
+    )
+    paid = AnsweredBeforeItReturns(
+        outcomes=[SUCCEEDED],
+        client=time_env.client,
+        answers=[(Signals.OPERATOR_DECISION, cancel)],
+    )
+    outcomes = []
+    for fakes in (declined, paid):
+        case = make_case()
+        async with running(time_env, fakes, case) as handle:
+            outcomes.append(await handle.result())
+
+    stopped, recovered = outcomes
+    assert (stopped.outcome, stopped.attempts) == (Outcome.STOPPED, 1)
+    assert (recovered.outcome, recovered.amount_recovered) == (Outcome.RECOVERED, 5000)

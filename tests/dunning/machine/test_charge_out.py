@@ -1,14 +1,15 @@
 """What Stripe announces while a charge is out is most likely that charge's own answer: a
 debit the bank settled at once, a payment racing the response. The case waits for the
-charge's answer to say what it meant."""
+charge's answer to say what it meant; an operator's cancel waits for it too, so money the
+charge brought is counted."""
 
 from datetime import timedelta
 
 from dunning.contract.case import DunningCase
-from dunning.contract.enums import Outcome, Resolution
-from dunning.contract.messages import InvoicePaid, StripeEvent
+from dunning.contract.enums import OperatorAction, Outcome, Resolution
+from dunning.contract.messages import InvoicePaid, OperatorDecision, StripeEvent
 from dunning.machine import transitions
-from dunning.machine.decisions import ReadSettlement, Recheck
+from dunning.machine.decisions import CloseByOperator, ReadSettlement, Recheck
 from dunning.machine.planner import plan
 from dunning.machine.state import CaseState
 from dunning.providers.facts import AccountFacts, CaseFacts, InvoiceFacts, InvoiceStatus
@@ -124,3 +125,47 @@ def test_without_a_charge_out_a_payment_closes_the_case_as_before() -> None:
 
     assert state.outcome is not None
     assert state.outcome.resolution is Resolution.EXTERNAL_PAYMENT
+
+
+CANCEL = OperatorDecision(action=OperatorAction.CANCEL_DUNNING, actor="ops")
+
+
+def test_a_cancel_while_a_charge_that_pays_is_out_counts_the_money() -> None:
+    case = make_case()
+    state = classified(case)
+    now = case.failed_at + timedelta(days=1)
+
+    transitions.charge_sent(state)
+    assert transitions.receive(state, CANCEL, now) is None
+    assert not state.is_closed, "the charge's answer comes first"
+    transitions.record_charge(state, PAID, True, 0, now)
+
+    assert state.outcome is not None
+    assert (state.outcome.outcome, state.outcome.amount_recovered) == (
+        Outcome.RECOVERED,
+        case.amount_due,
+    )
+
+
+def test_a_cancel_while_a_declined_charge_was_out_stops_the_case_after_it() -> None:
+    case = make_case()
+    state = classified(case)
+    now = case.failed_at + timedelta(days=1)
+
+    transitions.charge_sent(state)
+    transitions.receive(state, CANCEL, now)
+    transitions.record_charge(state, DECLINED, True, 0, now)
+
+    assert plan(state, now).decision == CloseByOperator(OperatorAction.CANCEL_DUNNING)
+
+
+def test_a_cancel_while_a_refused_charge_was_out_stops_the_case() -> None:
+    case = make_case()
+    state = classified(case)
+    now = case.failed_at + timedelta(days=1)
+
+    transitions.charge_sent(state)
+    transitions.receive(state, CANCEL, now)
+    transitions.hold(state, "stripe refused the charge", now)
+
+    assert state.outcome is not None and state.outcome.outcome is Outcome.STOPPED
