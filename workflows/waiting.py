@@ -19,8 +19,9 @@ with workflow.unsafe.imports_passed_through():
 
 SHORTEST_TIMER = timedelta(seconds=1)
 """The shortest wait the server times to the moment (shorter timers fire after this)."""
-NAP_GRACE = timedelta(seconds=30)
-"""How long past its moment a nap may take (a busy worker) before it is tried again."""
+NAP_OVERRUN = timedelta(seconds=2)
+"""How long past its moment a started nap may run: one whose worker died wakes the case
+then (its moment has passed; the nap is not tried again), as soon as a timer would."""
 
 
 async def wait_for(condition: Callable[[], bool], until: datetime | None, what: str) -> bool:
@@ -41,15 +42,16 @@ async def _nap(condition: Callable[[], bool], span: timedelta, what: str) -> boo
     nap = workflow.start_activity(
         NAP,
         span.total_seconds(),
-        start_to_close_timeout=span + NAP_GRACE,
-        retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=100)),
+        start_to_close_timeout=span + NAP_OVERRUN,
+        retry_policy=RetryPolicy(maximum_attempts=1),
         # A condition that comes true first ends the wait at once: the nap is cancelled
         # (the history says so) without waiting for it to hear of it.
         cancellation_type=ActivityCancellationType.TRY_CANCEL,
         summary=what,
     )
     await workflow.wait_condition(lambda: condition() or nap.done())
-    if condition():
+    if not nap.done():
         nap.cancel()
-        return True
-    return False
+    elif not nap.cancelled():
+        nap.exception()  # a nap cut short (its worker died) wakes the case all the same
+    return condition()

@@ -5,12 +5,16 @@ retry due a few hours after the failure would run a whole day late. Such a wait 
 the worker instead, and the step runs on its moment.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+from temporalio import activity
 from temporalio.api.enums.v1 import EventType
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.nap import NAP
+from activities.nap import NAP, nap
 from dunning.contract.enums import Outcome
 from dunning.contract.messages import InvoicePaid, Signals
 from dunning.rules.policy import DunningPolicy
@@ -67,3 +71,25 @@ async def test_a_message_ends_a_nap_at_once(dev_env: WorkflowEnvironment) -> Non
     assert EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED in kinds, (
         "the nap was let go when the payment came, not waited out"
     )
+
+
+@activity.defn(name=NAP)
+async def broken_nap(seconds: float) -> None:
+    raise ApplicationError("the worker went away mid-nap")
+
+
+class BrokenNaps(FakeProviders):
+    """A worker whose naps fail, as one killed mid-nap does."""
+
+    def activities(self) -> list[Callable[..., Any]]:
+        return [a for a in super().activities() if a is not nap] + [broken_nap]
+
+
+async def test_a_nap_cut_short_wakes_the_case_all_the_same(dev_env: WorkflowEnvironment) -> None:
+    policy = DunningPolicy(retries={"card": {"days": [0.1]}})
+    case = make_case(policy=policy, options=ONE_SECOND_DAYS)
+    fakes = BrokenNaps(outcomes=[SUCCEEDED])
+    async with running(dev_env, fakes, case) as handle:
+        outcome = await handle.result()
+
+    assert outcome.outcome is Outcome.RECOVERED and outcome.attempts == 1
