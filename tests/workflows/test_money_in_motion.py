@@ -99,6 +99,7 @@ async def test_a_debit_answered_before_its_charge_returns_is_read_at_once(
     async with running(time_env, fakes, case) as handle:
         outcome = await handle.result()
         status = await status_of(handle)
+        await record(handle, "debit_answered_before_its_charge_returned")
 
     opened = status.timeline[0].at
     returned_on = [e.at for e in status.timeline if e.event == "charge_failed"]

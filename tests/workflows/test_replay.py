@@ -59,6 +59,8 @@ EVERY_PATH = {
     "predunning_po_requested",
     "predunning_net_terms_due",
     "predunning_scan",
+    "short_wait_napped",
+    "debit_answered_before_its_charge_returned",
 }
 
 

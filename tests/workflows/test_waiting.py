@@ -19,7 +19,7 @@ from dunning.contract.enums import Outcome
 from dunning.contract.messages import InvoicePaid, Signals
 from dunning.rules.policy import DunningPolicy
 from harness.fakes import SUCCEEDED, FakeProviders
-from harness.temporal import make_case, running, status_of, wait_for
+from harness.temporal import make_case, record, running, status_of, wait_for
 from workflows.waiting import SHORTEST_TIMER
 
 ONE_SECOND_DAYS = {"day_seconds": 1}
@@ -36,6 +36,7 @@ async def test_a_retry_due_within_a_second_runs_on_its_moment(
         outcome = await handle.result()
         status = await status_of(handle)
         history = await handle.fetch_history()
+        await record(handle, "short_wait_napped")
 
     assert outcome.outcome is Outcome.RECOVERED and len(status.attempts) == 1
     late = status.attempts[0].at - (status.timeline[0].at + timedelta(seconds=0.1))
