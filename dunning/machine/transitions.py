@@ -547,13 +547,13 @@ def catch_up(state: CaseState, due: datetime, now: datetime) -> None:
 def hold(state: CaseState, reason: str, now: datetime) -> None:
     """A provider refused a request for good: drop what was pending and wait for an
     internal team, with a review date."""
-    if state.pending_close is OperatorAction.CANCEL_DUNNING:  # asked for while it ran
+    out, state.charge_out = state.charge_out, None
+    if state.pending_close is OperatorAction.CANCEL_DUNNING:  # asked for while a charge ran
         close(state, Outcome.STOPPED, now)
         return
     state.pending_close = state.pending_po = None
     state.pending_contact = None
-    _paid_meanwhile(state, state.charge_out)
-    state.charge_out = None
+    _paid_meanwhile(state, out)
     state.held = reason
     state.review_at = now + state.clock.days(state.policy.hold_review_days)
     note(state, now, "held", reason)
