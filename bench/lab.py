@@ -1,9 +1,10 @@
 """The lab against the backtest, on generated worlds run live.
 
 `python -m bench.lab` (also part of `make bench`): a 300-invoice, 60-day world under
-`lab --day-seconds 1`, timed, and a world of the goal's smallest size (100 invoices),
-each compared per invoice with the in-process backtest of the same world. Writes the
-section "Lab" of BENCHMARKS.md.
+`lab --day-seconds 1`, timed, a world of the goal's smallest size (100 invoices), the same
+under a learned policy, and a world of accounts with several invoices each, each compared
+per invoice with the in-process backtest of the same world. Writes the section "Lab" of
+BENCHMARKS.md.
 """
 
 import asyncio
@@ -15,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.recovery import write
+from bench.recovery import TRAINING_SEED, world_of, write
 from devstack.lab import run_lab
 from dunning.rules.policy import DunningPolicy
-from lab.backtest import backtest
+from lab.backtest import backtest, case_line, run_world
+from lab.learn import learn
 from lab.report import InvoiceResult
 from worlds.generate import generate
 from worlds.model import World
@@ -32,6 +34,8 @@ ACCOUNTS_INVOICES = 120
 INVOICES_PER_ACCOUNT = 3
 """A world of B2B accounts with several invoices each, which share the customer's cards
 (a new card pays them all; the network caps count them together)."""
+TRAINING_INVOICES = 2000
+"""The learned policy's training world (seed `TRAINING_SEED`, as the recovery section's)."""
 SECTION = "## Lab"
 GOAL_SECONDS = 240
 
@@ -50,11 +54,14 @@ class Comparison:
     """The decline codes (and `overdue`) the world covers."""
     per_customer: int = 1
     """Invoices per customer."""
+    learned: bool = False
+    """Run under a learned policy (else the default)."""
 
     @property
     def name(self) -> str:
         accounts = f", {self.per_customer} per customer" if self.per_customer > 1 else ""
-        return f"{self.invoices} invoices, seed {self.seed}{accounts}"
+        policy = ", learned policy" if self.learned else ""
+        return f"{self.invoices} invoices, seed {self.seed}{accounts}{policy}"
 
     @property
     def same_outcome(self) -> int:
@@ -122,19 +129,33 @@ def _accounts(raw: dict[str, Any], per_customer: int) -> dict[str, Any]:
     return raw | {"customers": [c for c in raw["customers"] if c["id"] in used]}
 
 
-async def compare(invoices: int, seed: int, per_customer: int = 1) -> Comparison:
-    """Run a generated world live and in-process."""
+def learned_policy() -> DunningPolicy:
+    """The policy learned from the training world run under the default policy."""
+    training = world_of(TRAINING_INVOICES, TRAINING_SEED)
+    _, states = run_world(training, DunningPolicy())
+    return learn([case_line(state) for state in states], DunningPolicy())
+
+
+async def compare(
+    invoices: int, seed: int, per_customer: int = 1, policy: DunningPolicy | None = None
+) -> Comparison:
+    """Run a generated world live and in-process, under `policy` (default: the default)."""
     raw = _accounts(generate(invoices, seed, days=60), per_customer)
     world = World.model_validate(raw)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "world.json"
         path.write_text(json.dumps(raw))
+        policy_path = None
+        if policy is not None:
+            policy_path = Path(folder) / "policy.json"
+            policy_path.write_text(policy.model_dump_json())
         started = time.perf_counter()
+        out = Path(folder) / "out"
         live = await run_lab(
-            world, path, Path(folder) / "out", policy=None, day_seconds=1, timeout_seconds=900
+            world, path, out, policy=policy_path, day_seconds=1, timeout_seconds=900
         )
         seconds = time.perf_counter() - started
-    offline = backtest(world, DunningPolicy())
+    offline = backtest(world, policy or DunningPolicy())
     categories = sorted(
         {
             (i.failure.decline_code or i.failure.code if i.failure else "overdue") or ""
@@ -142,7 +163,7 @@ async def compare(invoices: int, seed: int, per_customer: int = 1) -> Comparison
         }
     )
     pairs = list(zip(live.per_invoice, offline.per_invoice, strict=True))
-    return Comparison(invoices, seed, seconds, pairs, categories, per_customer)
+    return Comparison(invoices, seed, seconds, pairs, categories, per_customer, policy is not None)
 
 
 async def measure(invoices: int) -> str:
@@ -150,6 +171,7 @@ async def measure(invoices: int) -> str:
     large = await compare(invoices, SEED)
     small = await compare(SMALL_INVOICES, SMALL_SEED)
     accounts = await compare(ACCOUNTS_INVOICES, ACCOUNTS_SEED, INVOICES_PER_ACCOUNT)
+    learned = await compare(SMALL_INVOICES, SMALL_SEED, policy=learned_policy())
     lines = [
         SECTION,
         "",
@@ -158,13 +180,16 @@ async def measure(invoices: int) -> str:
         f"`starter.py backtest`: {large.invoices} invoices (seed {large.seed}), "
         f"{small.invoices}, the goal's smallest world (seed {small.seed}), and "
         f"{accounts.invoices} whose every {accounts.per_customer} invoices are one "
-        f"customer's, sharing their cards (seed {accounts.seed}).",
+        f"customer's, sharing their cards (seed {accounts.seed}); and the {learned.invoices} "
+        f"again under the policy learned from the recovery section's training world (seed "
+        f"{TRAINING_SEED}), whose retries fall on paydays at any hour.",
         "",
         "| goal | figure | |",
         "|---|---|---|",
         large.agreement_row(),
         small.agreement_row(),
         accounts.agreement_row(),
+        learned.agreement_row(),
         f"| a {large.invoices}-invoice, 60-day world closes under `lab --day-seconds 1` in "
         f"under 4 minutes on 2 cores | {large.seconds:.0f} s "
         f"| {'met' if large.seconds < GOAL_SECONDS else 'not met'} |",
@@ -177,8 +202,9 @@ async def measure(invoices: int) -> str:
         large.drift_line(),
         small.drift_line(),
         accounts.drift_line(),
+        learned.drift_line(),
     ]
-    for run in (large, small, accounts):
+    for run in (large, small, accounts, learned):
         if run.differing:
             lines += ["", f"Invoices that ended differently ({run.name}):"]
             lines += [f"- {line}" for line in run.differing]
