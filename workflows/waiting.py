@@ -21,7 +21,7 @@ SHORTEST_TIMER = timedelta(seconds=1)
 """The shortest wait the server times to the moment (shorter timers fire after this)."""
 NAP_OVERRUN = timedelta(seconds=2)
 """How long past its moment a started nap may run: one whose worker died wakes the case
-then (its moment has passed; the nap is not tried again), as soon as a timer would."""
+then (its moment has passed, so the nap is not tried again)."""
 
 
 async def wait_for(condition: Callable[[], bool], until: datetime | None, what: str) -> bool:
