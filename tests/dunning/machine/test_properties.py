@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dunning.contract.case import DunningCase, FailureDetails
@@ -361,8 +361,40 @@ def test_no_payment_failed_email_while_a_silent_retry_is_due_within_24h(sim: Sce
             assert not soon, f"payment_failed at {email.at}, then a silent retry at {soon[0]}"
 
 
+def end_due_in_an_outage() -> Scenario:
+    """An ACH case of a mid-market account whose third debit is answered on day 43.5: the
+    final notice goes out a day later and names day 51.5 for the end, which falls while no
+    worker runs the case (days 45 to 52)."""
+    failure = {"code": "card_declined", "decline_code": "insufficient_funds"}
+    case = DunningCase.model_validate(
+        {
+            "invoice_id": "in_prop",
+            "customer_id": "cus_prop",
+            "amount_due": 5000,
+            "currency": "usd",
+            "collection_method": "charge_automatically",
+            "payment_method_type": "ach_debit",
+            "failure": failure | {"network_decline_code": "R0"},
+            "failed_at": START,
+        }
+    )
+    fingerprints = ("card_original", "card_b", "card_c")
+    providers = ScriptedProviders(
+        account=AccountFacts(tier=CustomerTier.MID_MARKET, owner_id="7"),
+        outcomes=["insufficient_funds"],
+        new_cards=[Card(fingerprint=f, outcomes=["insufficient_funds"]) for f in fingerprints],
+        settles_after=timedelta(days=1),
+    )
+    said: list[tuple[float, Message]] = [
+        (day, PaymentMethodUpdated(payment_method_id=f"pm_{n}", card_fingerprint=fingerprint))
+        for n, (day, fingerprint) in enumerate(zip((0.5, 0.5, 1.0), fingerprints, strict=True))
+    ]
+    return Scenario(case, providers, said, [(45.0, 7.0)])
+
+
 @settings(max_examples=400, deadline=None)
 @given(scenarios())
+@example(sim=end_due_in_an_outage())
 def test_every_case_ends_in_its_window_or_is_on_hold_with_a_review_date(sim: Scenario) -> None:
     state = sim.run()
     events = {entry.event for entry in state.timeline}
@@ -387,14 +419,14 @@ def test_every_case_ends_in_its_window_or_is_on_hold_with_a_review_date(sim: Sce
             due = clock.on_day(rule.end_day)
             if notice is not None:
                 due = max(due, notice + clock.days(rule.end_day - rule.final_notice_day))
-            deadline = due + timedelta(hours=1) + 2 * sim.providers.latency
             # A bank debit in flight holds every charge and email until the bank answers, the
             # final notice too: after one that outlived the day, the end comes at most a
             # notice period after the last answer.
             answers = [answer for _, answer in debits_in_flight(state) if answer is not None]
             if any(answer > due for answer in answers):
-                period = clock.days(rule.end_day - rule.final_notice_day)
-                deadline = max(answers) + period + timedelta(hours=1) + 2 * sim.providers.latency
+                due = max(answers) + clock.days(rule.end_day - rule.final_notice_day)
+            # Due while no worker ran the case, it comes when one does.
+            deadline = woken(due, state, sim) + timedelta(hours=1) + 2 * sim.providers.latency
             assert state.outcome.closed_at <= deadline, state.timeline[-3:]
 
 
@@ -538,6 +570,16 @@ def test_the_end_action_is_applied_on_the_date_the_final_notice_names(sim: Scena
         # the same moment may go first and take its time.
         limit = max([named_until, *resumed])
         assert started < limit + slack, f"named {match.group(1)}, applied {applied}: {story}"
+
+
+def woken(moment: datetime, state: CaseState, sim: Scenario) -> datetime:
+    """The first moment from `moment` at which a worker runs the case: the end of the
+    outage it falls in, if any."""
+    day0 = state.clock.day0
+    for start, length in sim.outages:  # in time order
+        if day0 + timedelta(days=start) <= moment < day0 + timedelta(days=start + length):
+            moment = day0 + timedelta(days=start + length)
+    return moment
 
 
 def holds(state: CaseState) -> list[tuple[datetime, datetime | None]]:
