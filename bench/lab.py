@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.recovery import TRAINING_SEED, world_of, write
+from bench.recovery import TRAINING_SEED, learned_policy, write
 from devstack.lab import run_lab
 from dunning.rules.policy import DunningPolicy
-from lab.backtest import backtest, case_line, run_world
-from lab.learn import learn
+from lab.backtest import backtest
 from lab.report import InvoiceResult
 from worlds.generate import generate
 from worlds.model import World
@@ -129,13 +128,6 @@ def _accounts(raw: dict[str, Any], per_customer: int) -> dict[str, Any]:
     return raw | {"customers": [c for c in raw["customers"] if c["id"] in used]}
 
 
-def learned_policy() -> DunningPolicy:
-    """The policy learned from the training world run under the default policy."""
-    training = world_of(TRAINING_INVOICES, TRAINING_SEED)
-    _, states = run_world(training, DunningPolicy())
-    return learn([case_line(state) for state in states], DunningPolicy())
-
-
 async def compare(
     invoices: int, seed: int, per_customer: int = 1, policy: DunningPolicy | None = None
 ) -> Comparison:
@@ -171,7 +163,7 @@ async def measure(invoices: int) -> str:
     large = await compare(invoices, SEED)
     small = await compare(SMALL_INVOICES, SMALL_SEED)
     accounts = await compare(ACCOUNTS_INVOICES, ACCOUNTS_SEED, INVOICES_PER_ACCOUNT)
-    learned = await compare(SMALL_INVOICES, SMALL_SEED, policy=learned_policy())
+    learned = await compare(SMALL_INVOICES, SMALL_SEED, policy=learned_policy(TRAINING_INVOICES))
     lines = [
         SECTION,
         "",
