@@ -6,7 +6,6 @@ from enum import IntEnum
 
 from dunning.contract.enums import EmailTemplate, OperatorAction, Team
 from dunning.contract.status import NextAction
-from dunning.providers.cards import CardRoom
 from dunning.rules.policy import EndStateRule
 
 
@@ -32,8 +31,6 @@ class Charge:
 
     number: int
     scheduled: bool
-    room: CardRoom | None = None
-    """For a card: the room its caps leave for other charges; none left, it waits."""
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,10 @@ class Plan:
 
     decision: Decision
     stage: Stage
+    then: "Plan | None" = None
+    """For a wait with an end: the plan when it ends, if nothing reaches the case before
+    (the case then need not plan again). Nothing the planner weighs depends on the moment
+    it plans at, except what falls due by then, so it is the same plan."""
 
 
 def plan(state: CaseState, now: datetime) -> Plan:
@@ -58,14 +62,15 @@ def plan(state: CaseState, now: datetime) -> Plan:
     # Everything already due counts as due now, so precedence alone orders it: after a
     # customer acts, or when a case wakes late, the charge comes before any email.
     candidates.sort(key=lambda c: (max(c.at, now), c.precedence, c.at))
-    decision: Decision
     if not candidates:
-        waiting = NextAction(kind=NextActionKind.WAIT, at=None, detail=_waiting_on(state))
-        decision = Wait(None, waiting)
-    else:
-        first = candidates[0]
-        decision = first.action if first.at <= now else Wait(first.at, first.next_action)
-    return Plan(decision, _stage(state, decision, retry is not None))
+        on = NextAction(kind=NextActionKind.WAIT, at=None, detail=_waiting_on(state))
+        return Plan(Wait(None, on), _stage(state, Wait(None, on), retry is not None))
+    first = candidates[0]
+    then = Plan(first.action, _stage(state, first.action, retry is not None))
+    if first.at <= now:
+        return then
+    wait = Wait(first.at, first.next_action)
+    return Plan(wait, _stage(state, wait, retry is not None), then)
 
 
 def _pending(state: CaseState) -> Action | None:
@@ -191,12 +196,14 @@ def _remind(
 def _silent_retry_due(
     state: CaseState, now: datetime, at: datetime, retry: Candidate | None
 ) -> bool:
-    """The first email waits for a retry due within the silent window, which may recover
-    the invoice unseen; not for a bank debit's, whose answer comes days later (nothing is
-    mailed while it is in flight), so the customer would hear of the failure only then."""
+    """The first email waits for a retry due within the silent window of when it would go
+    out, which may recover the invoice unseen; not for a bank debit's, whose answer comes
+    days later (nothing is mailed while it is in flight), so the customer would hear of the
+    failure only then."""
     if retry is None or state.case.payment_method_type in BANK_DEBITS:
         return False
-    return retry.at <= max(at, now) + state.clock.hours(state.policy.silent_retry_window_hours)
+    goes_out = max(state.email_allowed_at(at), now)
+    return retry.at <= goes_out + state.clock.hours(state.policy.silent_retry_window_hours)
 
 
 def _email(

@@ -53,14 +53,15 @@ def next_retry(state: CaseState, now: datetime) -> Candidate | None:
     if verdict.earliest is None:
         return None
     at = max(proposed, verdict.earliest)
+    if verdict.latest is not None and at > verdict.latest:
+        return None
     number = len(state.attempts) + 1
     detail = f"retry {number}" + (f" ({verdict.reason})" if verdict.reason else "")
-    room = _room(state, now) if at <= now else None  # only a charge made now needs it
-    charge = Charge(number, scheduled=not requested, room=room)
+    charge = Charge(number, scheduled=not requested)
     return Candidate(at, Precedence.RETRY, charge, NextActionKind.RETRY, detail)
 
 
-def _room(state: CaseState, now: datetime) -> CardRoom | None:
+def card_room(state: CaseState, now: datetime) -> CardRoom | None:
     """For a known card: the room its caps leave for other charges if it is charged now;
     the charge asks Stripe for them and waits if they fill it."""
     fingerprint = state.card_fingerprint

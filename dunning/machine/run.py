@@ -8,7 +8,7 @@ from dunning.contract.status import DunningOutcome
 from dunning.machine import transitions
 from dunning.machine.decisions import Wait
 from dunning.machine.effects import Effects, Runtime
-from dunning.machine.planner import plan
+from dunning.machine.planner import Plan, plan
 from dunning.machine.state import CaseState
 from dunning.machine.steps import CaseSteps
 
@@ -29,15 +29,21 @@ async def run_case(state: CaseState, effects: Effects, runtime: Runtime) -> Dunn
         await steps.gather_facts()
         # A customer who acted while the case classified is heard before its first decision.
         runtime.take_early(state)
+    ahead: Plan | None = None
     while not state.is_closed:
-        planned = plan(state, runtime.now())
-        decision = planned.decision
+        planned = ahead or plan(state, runtime.now())
+        decision, ahead = planned.decision, None
         next_action = decision.next_action if isinstance(decision, Wait) else None
         transitions.show(state, planned.stage, next_action)
         runtime.published(state, decision)
         if isinstance(decision, Wait):
+            revision = state.revision
             await runtime.sleep(state, decision)
-            if decision.until is not None:
+            if decision.until is None:
+                continue
+            if state.revision == revision and runtime.now() == decision.until:
+                ahead = planned.then  # woken on time, and nothing reached the case
+            else:
                 transitions.catch_up(state, decision.until, runtime.now())
         else:
             started = runtime.now()

@@ -22,6 +22,7 @@ from dunning.machine.decisions import (
     SendEmail,
 )
 from dunning.machine.effects import Effects, ProviderRefused
+from dunning.machine.retrying import card_room
 from dunning.machine.state import CaseState
 from dunning.providers.facts import CaseFacts, FactsRequest, InvoiceStatus
 from dunning.providers.requests import (
@@ -94,7 +95,7 @@ class CaseSteps:
             invoice_id=state.case.invoice_id,
             attempt=charge.number,
             payment_method_id=state.payment_method_id,
-            room=charge.room,
+            room=card_room(state, self.now()),
         )
         transitions.charge_sent(state)
         result = await self.effects.charge_invoice(

@@ -37,6 +37,8 @@ class RetryVerdict:
     None when it is never allowed on this method."""
     reason: str
     """Why it is forbidden or delayed ("" when allowed at once)."""
+    latest: datetime | None = None
+    """Until when a retry is allowed (None: no limit): one due later is never made."""
 
 
 def visa_retry_cap(at: datetime) -> int:
@@ -46,13 +48,12 @@ def visa_retry_cap(at: datetime) -> int:
     return VISA_RETRIES_PER_30_DAYS
 
 
-def _visa_cap(clock: CaseClock, now: datetime) -> int:
-    """Visa's cap as in force on the case's calendar (a compressed clock's calendar is not
-    the wall clock's)."""
-    origin = clock.failed_at or clock.day0
-    if origin >= VISA_CAP_RAISED_ON and now >= clock.day0:  # the calendar is later still
-        return VISA_RETRIES_PER_30_DAYS
-    return visa_retry_cap(clock.calendar(now))
+def _visa_cap(clock: CaseClock) -> int:
+    """Visa's cap as in force when the case's payment failed, on the case's calendar (a
+    compressed clock's calendar is not the wall clock's). A case keeps the cap it opened
+    under, the stricter when the rule changed during it: what the case planned while it
+    waited then still holds when it wakes."""
+    return visa_retry_cap(clock.failed_at or clock.day0)
 
 
 def retry_verdict(
@@ -94,7 +95,7 @@ def retry_verdict(
     windows = (
         (
             [*(a.at for a in attempts_on_method), *charged_elsewhere],
-            _visa_cap(clock, now),
+            _visa_cap(clock),
             VISA_RETRY_WINDOW_DAYS,
             "retries in 30 days",
         ),
@@ -146,7 +147,7 @@ def room_for_others(
     own_declines = [last_decline_at, *declines] if last_decline else declines
     return RoomForOthers(
         window_start=window_start,
-        other_charges=_visa_cap(clock, now) - own - 1,
+        other_charges=_visa_cap(clock) - own - 1,
         day_start=day_start,
         other_declines=MASTERCARD_DECLINES_PER_DAY - sum(t > day_start for t in own_declines) - 1,
     )
@@ -172,12 +173,13 @@ def _bank_debit_verdict(
         return RetryVerdict(
             earliest=None, reason=f"at most {ACH_MAX_REPRESENTMENTS} re-presentments"
         )
-    if now > clock.day0 + clock.days(ACH_REPRESENTMENT_WINDOW_DAYS):
+    window_end = clock.day0 + clock.days(ACH_REPRESENTMENT_WINDOW_DAYS)
+    if now > window_end:
         return RetryVerdict(
             earliest=None,
             reason=f"re-presentment only within {ACH_REPRESENTMENT_WINDOW_DAYS} days",
         )
-    return RetryVerdict(earliest=clock.day0, reason="")
+    return RetryVerdict(earliest=clock.day0, reason="", latest=window_end)
 
 
 def _window_frees_at(
