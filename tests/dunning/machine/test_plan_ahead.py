@@ -27,8 +27,8 @@ from harness.temporal import make_case
 from lab.backtest import run_world
 from lab.scripted import ScriptedProviders
 from lab.virtual import VirtualClock, simulate
-from sandbox.generate import generate
 from tests.dunning.machine.test_properties import Scenario, scenarios
+from worlds.generate import generate
 from worlds.model import World
 
 R01 = FailureDetails(code="insufficient_funds", network_decline_code="R01")
