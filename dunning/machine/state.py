@@ -263,13 +263,15 @@ class CaseState(BaseModel):
     @property
     def attempts_on_card(self) -> list[Attempt]:
         """Attempts made on the card charged now (the network rules count per card)."""
+        if self.card == 0:  # never changed: every attempt was on this card
+            return list(self.attempts)
         return [a for a in self.attempts if self.same_card(a.card)]
 
     @property
     def last_decline(self) -> tuple[FailureDetails | None, datetime]:
         """The newest decline on the current card, and when it happened."""
-        for attempt in reversed(self.attempts_on_card):
-            if attempt.outcome is AttemptOutcome.FAILED:
+        for attempt in reversed(self.attempts):
+            if attempt.outcome is AttemptOutcome.FAILED and self.same_card(attempt.card):
                 return attempt.decline, attempt.at
         original = self.case.failure if self.same_card(0) else None
         return original, self.day0
