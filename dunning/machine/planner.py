@@ -64,7 +64,8 @@ def plan(state: CaseState, now: datetime) -> Plan:
     candidates.sort(key=lambda c: (max(c.at, now), c.precedence, c.at))
     if not candidates:
         on = NextAction(kind=NextActionKind.WAIT, at=None, detail=_waiting_on(state))
-        return Plan(Wait(None, on), _stage(state, Wait(None, on), retry is not None))
+        waiting = Wait(None, on)
+        return Plan(waiting, _stage(state, waiting, retry is not None))
     first = candidates[0]
     then = Plan(first.action, _stage(state, first.action, retry is not None))
     if first.at <= now:
