@@ -119,9 +119,9 @@ def _pay_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -
         return error_reply(400, "invalid_request_error", message, "invoice_payment_processing")
     if str(params.get("paid_out_of_band", "")).lower() == "true":
         record.status, record.paid_by = "paid", "out_of_band"
-        return 200, invoice_json(state, record), {}
+        return _announced(state, record, (200, invoice_json(state, record), {}))
     if record.spec.behaviour is not None and state.clock is not None:
-        return _pay_as_it_behaves(state, record)
+        return _announced(state, record, _pay_as_it_behaves(state, record))
     customer = state.customers[record.spec.customer]
     if params.get("payment_method") or customer.get("default_payment_method"):
         record.payment_method_updated = True
@@ -131,10 +131,22 @@ def _pay_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -
     if outcome == SUCCEEDED:
         record.status, record.paid_by = "paid", "charge"
         record.charged(None)
-        return 200, invoice_json(state, record), {}
+        return _announced(state, record, (200, invoice_json(state, record), {}))
     error = decline_error(outcome, record.card_fingerprint)
     record.charged(error)
-    return 402, {"error": error}, {}
+    return _announced(state, record, (402, {"error": error}, {}))
+
+
+def _announced(state: SandboxState, record: InvoiceRecord, reply: Reply) -> Reply:
+    """What a payment's answer means, announced as Stripe announces it: `invoice.paid` for
+    an invoice it paid, `invoice.payment_failed` for a declined charge (a debit still
+    processing says nothing yet)."""
+    at = state.clock.calendar() if state.clock else datetime.now(UTC)
+    if record.status == "paid":
+        state.announce("invoice.paid", invoice_json(state, record), at)
+    elif reply[0] == 402:
+        state.announce("invoice.payment_failed", invoice_json(state, record), at)
+    return reply
 
 
 def _pay_as_it_behaves(state: SandboxState, record: InvoiceRecord) -> Reply:

@@ -80,6 +80,9 @@ def test_the_card_declines_until_its_funds_return() -> None:
         assert [c.succeeded for c in charges["fp_cus_a"]] == [False, False, True], (
             "the failure, the decline, the charge that paid"
         )
+        # Stripe announces what each charge did, whoever asked for it.
+        told = [(e["type"], e["object"]) for e in server.announcer.sent]
+        assert told[-2:] == [("invoice.payment_failed", "in_a"), ("invoice.paid", "in_a")]
 
 
 def test_network_fees_count_the_failure_that_opened_the_case() -> None:
