@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from dunning.contract.enums import OperatorAction, PaymentChannel
 from dunning.contract.messages import (
+    STRIPE_ACTOR,
     InvoicePaid,
     OperatorDecision,
     PaymentMethodUpdated,
@@ -182,7 +183,7 @@ def _plan(event: Any) -> Plan:
         stop = OperatorDecision(
             source_event_id=event_id,
             action=OperatorAction.CANCEL_DUNNING,
-            actor="stripe",
+            actor=STRIPE_ACTOR,
             note=f"{kind} in Stripe",
         )
         return SignalCase(obj["id"], Signals.OPERATOR_DECISION, stop, frozenset({status}))

@@ -66,6 +66,11 @@ class BillingContactCorrected(ContractModel):
     """Who provided it."""
 
 
+STRIPE_ACTOR = "stripe"
+"""The `actor` of a decision the webhook service takes on Stripe's word: an invoice voided
+or marked uncollectible in Stripe stops its case."""
+
+
 class OperatorDecision(FromEvent):
     """A person's decision on a case."""
 

@@ -7,6 +7,7 @@ share one rule.
 
 from dunning.contract.enums import OperatorAction, WorkflowReason
 from dunning.contract.messages import (
+    STRIPE_ACTOR,
     BillingContactCorrected,
     FromEvent,
     InvoicePaid,
@@ -16,6 +17,7 @@ from dunning.contract.messages import (
     StripeEvent,
 )
 from dunning.machine.state import CaseState
+from dunning.providers.requests import InvoiceActionKind
 
 Message = (
     StripeEvent
@@ -36,6 +38,9 @@ def rejection(state: CaseState, message: Message) -> str | None:
         return None
     if state.is_closed:
         return "the case is closed"
+    echo = _echo(state, message)
+    if echo is not None:
+        return echo
     if isinstance(message, PaymentMethodUpdated) and state.is_net_terms:
         return "the invoice is paid by the customer's AP team, not charged"
     if isinstance(message, PoNumberProvided) and state.reason != WorkflowReason.MISSING_PO:
@@ -59,4 +64,20 @@ def _decision_rejection(state: CaseState, decision: OperatorDecision) -> str | N
         return "the case is neither paused nor waiting on an internal team or an approval"
     if state.pending_close is not None:
         return f"the case is already closing ({state.pending_close})"
+    return None
+
+
+def _echo(state: CaseState, message: Message) -> str | None:
+    """Stripe announcing the change the case itself is making to the invoice as it closes:
+    the case closes as it meant to, however soon the announcement comes."""
+    change = state.changing_invoice
+    if change is InvoiceActionKind.PAID_OUT_OF_BAND and isinstance(message, InvoicePaid):
+        return "Stripe announces the payment offline the case is recording"
+    stopped_by_stripe = (
+        isinstance(message, OperatorDecision)
+        and message.action is OperatorAction.CANCEL_DUNNING
+        and message.actor == STRIPE_ACTOR
+    )
+    if change is InvoiceActionKind.MARK_UNCOLLECTIBLE and stopped_by_stripe:
+        return "Stripe announces the invoice the case is marking uncollectible"
     return None

@@ -33,6 +33,7 @@ from dunning.contract.status import (
 from dunning.machine.pending import ChargeOut, PendingDebit
 from dunning.providers.cards import CardUse
 from dunning.providers.facts import AccountFacts, InvoiceFacts, Person
+from dunning.providers.requests import InvoiceActionKind
 from dunning.rules.classify import Classification
 from dunning.rules.clock import CaseClock
 from dunning.rules.policy import DunningPolicy, EndStateRule
@@ -113,6 +114,9 @@ class CaseState(BaseModel):
     """An operator's closing decision, not yet carried out."""
     charge_out: ChargeOut | None = None
     """A charge asked of Stripe whose answer the case has not recorded yet."""
+    changing_invoice: InvoiceActionKind | None = None
+    """A change the case asked of Stripe as it closes (its end action, a write-off, a
+    payment offline), not yet answered: Stripe announcing that change is its echo."""
     settling: PendingDebit | None = None
     """A bank debit made by the case that Stripe has not settled yet: the case waits for it."""
     debit_answered_at: datetime | None = None

@@ -207,4 +207,5 @@ class CaseSteps:
             subscription_id=case.subscription_id,
             action=action,
         )
+        transitions.invoice_change_sent(self.state, action)
         await self.effects.apply_invoice_action(request, summary=summary)

@@ -46,7 +46,7 @@ from dunning.machine.pending import ChargeOut, PendingDebit
 from dunning.machine.state import CaseState
 from dunning.providers.cards import CardUse
 from dunning.providers.facts import AccountFacts, CaseFacts, InvoiceFacts, InvoiceStatus, Person
-from dunning.providers.requests import ChargeResult, ChargeStatus
+from dunning.providers.requests import ChargeResult, ChargeStatus, InvoiceActionKind
 from dunning.rules.classify import Classification, classify, classify_decline
 
 SEEN_EVENTS_KEPT = 100
@@ -302,6 +302,12 @@ def _settled_outside(state: CaseState, invoice_status: InvoiceStatus, now: datet
         close(state, Outcome.STOPPED, now)
 
 
+def invoice_change_sent(state: CaseState, change: InvoiceActionKind) -> None:
+    """The case asked Stripe to change the invoice as it closes: until it has closed, Stripe
+    announcing that change is its echo (`dunning.machine.fit`)."""
+    state.changing_invoice = change
+
+
 def charge_sent(state: CaseState) -> None:
     """A charge went out to Stripe: what Stripe announces of the invoice until its answer
     is recorded waits for that answer (`record_charge`)."""
@@ -548,6 +554,7 @@ def hold(state: CaseState, reason: str, now: datetime) -> None:
     """A provider refused a request for good: drop what was pending and wait for an
     internal team, with a review date."""
     out, state.charge_out = state.charge_out, None
+    state.changing_invoice = None  # refused: Stripe did not change the invoice
     if state.pending_close is OperatorAction.CANCEL_DUNNING:  # asked for while a charge ran
         close(state, Outcome.STOPPED, now)
         return
@@ -582,6 +589,7 @@ def close(
         days_open=round(max(state.clock.day_of(now), 0.0), 3),
     )
     state.stage, state.next_action, state.review_at = Stage.CLOSED, None, None
+    state.changing_invoice = None
     state.pending_close = state.pending_po = None
     state.pending_contact = None
     detail = f"{outcome}" + (f" ({resolution})" if resolution else "")

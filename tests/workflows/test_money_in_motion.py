@@ -7,10 +7,10 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from dunning.contract.enums import OperatorAction, Outcome, Resolution, Stage
+from dunning.contract.enums import EndAction, OperatorAction, Outcome, Resolution, Stage
 from dunning.contract.messages import InvoicePaid, OperatorDecision, Signals, StripeEvent
 from dunning.providers.cards import CardUse
-from dunning.providers.requests import ChargeRequest, ChargeResult
+from dunning.providers.requests import ChargeRequest, ChargeResult, InvoiceAction
 from harness.fakes import SUCCEEDED, FakeProviders
 from harness.temporal import events, make_case, record, running, status_of
 from lab.scripted import ORIGINAL_CARD
@@ -149,3 +149,65 @@ async def test_an_operator_s_cancel_during_a_charge_waits_for_its_answer(
     stopped, recovered = outcomes
     assert (stopped.outcome, stopped.attempts) == (Outcome.STOPPED, 1)
     assert (recovered.outcome, recovered.amount_recovered) == (Outcome.RECOVERED, 5000)
+
+
+@dataclass
+class AnnouncedBeforeItReturns(FakeProviders):
+    """Stripe announcing the case's own change to the invoice (marked uncollectible, paid
+    offline) before the call that made it returns: a worker slow to report it, or one that
+    died after Stripe did it."""
+
+    client: Client | None = None
+    announced: list[tuple[str, InvoicePaid | OperatorDecision]] = field(default_factory=list)
+
+    async def apply_invoice_action(self, request: InvoiceAction, *, summary: str = "") -> None:
+        await super().apply_invoice_action(request, summary=summary)
+        if self.announced and self.client is not None:
+            signal, message = self.announced.pop(0)
+            handle = self.client.get_workflow_handle(f"dunning-{request.invoice_id}")
+            await handle.signal(signal, message)  # in the history before the response
+
+
+async def test_stripe_announcing_the_end_action_does_not_stop_the_case_applying_it(
+    time_env: WorkflowEnvironment,
+) -> None:
+    # No subscription: the self-serve end marks the invoice uncollectible; the webhook
+    # service turns Stripe's `invoice.marked_uncollectible` into a cancel by Stripe.
+    echo = OperatorDecision(
+        action=OperatorAction.CANCEL_DUNNING,
+        actor="stripe",
+        note="invoice.marked_uncollectible in Stripe",
+        source_event_id="evt_marked",
+    )
+    fakes = AnnouncedBeforeItReturns(
+        outcomes=["insufficient_funds"],
+        client=time_env.client,
+        announced=[(Signals.OPERATOR_DECISION, echo)],
+    )
+    case = make_case(subscription_id=None)
+    async with running(time_env, fakes, case) as handle:
+        outcome = await handle.result()
+        await record(handle, "end_action_announced_before_it_returned")
+
+    assert (outcome.outcome, outcome.end_action) == (
+        Outcome.END_STATE_APPLIED,
+        EndAction.MARK_UNCOLLECTIBLE,
+    )
+
+
+async def test_stripe_announcing_a_payment_offline_leaves_it_the_operator_s(
+    time_env: WorkflowEnvironment,
+) -> None:
+    paid = InvoicePaid(via="stripe", source_event_id="evt_paid_offline")
+    fakes = AnnouncedBeforeItReturns(
+        outcomes=["insufficient_funds"],
+        client=time_env.client,
+        announced=[(Signals.INVOICE_PAID, paid)],
+    )
+    offline = OperatorDecision(action=OperatorAction.MARK_PAID_OFFLINE, actor="finance")
+    async with running(time_env, fakes, make_case()) as handle:
+        await time_env.sleep(timedelta(days=2))
+        await handle.signal(Signals.OPERATOR_DECISION, offline)
+        outcome = await handle.result()
+
+    assert (outcome.outcome, outcome.resolution) == (Outcome.RECOVERED, Resolution.OPERATOR)
