@@ -141,11 +141,10 @@ def _announced(state: SandboxState, record: InvoiceRecord, reply: Reply) -> Repl
     """What a payment's answer means, announced as Stripe announces it: `invoice.paid` for
     an invoice it paid, `invoice.payment_failed` for a declined charge (a debit still
     processing says nothing yet)."""
-    at = state.clock.calendar() if state.clock else datetime.now(UTC)
     if record.status == "paid":
-        state.announce("invoice.paid", invoice_json(state, record), at)
+        state.announce("invoice.paid", invoice_json(state, record), datetime.now(UTC))
     elif reply[0] == 402:
-        state.announce("invoice.payment_failed", invoice_json(state, record), at)
+        state.announce("invoice.payment_failed", invoice_json(state, record), datetime.now(UTC))
     return reply
 
 
@@ -220,14 +219,17 @@ def _void_invoice(state: SandboxState, invoice_id: str, _: dict[str, Any]) -> Re
 
 
 def _close_open_invoice(state: SandboxState, invoice_id: str, status: str) -> Reply:
-    """Stripe moves only an open invoice to void or uncollectible."""
+    """Stripe moves only an open invoice to void or uncollectible, and announces it."""
     record = find_invoice(state, invoice_id)
     if record is None:
         return missing_reply("invoice", invoice_id)
     if record.status != "open":
         return error_reply(400, "invalid_request_error", f"Invoice is {record.status}.")
     record.status = status
-    return 200, invoice_json(state, record), {}
+    body = invoice_json(state, record)
+    kind = "invoice.voided" if status == "void" else "invoice.marked_uncollectible"
+    state.announce(kind, body, datetime.now(UTC))
+    return 200, body, {}
 
 
 def _get_customer(state: SandboxState, customer_id: str, _: dict[str, Any]) -> Reply:

@@ -52,6 +52,19 @@ def test_charges_follow_attempt_outcomes_and_the_last_repeats(sandbox: SandboxSe
     assert error["advice_code"] == "do_not_try_again" and error["network_decline_code"] == "43"
 
 
+def test_what_a_call_does_to_an_invoice_is_announced_as_stripe_announces_it(
+    sandbox: SandboxServer,
+) -> None:
+    # Whoever asked for it: the product hears of its own changes too, sometimes first.
+    call(sandbox, "POST", "/v1/invoices/in_solo/pay", key="declined")
+    call(sandbox, "POST", "/v1/invoices/in_solo/mark_uncollectible", key="written-off")
+    told = [(e["type"], e["object"]) for e in sandbox.announcer.sent]
+    assert told[-2:] == [
+        ("invoice.payment_failed", "in_solo"),
+        ("invoice.marked_uncollectible", "in_solo"),
+    ]
+
+
 def test_same_key_replays_and_other_params_are_an_idempotency_error(sandbox: SandboxServer) -> None:
     first = call(sandbox, "POST", "/v1/invoices/in_acme/pay", key="same")
     replay = call(sandbox, "POST", "/v1/invoices/in_acme/pay", key="same")
