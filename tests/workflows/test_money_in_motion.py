@@ -65,23 +65,37 @@ async def test_a_card_busy_with_other_invoices_is_retried_within_its_cap(
     assert outcome.outcome is Outcome.END_STATE_APPLIED
 
 
+Announcement = tuple[str, StripeEvent | InvoicePaid | OperatorDecision]
+"""A signal as the webhook service sends it on Stripe's event."""
+
+
 @dataclass
 class AnsweredBeforeItReturns(FakeProviders):
-    """Stripe as it may be: the event that answers a charge reaches the case before the
-    charge's own response does."""
+    """Stripe as it may be: the event that answers a charge, or announces the case's own
+    change to the invoice (marked uncollectible, paid offline), reaches the case before the
+    call's own response does (a worker slow to report it, or one that died after Stripe
+    did it)."""
 
     client: Client | None = None
-    answers: list[tuple[str, StripeEvent | InvoicePaid | OperatorDecision]] = field(
-        default_factory=list
-    )
+    answers: list[Announcement] = field(default_factory=list)
+    """What Stripe announces of each charge, in turn."""
+    announced: list[Announcement] = field(default_factory=list)
+    """What Stripe announces of each change to the invoice, in turn."""
 
     async def charge_invoice(self, request: ChargeRequest, *, summary: str = "") -> ChargeResult:
         result = await super().charge_invoice(request, summary=summary)
-        if self.answers and self.client is not None:
-            signal, message = self.answers.pop(0)
-            handle = self.client.get_workflow_handle(f"dunning-{request.invoice_id}")
-            await handle.signal(signal, message)  # in the history before the response
+        await self._announce(request.invoice_id, self.answers)
         return result
+
+    async def apply_invoice_action(self, request: InvoiceAction, *, summary: str = "") -> None:
+        await super().apply_invoice_action(request, summary=summary)
+        await self._announce(request.invoice_id, self.announced)
+
+    async def _announce(self, invoice_id: str, announcements: list[Announcement]) -> None:
+        if announcements and self.client is not None:
+            signal, message = announcements.pop(0)
+            handle = self.client.get_workflow_handle(f"dunning-{invoice_id}")
+            await handle.signal(signal, message)  # in the history before the response
 
 
 async def test_a_debit_answered_before_its_charge_returns_is_read_at_once(
@@ -151,23 +165,6 @@ async def test_an_operator_s_cancel_during_a_charge_waits_for_its_answer(
     assert (recovered.outcome, recovered.amount_recovered) == (Outcome.RECOVERED, 5000)
 
 
-@dataclass
-class AnnouncedBeforeItReturns(FakeProviders):
-    """Stripe announcing the case's own change to the invoice (marked uncollectible, paid
-    offline) before the call that made it returns: a worker slow to report it, or one that
-    died after Stripe did it."""
-
-    client: Client | None = None
-    announced: list[tuple[str, InvoicePaid | OperatorDecision]] = field(default_factory=list)
-
-    async def apply_invoice_action(self, request: InvoiceAction, *, summary: str = "") -> None:
-        await super().apply_invoice_action(request, summary=summary)
-        if self.announced and self.client is not None:
-            signal, message = self.announced.pop(0)
-            handle = self.client.get_workflow_handle(f"dunning-{request.invoice_id}")
-            await handle.signal(signal, message)  # in the history before the response
-
-
 async def test_stripe_announcing_the_end_action_does_not_stop_the_case_applying_it(
     time_env: WorkflowEnvironment,
 ) -> None:
@@ -179,7 +176,7 @@ async def test_stripe_announcing_the_end_action_does_not_stop_the_case_applying_
         note="invoice.marked_uncollectible in Stripe",
         source_event_id="evt_marked",
     )
-    fakes = AnnouncedBeforeItReturns(
+    fakes = AnsweredBeforeItReturns(
         outcomes=["insufficient_funds"],
         client=time_env.client,
         announced=[(Signals.OPERATOR_DECISION, echo)],
@@ -199,7 +196,7 @@ async def test_stripe_announcing_a_payment_offline_leaves_it_the_operator_s(
     time_env: WorkflowEnvironment,
 ) -> None:
     paid = InvoicePaid(via="stripe", source_event_id="evt_paid_offline")
-    fakes = AnnouncedBeforeItReturns(
+    fakes = AnsweredBeforeItReturns(
         outcomes=["insufficient_funds"],
         client=time_env.client,
         announced=[(Signals.INVOICE_PAID, paid)],
