@@ -8,7 +8,13 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from dunning.contract.enums import EndAction, OperatorAction, Outcome, Resolution, Stage
-from dunning.contract.messages import InvoicePaid, OperatorDecision, Signals, StripeEvent
+from dunning.contract.messages import (
+    STRIPE_ACTOR,
+    InvoicePaid,
+    OperatorDecision,
+    Signals,
+    StripeEvent,
+)
 from dunning.providers.cards import CardUse
 from dunning.providers.requests import ChargeRequest, ChargeResult, InvoiceAction
 from harness.fakes import SUCCEEDED, FakeProviders
@@ -172,7 +178,7 @@ async def test_stripe_announcing_the_end_action_does_not_stop_the_case_applying_
     # service turns Stripe's `invoice.marked_uncollectible` into a cancel by Stripe.
     echo = OperatorDecision(
         action=OperatorAction.CANCEL_DUNNING,
-        actor="stripe",
+        actor=STRIPE_ACTOR,
         note="invoice.marked_uncollectible in Stripe",
         source_event_id="evt_marked",
     )
