@@ -31,7 +31,6 @@ COLUMNS = (
     "next action",
     "outcome",
 )
-SAFE_VALUE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 
 @dataclass(frozen=True)
@@ -49,9 +48,9 @@ def list_query(filters: dict[str, str | None], open_only: bool = False) -> str:
     for name, value in filters.items():
         if value is None:
             continue
-        if not set(value) <= SAFE_VALUE:
+        if not sa.is_queryable(value):
             raise InputError(f"--{name}: {value!r} is not an id or a name")
-        clauses.append(f"{FILTERS[name].name} = '{value}'")
+        clauses.append(sa.equals(FILTERS[name], value))
     if open_only:
         clauses.append("ExecutionStatus = 'Running'")
     return " AND ".join(clauses)

@@ -4,7 +4,6 @@ Events can arrive twice, late or out of order, so the service re-reads the invoi
 acts only when Stripe's current state confirms what the event says.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,8 +21,8 @@ from dunning.contract.messages import (
 )
 from dunning.errors import describe
 from dunning.providers.facts import InvoiceStatus
+from workflows.search_attributes import is_queryable
 
-CUSTOMER_ID = re.compile(r"^cus_[A-Za-z0-9]+$")
 HANDLED_EVENTS = (
     "invoice.payment_failed",
     "invoice.overdue",
@@ -234,8 +233,8 @@ def _customer_plan(customer: Any, event_id: str, method: Any) -> Plan:
     """Tell the customer's cases of a new payment method, naming its card when the event
     carries it (an expanded payment method), so a card attached again counts as itself."""
     customer_id = object_id(customer)
-    if customer_id is None or not CUSTOMER_ID.match(customer_id):
-        return Ignore(f"no valid customer id ({customer_id!r})")
+    if customer_id is None or not is_queryable(customer_id):
+        return Ignore(f"no customer id its cases can be found by ({customer_id!r})")
     card = (method.get("card") or {}) if isinstance(method, dict) else {}
     fingerprint = card.get("fingerprint")
     update = PaymentMethodUpdated(

@@ -24,6 +24,7 @@ from dunning.rules.predunning import watch_of
 from webhooks.events import WatchRenewal, object_id
 from workflows.names import STATUS_QUERY
 from workflows.predunning import PREDUNNING_WORKFLOW_TYPE, RENEWAL_FAILED, RENEWAL_PAID
+from workflows.search_attributes import CUSTOMER_ID, equals, is_queryable
 
 log = logging.getLogger("dunning.webhooks")
 QUERY_TIMEOUT = timedelta(seconds=5)
@@ -84,9 +85,9 @@ class RenewalWatches:
             object_id(invoice.get("subscription")),
             object_id(invoice.get("customer")),
         )
-        if subscription is None or customer is None:
+        if subscription is None or customer is None or not is_queryable(customer):
             return None
-        query = f"CustomerId = '{customer}' AND WorkflowType = '{PREDUNNING_WORKFLOW_TYPE}'"
+        query = f"{equals(CUSTOMER_ID, customer)} AND WorkflowType = '{PREDUNNING_WORKFLOW_TYPE}'"
         async for watch in self._client.list_workflows(query):
             if not watch.id.startswith(watch_prefix(subscription)):
                 continue
@@ -108,10 +109,10 @@ class RenewalWatches:
             object_id(invoice.get("subscription")),
             object_id(invoice.get("customer")),
         )
-        if subscription is None or customer is None:
+        if subscription is None or customer is None or not is_queryable(customer):
             return 0
         query = (
-            f"CustomerId = '{customer}' AND ExecutionStatus = 'Running' "
+            f"{equals(CUSTOMER_ID, customer)} AND ExecutionStatus = 'Running' "
             f"AND WorkflowType = '{PREDUNNING_WORKFLOW_TYPE}'"
         )
         told = 0

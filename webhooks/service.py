@@ -50,6 +50,7 @@ from webhooks.stripe_invoices import case_from_invoice, read_charge, read_invoic
 from workflows.dunning import DunningWorkflow
 from workflows.names import WORKFLOW_TYPE
 from workflows.predunning import PREDUNNING_WORKFLOW_TYPE
+from workflows.search_attributes import CUSTOMER_ID, equals
 
 MAX_BODY_BYTES = 512 * 1024
 REMEMBERED_EVENTS = 10_000
@@ -238,7 +239,7 @@ class WebhookService:
     async def _signal_customer(self, plan: SignalCustomerCases) -> str:
         # The customer's dunning cases, and the watches of their coming renewals.
         query = (
-            f"CustomerId = '{plan.customer_id}' AND ExecutionStatus = 'Running' "
+            f"{equals(CUSTOMER_ID, plan.customer_id)} AND ExecutionStatus = 'Running' "
             f"AND WorkflowType IN ('{WORKFLOW_TYPE}', '{PREDUNNING_WORKFLOW_TYPE}')"
         )
         sent = [

@@ -4,6 +4,7 @@ The starter sets the case's fixed attributes at start; the workflow upserts what
 Only opaque ids and enums are stored here: never an email address or a name.
 """
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,7 +15,7 @@ from temporalio.common import (
     TypedSearchAttributes,
 )
 
-from dunning.contract.case import DunningCase
+from dunning.contract.case import QUERYABLE_ID_PATTERN, DunningCase
 from dunning.contract.dispute import DisputeCase
 from dunning.contract.enums import CaseKind, Stage
 from dunning.contract.predunning import PreDunningCase
@@ -60,6 +61,19 @@ ALL_KEYS: Sequence[SearchAttributeKey[Any]] = (
     CASE_KIND,
 )
 """Every attribute the project registers on a server it starts or sets up."""
+
+
+def is_queryable(value: str) -> bool:
+    """Whether a visibility query can name `value` as it is."""
+    return re.fullmatch(QUERYABLE_ID_PATTERN, value) is not None
+
+
+def equals(key: SearchAttributeKey[Any], value: str) -> str:
+    """The visibility-query clause `key = 'value'`. A query is built only from ids and names
+    (`is_queryable`), never from other text an event or a person gave."""
+    if not is_queryable(value):
+        raise ValueError(f"{key.name}: {value!r} is not an id a query can name")
+    return f"{key.name} = '{value}'"
 
 
 def at_start(case: DunningCase) -> TypedSearchAttributes:

@@ -8,7 +8,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from dunning.contract.case import INVOICE_ID_PATTERN, REAL_DAY_SECONDS, FailureDetails
+from dunning.contract.case import (
+    INVOICE_ID_PATTERN,
+    QUERYABLE_ID_PATTERN,
+    REAL_DAY_SECONDS,
+    FailureDetails,
+)
 from dunning.contract.enums import CollectionMethod, CustomerTier, PaymentMethodType
 from dunning.contract.messages import SIGNAL_PAYLOADS
 from dunning.errors import InputError, load_json
@@ -66,8 +71,9 @@ class Owner(Contact):
 class Customer(WorldModel):
     """A customer: a Stripe customer and its CRM company."""
 
-    id: str = Field(min_length=1)
-    """Stripe customer id."""
+    id: str = Field(pattern=QUERYABLE_ID_PATTERN)
+    """Stripe customer id (`cus_…`, or any id of letters, digits and `_.:@-`: the webhook
+    service finds a customer's cases by it when a new card is announced)."""
     name: str
     """Company name."""
     email: str | None = None

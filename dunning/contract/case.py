@@ -8,6 +8,9 @@ from dunning.contract.enums import CollectionMethod, EmailTemplate, PaymentMetho
 from dunning.rules.policy import DunningPolicy
 
 INVOICE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,255}$"
+QUERYABLE_ID_PATTERN = r"^[A-Za-z0-9_.:@-]{1,255}$"
+"""An id a visibility query can name as it is (a customer's cases are found by theirs):
+letters, digits and `_.:@-`, never a quote."""
 REAL_DAY_SECONDS = 86_400
 
 

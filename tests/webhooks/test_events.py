@@ -73,6 +73,12 @@ def test_a_new_payment_method_reaches_the_customers_cases(
     assert plan == SignalCustomerCases("cus_a", update)
 
 
+@pytest.mark.parametrize("customer", ["cus_a", "acme-b", "c_self.3", "a@b.example"])
+def test_any_id_a_query_can_name_finds_the_customer_s_cases(customer: str) -> None:
+    plan = plan_event(event("payment_method.attached", {"id": "pm_1", "customer": customer}))
+    assert isinstance(plan, SignalCustomerCases) and plan.customer_id == customer
+
+
 def test_a_card_attached_again_is_named_by_its_fingerprint() -> None:
     attached = {"id": "pm_1", "customer": "cus_a", "card": {"fingerprint": "fp_same"}}
     plan = plan_event(event("payment_method.attached", attached))
@@ -85,7 +91,9 @@ def test_other_changes_are_ignored() -> None:
     assert isinstance(plan_event(unrelated), Ignore)
     assert isinstance(plan_event(event("charge.refunded", {"id": "ch_1"})), Ignore)
     injected = event("payment_method.attached", {"id": "pm_1", "customer": "cus_a' OR 1=1"})
-    assert isinstance(plan_event(injected), Ignore), "only real customer ids reach a list query"
+    ignored = plan_event(injected)
+    assert isinstance(ignored, Ignore), "only ids reach a list query"
+    assert "no customer id its cases can be found by" in ignored.reason
 
 
 @pytest.mark.parametrize(

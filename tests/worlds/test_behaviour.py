@@ -117,6 +117,25 @@ def test_every_malformed_field_is_refused_and_named(
     assert "invoices.0 (in_a)" in str(refused.value), "the invoice is named"
 
 
+@pytest.mark.parametrize("customer_id", ["acme corp", "o'brien", ""])
+def test_a_customer_id_its_cases_cannot_be_found_by_is_refused_and_named(
+    tmp_path: Path, customer_id: str
+) -> None:
+    path = tmp_path / "world.json"
+    customer = {**CUSTOMER, "id": customer_id}
+    path.write_text(json.dumps({"customers": [customer], "invoices": [invoice()]}))
+    with pytest.raises(WorldError) as refused:
+        load_world(path)
+    assert "customers.0.id" in str(refused.value)
+
+
+def test_a_customer_id_need_not_be_shaped_as_stripe_s(tmp_path: Path) -> None:
+    path = tmp_path / "world.json"
+    customer = {**CUSTOMER, "id": "acme-1"}
+    path.write_text(json.dumps({"customers": [customer], "invoices": [invoice(customer="acme-1")]}))
+    assert load_world(path).customers[0].id == "acme-1"
+
+
 def test_a_hard_decline_needs_no_funds_return_day(tmp_path: Path) -> None:
     hard = {"code": "card_declined", "decline_code": "stolen_card"}
     world = load(tmp_path, invoice(failure=hard, behaviour={}))
