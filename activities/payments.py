@@ -197,8 +197,8 @@ class PaymentActivities:
 
     @activity.defn
     def store_renewal_po(self, request: RenewalPo) -> None:
-        """Store the PO on the subscription: Stripe copies its metadata onto the invoices
-        the subscription issues."""
+        """Store the PO on the subscription: each invoice it issues keeps the subscription's
+        metadata as it was then (`subscription_details.metadata`), where a case reads it."""
         params: Any = {"metadata": {"po_number": request.po_number}}
         _call(lambda: self._stripe.v1.subscriptions.update(request.subscription_id, params))
 

@@ -1,5 +1,6 @@
 """How Stripe's objects and errors read as the case's facts and results (pure: no I/O)."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -95,11 +96,20 @@ def tax_of(invoice: dict[str, Any]) -> int:
     return sum(int(t.get("amount") or 0) for t in amounts if isinstance(t, dict))
 
 
+def po_number_of(invoice: Mapping[str, Any]) -> str | None:
+    """The invoice's PO: its PO custom field, else its metadata's `po_number`, else, for a
+    renewal, the subscription's when Stripe issued it (`subscription_details.metadata`),
+    where the renewal's watch stores the PO it was sent."""
+    fields = invoice.get("custom_fields") or []
+    po = next((f.get("value") for f in fields if f.get("name") == PO_FIELD_NAME), None)
+    details = invoice.get("subscription_details") or {}
+    for metadata in (invoice.get("metadata"), details.get("metadata")):
+        po = po or (metadata or {}).get("po_number")
+    return po if isinstance(po, str) and po else None
+
+
 def invoice_facts(invoice: stripe.Invoice) -> InvoiceFacts:
     data: dict[str, Any] = invoice.to_dict()
-    fields = data.get("custom_fields") or []
-    po = next((f["value"] for f in fields if f.get("name") == PO_FIELD_NAME), None)
-    metadata = data.get("metadata") or {}
     intent = data.get("payment_intent")
     error = (intent.get("last_payment_error") if isinstance(intent, dict) else None) or {}
     failed_card = (error.get("payment_method") or {}).get("card") or {}
@@ -110,7 +120,7 @@ def invoice_facts(invoice: stripe.Invoice) -> InvoiceFacts:
         tax=tax_of(data),
         hosted_invoice_url=data.get("hosted_invoice_url"),
         customer_email=data.get("customer_email"),
-        po_number=po or metadata.get("po_number"),
+        po_number=po_number_of(data),
         card_fingerprint=failed_card.get("fingerprint"),
         auto_advance=data.get("auto_advance"),
         amount_paid=int(data.get("amount_paid") or 0),

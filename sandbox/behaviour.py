@@ -21,6 +21,7 @@ from sandbox.announce import Announcer
 from sandbox.state import InvoiceRecord, SandboxState, po_field
 from worlds.behaviour import CustomerAction, Reaction
 from worlds.clock import WorldClock
+from worlds.model import Invoice
 from worlds.renewals import Subscription
 
 ANSWER_WAIT_SECONDS = 0.01
@@ -134,14 +135,7 @@ class Behaviours:
             outcome = "failed" if spec.failure else "paid"
             if spec.failure and replaced:
                 spec, outcome = spec.model_copy(update={"failure": None}), "prevented"
-            po_number = (self.state.subscriptions[renewing.id].get("metadata") or {}).get(
-                "po_number"
-            )
-            spec = spec.model_copy(update={"po_number": po_number or spec.po_number})
-            record = InvoiceRecord(
-                spec=spec, auto_advance=True, custom_fields=po_field(spec.po_number)
-            )
-            self.state.invoices[spec.id] = record
+            record = self._issued(renewing, spec)
             self.state.renewals[renewing.id] = outcome
             if spec.failure is None:
                 record.status, record.paid_by = "paid", "charge"
@@ -155,11 +149,24 @@ class Behaviours:
         if spec.failure:
             self.failures[spec.id] = event
 
+    def _issued(self, renewing: Subscription, spec: Invoice) -> InvoiceRecord:
+        """The renewal's invoice, issued now: it keeps the subscription's metadata as it is
+        now, as Stripe's `subscription_details` does (the caller holds the lock)."""
+        metadata = dict(self.state.subscriptions[renewing.id].get("metadata") or {})
+        record = InvoiceRecord(
+            spec=spec,
+            auto_advance=True,
+            custom_fields=po_field(spec.po_number),
+            subscription_metadata=metadata,
+        )
+        self.state.invoices[spec.id] = record
+        return record
+
     def _invoice_renewal(self, renewing: Subscription) -> None:
         with self.state.lock:
             spec = self.state.world.renewal_invoice(renewing, self.clock.calendar(0))
-            record = InvoiceRecord(spec=spec, auto_advance=True, sent=1)
-            self.state.invoices[spec.id] = record
+            record = self._issued(renewing, spec)
+            record.sent = 1
             self.state.renewals[renewing.id] = "invoiced"
         self.at(renewing.due_day, partial(self._overdue, renewing, record))
 

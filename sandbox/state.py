@@ -22,6 +22,9 @@ class InvoiceRecord:
     status: str = "open"
     custom_fields: list[dict[str, str]] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
+    subscription_metadata: dict[str, str] | None = None
+    """For a renewal: its subscription's metadata when Stripe issued it, as the invoice's
+    `subscription_details` keeps it (a PO the renewal's watch stored is there)."""
     charges: int = 0
     charges_after_update: int = 0
     payment_method_updated: bool = False

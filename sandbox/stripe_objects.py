@@ -52,6 +52,11 @@ def invoice_json(state: SandboxState, record: InvoiceRecord) -> dict[str, Any]:
         "custom_fields": record.custom_fields or None,
         "metadata": record.metadata,
         "subscription": spec.subscription_id,
+        "subscription_details": (
+            {"metadata": record.subscription_metadata}
+            if record.subscription_metadata is not None
+            else None
+        ),
         "attempt_count": record.charges,
         "auto_advance": record.auto_advance,
         "due_date": _due_date(state, record),

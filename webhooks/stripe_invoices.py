@@ -7,7 +7,7 @@ from typing import Any
 
 import stripe
 
-from activities.stripe_answers import PO_FIELD_NAME
+from activities.stripe_answers import po_number_of
 from dunning.contract.case import REAL_DAY_SECONDS, DunningCase, FailureDetails
 from dunning.contract.enums import CollectionMethod, PaymentMethodType
 from dunning.errors import parse
@@ -47,7 +47,7 @@ def case_from_invoice(
         "failure": {k: error.get(k) for k in FAILURE_FIELDS} if error else None,
         "failed_at": failed_at,
         "due_date": _date(invoice.get("due_date")),
-        "po_number": _po_number(invoice),
+        "po_number": po_number_of(invoice),
         "subscription_id": _id_of(invoice.get("subscription")),
         "options": {"day_seconds": day_seconds},
     }
@@ -61,12 +61,6 @@ def _method(types: list[str], collection: Any) -> PaymentMethodType:
     if collection == CollectionMethod.SEND_INVOICE:
         return PaymentMethodType.INVOICE
     return PaymentMethodType.CARD
-
-
-def _po_number(invoice: Mapping[str, Any]) -> str | None:
-    fields = invoice.get("custom_fields") or []
-    po = next((f.get("value") for f in fields if f.get("name") == PO_FIELD_NAME), None)
-    return po or (invoice.get("metadata") or {}).get("po_number")
 
 
 def _id_of(value: Any) -> str | None:

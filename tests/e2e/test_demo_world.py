@@ -5,6 +5,7 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
+from activities.stripe_answers import po_number_of
 from devstack.lab import drive
 from devstack.progress import renewals_text, report_text
 from dunning.contract.enums import CustomerTier, FailureCategory, PaymentMethodType
@@ -53,10 +54,12 @@ async def test_the_demo_world_runs_to_completion(
     renewals = renewals_text(report, {"usd"})
     assert "prevented by pre-dunning 1 (49.00 USD kept from failing)" in renewals
     assert shown and len(shown[-1]) == 16, "the live table was shown"
-    # Tyrell's AP team sent the PO the watch asked for: its renewal invoice carries it.
+    # Tyrell's AP team sent the PO the watch asked for: its renewal invoice carries it, as
+    # Stripe keeps the subscription's metadata on the invoices it issues.
     state = json.loads((tmp_path / "sandbox_state.json").read_text())
     tyrell = state["invoices"]["in_sub_tyrell_renewal"]
     assert tyrell["status"] == "paid"
-    assert tyrell["custom_fields"] == [{"name": "PO Number", "value": "PO-TY-2027"}]
+    assert tyrell["subscription_details"] == {"metadata": {"po_number": "PO-TY-2027"}}
+    assert po_number_of(tyrell) == "PO-TY-2027"
     # The report to look at, from the run's ledger: every case and watch, four charts.
     assert (tmp_path / "report.html").read_text().count("<svg class=chart") == 4

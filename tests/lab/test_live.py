@@ -16,6 +16,7 @@ import pytest
 from cli.main import main
 from harness.browser import browser_drawn_charts
 from ledger.store import Ledger
+from worlds.model import load_world
 
 WORLD = Path(__file__).parent / "worlds" / "small.json"
 HOLD_WORLD = Path(__file__).parent / "worlds" / "hold.json"
@@ -58,7 +59,7 @@ def test_the_lab_s_ledger_holds_every_case_and_its_report_draws_in_a_browser(
     assert all(e.closed_at is not None and e.status is not None for e in cases.values())
     assert cases["in_lab_retry"].outcome == "recovered"
     watches = [e for e in entries if e.kind == "predunning"]
-    assert len(watches) == 4 and all(w.outcome for w in watches)
+    assert len(watches) == 5 and all(w.outcome for w in watches)
     html = (live / "report.html").read_text()
     assert html.count("<svg class=chart") == 4 and "http" not in html.replace(
         'xmlns="http://www.w3.org/2000/svg"', ""
@@ -95,15 +96,19 @@ def test_the_lab_and_the_backtest_agree_per_invoice(runs: tuple[Path, Path]) -> 
     # A renewal on an expired card nobody replaced failed and was dunned; one on a good card
     # paid; one whose customer replaced the card after the expiry reminder paid: prevented.
     report = json.loads((live / "report.json").read_text())
-    assert (report["renewals"], report["renewal_failures"], report["prevented"]) == (4, 1, 1)
+    assert (report["renewals"], report["renewal_failures"], report["prevented"]) == (5, 2, 1)
     offline_report = json.loads((offline / "report.json").read_text())
     assert offline_report["prevented"] == 1
     assert results(live)["in_sub_g_renewal"][0] == "end_state_applied"
+    # P's AP team sent the PO its renewal's watch asked for; the invoiced renewal, overdue,
+    # carries it (Stripe keeps the subscription's metadata on it): its case asks for no PO,
+    # and the reminder it sends is paid.
+    assert results(live)["in_sub_p_renewal"][:2] == ("recovered", "external_payment")
     calls = json.loads((live / "sandbox_calls.json").read_text())
     mails = [c["body"]["categories"] for c in calls if c["path"] == "/v3/mail/send"]
     assert mails.count(["expiry_reminder"]) == 2, "both expiring cards were reminded of, once"
-    # G's AP team pays only invoices with a PO: each renewal's watch asked for one before
-    # invoicing; the case of the renewal that failed anyway does not ask again.
+    # G's and P's AP teams pay only invoices with a PO: each renewal's watch asked for one
+    # before invoicing; the cases of the renewals that failed anyway do not ask again.
     asked_po = [
         str(dedupe_key(c["body"])).split("/")[0]
         for c in calls
@@ -112,11 +117,13 @@ def test_the_lab_and_the_backtest_agree_per_invoice(runs: tuple[Path, Path]) -> 
     assert sorted(k.rsplit("-", 1)[0] for k in asked_po if k.startswith("predunning-")) == [
         "predunning-sub_g",
         "predunning-sub_g2",
+        "predunning-sub_p",
     ]
     assert "dunning-in_sub_g_renewal" not in asked_po
-    assert report["predunning_emails"] == offline_report["predunning_emails"] == 5
+    assert "dunning-in_sub_p_renewal" not in asked_po, "P's renewal carries the PO P sent"
+    assert report["predunning_emails"] == offline_report["predunning_emails"] == 7
     # N renews on net terms: reminded three days before it falls due, N pays; no case opens.
-    assert mails.count(["due_reminder"]) == 1
+    assert mails.count(["due_reminder"]) == 2, "N's and P's"
     assert state["invoices"]["in_sub_n_renewal"]["paid_by"] == "customer"
     assert "in_sub_n_renewal" not in results(live)
     keys = {c["idempotency_key"] for c in calls if c["path"].endswith("/pay")}
@@ -126,7 +133,7 @@ def test_the_lab_and_the_backtest_agree_per_invoice(runs: tuple[Path, Path]) -> 
     world = json.loads(WORLD.read_text())
     start = datetime.fromisoformat(world["calendar_start"])
     failing_days = {i["id"]: i.get("fails_on_day", 0) for i in world["invoices"]}
-    failing_days |= {f"in_{s['id']}_renewal": s["renews_on_day"] for s in world["subscriptions"]}
+    failing_days |= {f"in_{s.id}_renewal": s.due_day for s in load_world(WORLD).subscriptions}
     renewal_case = next(c for c in cases if c["invoice_id"] == "in_sub_g_renewal")
     assert any(entry["event"] == "watched" for entry in renewal_case["timeline"])
     for case in cases:

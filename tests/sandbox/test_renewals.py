@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from activities.clients import stripe_client
+from activities.stripe_answers import po_number_of
 from harness.sandbox_world import settings_for
 from sandbox.server import SandboxServer
 from worlds.model import World
@@ -65,6 +66,53 @@ def test_renewals_are_announced_ahead_issued_and_charged_as_their_cards_allow() 
         assert failed.last_decline["decline_code"] == "expired_card"
         assert server.behaviours is not None
         assert "in_sub_expired_renewal" in server.behaviours.announced
+    finally:
+        server.shutdown()
+        server.server_close()
+        if server.behaviours:
+            server.behaviours.stop()
+
+
+def test_a_renewal_keeps_the_po_its_subscription_held_when_it_was_issued() -> None:
+    invoiced = {
+        **renewing("sub_net", "cus_net", 2, (12, 2030)),
+        "collection_method": "send_invoice",
+        "payment_method_type": "invoice",
+        "days_until_due": 5,
+        "card": None,
+    }
+    world = World.model_validate(
+        {
+            "calendar_start": "2026-01-20T00:00:00Z",
+            "upcoming_notice_days": 1,
+            "customers": [
+                {"id": f"cus_{n}", "name": n, "email": f"{n}@x.example"}
+                for n in ("card", "net", "late")
+            ],
+            "invoices": [],
+            "subscriptions": [
+                renewing("sub_card", "cus_card", 2, (1, 2026)),
+                invoiced,
+                renewing("sub_late", "cus_late", 2, (1, 2026)),
+            ],
+        }
+    )
+    server = SandboxServer(world, day_seconds=DAY_SECONDS)
+    server.start_background()
+    try:
+        stripe = stripe_client(settings_for(server.base_url))
+        for sub_id in ("sub_card", "sub_net"):
+            stripe.v1.subscriptions.update(sub_id, {"metadata": {"po_number": f"PO-{sub_id}"}})
+        time.sleep(3 * DAY_SECONDS)
+        stripe.v1.subscriptions.update("sub_late", {"metadata": {"po_number": "PO-too-late"}})
+        read = {
+            sub_id: stripe.v1.invoices.retrieve(f"in_{sub_id}_renewal").to_dict()
+            for sub_id in ("sub_card", "sub_net", "sub_late")
+        }
+        assert po_number_of(read["sub_card"]) == "PO-sub_card"
+        assert po_number_of(read["sub_net"]) == "PO-sub_net", "an invoiced renewal too"
+        assert read["sub_net"]["subscription_details"] == {"metadata": {"po_number": "PO-sub_net"}}
+        assert po_number_of(read["sub_late"]) is None, "stored after the invoice was issued"
     finally:
         server.shutdown()
         server.server_close()
