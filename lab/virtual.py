@@ -66,6 +66,12 @@ class VirtualClock(Clock):
     async def elapse(self, span: timedelta) -> None:
         self.advance_to(self._now + span)
 
+    def let_go(self) -> None:
+        """Drop what is still due, once nothing will run on this clock again: each
+        happening holds what scheduled it, which holds the clock, a cycle only the garbage
+        collector would free."""
+        self._due.clear()
+
 
 Outage = tuple[datetime, datetime]
 """A span in which no worker runs the case: it wakes only when the span ends."""
