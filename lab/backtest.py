@@ -225,9 +225,7 @@ def run_invoice(
 ) -> InvoiceRun:
     """One invoice's case, start to end (`watched`: what the renewal's watch asked before
     the invoice failed; `elsewhere`: what its customer's other invoices and watches did)."""
-    case = case_of(invoice, origin, REAL_DAY_SECONDS).model_copy(
-        update={"policy": policy, "predunning": watched}
-    )
+    case = case_of(invoice, origin, REAL_DAY_SECONDS, policy, watched)
     running = VirtualCase(case, VirtualClock(case.failed_at), HORIZON_DAYS)
     providers = InvoiceWorld(invoice, customer, origin, running, elsewhere=elsewhere)
     state = running.run(providers)

@@ -3,8 +3,9 @@
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from dunning.contract.case import DunningCase
+from dunning.contract.case import DunningCase, PreDunningContext
 from dunning.errors import parse
+from dunning.rules.policy import DunningPolicy
 
 if TYPE_CHECKING:  # the world's own validation opens its invoices' cases
     from worlds.model import Invoice, World
@@ -16,8 +17,15 @@ def cases_from_world(world: "World", origin: datetime, day_seconds: int) -> list
     return [case_of(invoice, origin, day_seconds) for invoice in world.invoices]
 
 
-def case_of(invoice: "Invoice", origin: datetime, day_seconds: int) -> DunningCase:
-    """The case an invoice opens when it fails."""
+def case_of(
+    invoice: "Invoice",
+    origin: datetime,
+    day_seconds: int,
+    policy: DunningPolicy | None = None,
+    predunning: PreDunningContext | None = None,
+) -> DunningCase:
+    """The case an invoice opens when it fails (under `policy`, None: the built-in one; with
+    what its renewal's watch asked before, if anything)."""
     failed_at = origin + timedelta(days=invoice.fails_on_day)
     raw = {
         "invoice_id": invoice.id,
@@ -32,5 +40,7 @@ def case_of(invoice: "Invoice", origin: datetime, day_seconds: int) -> DunningCa
         "po_number": invoice.po_number,
         "subscription_id": invoice.subscription_id,
         "options": {"day_seconds": day_seconds},
+        "policy": policy,
+        "predunning": predunning,
     }
     return parse(DunningCase, raw, f"invoice {invoice.id}")

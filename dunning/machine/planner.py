@@ -67,11 +67,11 @@ def plan(state: CaseState, now: datetime) -> Plan:
         waiting = Wait(None, on)
         return Plan(waiting, _stage(state, waiting, retry is not None))
     first = candidates[0]
+    # Waiting for it or doing it, the case is in the same stage.
     then = Plan(first.action, _stage(state, first.action, retry is not None))
     if first.at <= now:
         return then
-    wait = Wait(first.at, first.next_action)
-    return Plan(wait, _stage(state, wait, retry is not None), then)
+    return Plan(Wait(first.at, first.next_action), then.stage, then)
 
 
 def _pending(state: CaseState) -> Action | None:

@@ -3,7 +3,6 @@ and wait for a bank debit in flight."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from dunning.contract.enums import FailureCategory, NextActionKind, PaymentMethodType
 from dunning.machine.candidates import Candidate, route_to
@@ -86,9 +85,17 @@ def card_room(state: CaseState, now: datetime) -> CardRoom | None:
 
 
 def _scheduled_retry(state: CaseState) -> datetime | None:
-    """When the next retry of the schedule falls: the learned plan's for the case's method,
+    """When the next retry of the schedule falls."""
+    depends_on = (state.clock, state.policy, state.case, state.tier, state.opened_as)
+    moments = state.kept("schedule", depends_on, lambda: _schedule_of(state))
+    done = state.scheduled_attempts
+    return moments[done] if done < len(moments) else None
+
+
+def _schedule_of(state: CaseState) -> tuple[datetime, ...]:
+    """The moments of the case's retry schedule: the learned plan's for the case's method,
     tier and opening decline, else the policy's schedule."""
-    policy, method, done = state.policy, state.case.payment_method_type, state.scheduled_attempts
+    policy, method = state.policy, state.case.payment_method_type
     decline = state.opened_as.reason if state.opened_as else None
     plan = policy.learned.plan_for(method, state.tier, decline) if policy.learned else None
     if plan is None:
@@ -96,8 +103,7 @@ def _scheduled_retry(state: CaseState) -> datetime | None:
     else:
         calendar = CalendarRetries(plan.paydays, plan.weekly, plan.weekday, plan.hour)
         days = plan.days
-    moments = schedule(state.clock, days, calendar, state.case.failed_at)
-    return moments[done] if done < len(moments) else None
+    return schedule(state.clock, days, calendar, state.case.failed_at)
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,6 @@ class CalendarRetries:
     """The hour the retries between the first and the last day go out at."""
 
 
-@lru_cache(maxsize=1024)  # a case asks on every plan, and its clock rarely moves
 def schedule(
     clock: CaseClock, days: tuple[float, ...], calendar: CalendarRetries, failed_at: datetime
 ) -> tuple[datetime, ...]:

@@ -4,7 +4,9 @@ The state is data. Every change to it is made in `dunning.machine.transitions`, 
 nowhere else; what is read here never changes anything.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -38,6 +40,7 @@ from dunning.rules.classify import Classification
 from dunning.rules.clock import CaseClock
 from dunning.rules.policy import DunningPolicy, EndStateRule
 
+T = TypeVar("T")
 
 class CaseState(BaseModel):
     """The whole state of one case. Changed only by `dunning.machine.transitions`."""
@@ -152,6 +155,21 @@ class CaseState(BaseModel):
     _clock: tuple[timedelta, DunningCase, CaseClock] | None = PrivateAttr(default=None)
     """The clock last built, with the shift and the case it was built from (`day0` and
     `calendar_day0` never change): the planner reads it many times a decision."""
+
+    _kept: dict[str, tuple[tuple[object, ...], object]] = PrivateAttr(default_factory=dict)
+    """What rules derived from the state, each with what it was derived from (`kept`)."""
+
+    def kept(self, name: str, key: tuple[object, ...], derive: Callable[[], T]) -> T:
+        """What a rule derives from the state (`derive`), derived again only when `key`,
+        everything it depends on, changes: the planner asks for some of it on every plan."""
+        private = self.__pydantic_private__
+        assert private is not None
+        known = private["_kept"].get(name)
+        if known is not None and known[0] == key:
+            return cast(T, known[1])
+        value = derive()
+        private["_kept"][name] = (key, value)
+        return value
 
     @property
     def clock(self) -> CaseClock:
