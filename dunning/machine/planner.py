@@ -6,8 +6,8 @@ wait and what will happen then) and the stage the case is in. The case carries t
 decision out, records the result through `dunning.machine.transitions`, and asks again.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from dunning.contract.enums import (
     EmailTemplate,
@@ -41,9 +41,9 @@ INTERNAL_ESCALATION_KEY = "internal-escalation"
 REVIEW_KEY_PREFIX = "review:"
 
 
-@dataclass(frozen=True)
-class Plan:
-    """The next decision, and the stage the case is in given it."""
+class Plan(NamedTuple):
+    """The next decision, and the stage the case is in given it (a named tuple, as
+    `Candidate` is: made on every plan)."""
 
     decision: Decision
     stage: Stage

@@ -42,6 +42,7 @@ from dunning.rules.policy import DunningPolicy, EndStateRule
 
 T = TypeVar("T")
 
+
 class CaseState(BaseModel):
     """The whole state of one case. Changed only by `dunning.machine.transitions`."""
 
