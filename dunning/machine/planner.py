@@ -34,7 +34,7 @@ from dunning.machine.decisions import (
 from dunning.machine.retrying import next_retry, settlement_wait
 from dunning.machine.state import CaseState
 from dunning.rules.network import BANK_DEBITS
-from dunning.rules.policy import step_key
+from dunning.rules.policy import EndStateRule, step_key
 
 OWNER_ROUTE_KEY = "owner"
 INTERNAL_ESCALATION_KEY = "internal-escalation"
@@ -125,11 +125,11 @@ def _candidates(state: CaseState, now: datetime) -> tuple[Candidate | None, list
         return None, _reviews(state)
     if state.held is not None:
         return None, [*_detect(state, now), *_reviews(state)]
-    retry, to = next_retry(state, now), state.recipient()
-    emails = _remind(state, now, retry, to)
+    retry, to, rule = next_retry(state, now), state.recipient(), state.end_state
+    emails = _remind(state, now, retry, to, rule)
     retries = [retry] if retry is not None else []
-    found = [*_detect(state, now), *retries, *emails, *_escalate(state, emails)]
-    return retry, [*found, *_resolve(state, to)]
+    found = [*_detect(state, now), *retries, *emails, *_escalate(state, emails, rule)]
+    return retry, [*found, *_resolve(state, to, rule)]
 
 
 # ---- 1. detect: what no retry can fix goes to the team that can ----------------------------
@@ -156,7 +156,7 @@ def _detect(state: CaseState, now: datetime) -> list[Candidate]:
 
 
 def _remind(
-    state: CaseState, now: datetime, retry: Candidate | None, to: str | None
+    state: CaseState, now: datetime, retry: Candidate | None, to: str | None, rule: EndStateRule
 ) -> list[Candidate]:
     if to is None or state.waits_internally:
         return []
@@ -171,7 +171,7 @@ def _remind(
                 moment = state.clock.on_day(day)
                 found.append(_email(state, key, request, moment, to, Precedence.ASK))
                 break
-    final_day = state.end_state.final_notice_day
+    final_day = rule.final_notice_day
     cadence = state.policy.email_cadence.get(state.category) if state.category else None
     for step in cadence or ():
         if step.day >= final_day or step.key in done:
@@ -224,7 +224,7 @@ def _email(
 # ---- 4. escalate: people hear of what matters, and no hold is forgotten -------------------------
 
 
-def _escalate(state: CaseState, emails: list[Candidate]) -> list[Candidate]:
+def _escalate(state: CaseState, emails: list[Candidate], rule: EndStateRule) -> list[Candidate]:
     policy = state.policy
     found = []
     if state.is_enterprise and OWNER_ROUTE_KEY not in state.route_keys:
@@ -235,7 +235,7 @@ def _escalate(state: CaseState, emails: list[Candidate]) -> list[Candidate]:
         found.append(route_to(before_any_email, OWNER_ROUTE_KEY, team, why))
     if state.waits_internally:
         if INTERNAL_ESCALATION_KEY not in state.route_keys:
-            at = state.clock.on_day(state.end_state.final_notice_day)
+            at = state.clock.on_day(rule.final_notice_day)
             why = "internal issue unresolved as the dunning window closes"
             escalation = Route(INTERNAL_ESCALATION_KEY, policy.escalation_team, why, True)
             found.append(hand_off(at, escalation))
@@ -261,10 +261,9 @@ def _reviews(state: CaseState) -> list[Candidate]:
 # ---- 5. resolve: the final notice, then the tier's end state ------------------------------------
 
 
-def _resolve(state: CaseState, to: str | None) -> list[Candidate]:
+def _resolve(state: CaseState, to: str | None, rule: EndStateRule) -> list[Candidate]:
     if state.waits_internally:
         return []
-    rule = state.end_state
     notice = rule.notice_key
     if to is not None and not state.step_done(notice):
         at = state.clock.on_day(rule.final_notice_day)
