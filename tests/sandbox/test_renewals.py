@@ -2,6 +2,8 @@
 issued and charged on its day, an expired card declining unless it was replaced."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,26 +28,39 @@ def renewing(sub_id: str, customer: str, day: float, exp: tuple[int, int]) -> di
     }
 
 
-def test_renewals_are_announced_ahead_issued_and_charged_as_their_cards_allow() -> None:
+@contextmanager
+def running(notice_days: float, *subscriptions: dict[str, Any]) -> Iterator[SandboxServer]:
+    """A sandbox whose world is these renewals, one customer each, from 2026-01-20."""
     world = World.model_validate(
         {
             "calendar_start": "2026-01-20T00:00:00Z",
-            "upcoming_notice_days": 2,
+            "upcoming_notice_days": notice_days,
             "customers": [
-                {"id": f"cus_{n}", "name": n, "email": f"{n}@x.example"}
-                for n in ("good", "expired", "replaced")
+                {"id": s["customer"], "name": s["customer"], "email": f"{s['customer']}@x.example"}
+                for s in subscriptions
             ],
             "invoices": [],
-            "subscriptions": [
-                renewing("sub_good", "cus_good", 3, (12, 2027)),
-                renewing("sub_expired", "cus_expired", 15, (1, 2026)),
-                renewing("sub_replaced", "cus_replaced", 15, (1, 2026)),
-            ],
+            "subscriptions": list(subscriptions),
         }
     )
     server = SandboxServer(world, day_seconds=DAY_SECONDS)
     server.start_background()
     try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        if server.behaviours:
+            server.behaviours.stop()
+
+
+def test_renewals_are_announced_ahead_issued_and_charged_as_their_cards_allow() -> None:
+    with running(
+        2,
+        renewing("sub_good", "cus_good", 3, (12, 2027)),
+        renewing("sub_expired", "cus_expired", 15, (1, 2026)),
+        renewing("sub_replaced", "cus_replaced", 15, (1, 2026)),
+    ) as server:
         listed = stripe_client(settings_for(server.base_url)).v1.subscriptions.list()
         ends = {s.id: s.to_dict()["current_period_end"] for s in listed.data}
         assert ends["sub_good"] == int(datetime(2026, 1, 23, tzinfo=UTC).timestamp())
@@ -66,11 +81,6 @@ def test_renewals_are_announced_ahead_issued_and_charged_as_their_cards_allow() 
         assert failed.last_decline["decline_code"] == "expired_card"
         assert server.behaviours is not None
         assert "in_sub_expired_renewal" in server.behaviours.announced
-    finally:
-        server.shutdown()
-        server.server_close()
-        if server.behaviours:
-            server.behaviours.stop()
 
 
 def test_a_renewal_keeps_the_po_its_subscription_held_when_it_was_issued() -> None:
@@ -81,25 +91,12 @@ def test_a_renewal_keeps_the_po_its_subscription_held_when_it_was_issued() -> No
         "days_until_due": 5,
         "card": None,
     }
-    world = World.model_validate(
-        {
-            "calendar_start": "2026-01-20T00:00:00Z",
-            "upcoming_notice_days": 1,
-            "customers": [
-                {"id": f"cus_{n}", "name": n, "email": f"{n}@x.example"}
-                for n in ("card", "net", "late")
-            ],
-            "invoices": [],
-            "subscriptions": [
-                renewing("sub_card", "cus_card", 2, (1, 2026)),
-                invoiced,
-                renewing("sub_late", "cus_late", 2, (1, 2026)),
-            ],
-        }
-    )
-    server = SandboxServer(world, day_seconds=DAY_SECONDS)
-    server.start_background()
-    try:
+    with running(
+        1,
+        renewing("sub_card", "cus_card", 2, (1, 2026)),
+        invoiced,
+        renewing("sub_late", "cus_late", 2, (1, 2026)),
+    ) as server:
         stripe = stripe_client(settings_for(server.base_url))
         for sub_id in ("sub_card", "sub_net"):
             stripe.v1.subscriptions.update(sub_id, {"metadata": {"po_number": f"PO-{sub_id}"}})
@@ -113,8 +110,3 @@ def test_a_renewal_keeps_the_po_its_subscription_held_when_it_was_issued() -> No
         assert po_number_of(read["sub_net"]) == "PO-sub_net", "an invoiced renewal too"
         assert read["sub_net"]["subscription_details"] == {"metadata": {"po_number": "PO-sub_net"}}
         assert po_number_of(read["sub_late"]) is None, "stored after the invoice was issued"
-    finally:
-        server.shutdown()
-        server.server_close()
-        if server.behaviours:
-            server.behaviours.stop()
