@@ -60,7 +60,8 @@ def _collector_kept_out() -> Iterator[None]:
     so the collector's passes would only walk the world and every case state: a tenth of
     the run. What the run leaves (the case states it returns) goes to the collector's
     oldest generation unwalked (`gc.freeze()`, then `gc.unfreeze()`), where the first pass
-    after the run would have walked all of it again: another tenth."""
+    after the run would have walked all of it again: another tenth. The caller's young
+    objects go with it; a cycle among them waits for the collector's next full pass."""
     enabled = gc.isenabled()
     gc.disable()
     try:
