@@ -112,17 +112,12 @@ def receive(state: CaseState, message: Message, now: datetime) -> str | None:
     why = rejection(state, message)
     if why is not None:
         return why
-    state.revision += 1
     if isinstance(message, FromEvent) and message.source_event_id is not None:
         state.seen_events = [*state.seen_events, message.source_event_id][-SEEN_EVENTS_KEPT:]
+    if isinstance(message, StripeEvent) and not _stripe_event_heard(state, message, now):
+        return None  # nothing the case plans with changed: a sleeping case sleeps on
+    state.revision += 1
     match message:
-        case StripeEvent():
-            note(state, now, "stripe_event", f"{message.type} ({message.source_event_id})")
-            if message.type in SETTLEMENT_EVENTS:
-                paid = message.type == "invoice.paid"
-                _answer_heard(state, now, message.occurred_at, paid=paid)
-            if message.type in INVOICE_CHANGED_EVENTS and not state.is_closed:
-                state.reread = True
         case PaymentMethodUpdated():
             _new_payment_method(state, message, now)
         case InvoicePaid() if state.charge_out is not None:
@@ -160,6 +155,21 @@ def _new_payment_method(state: CaseState, message: PaymentMethodUpdated, now: da
     note(state, now, "payment_method_updated", "the customer gave a new payment method")
     if state.category is not FailureCategory.WORKFLOW_FAILURE:
         state.retry_requested = Resolution.PAYMENT_METHOD_UPDATE
+
+
+def _stripe_event_heard(state: CaseState, event: StripeEvent, now: datetime) -> bool:
+    """Note what Stripe announced; whether it changed what the case plans with. The echo
+    of a charge the case already has the answer to (each declined retry is announced
+    `invoice.payment_failed`) changes nothing."""
+    note(state, now, "stripe_event", f"{event.type} ({event.source_event_id})")
+    changed = False
+    answering = state.charge_out is not None or state.settling is not None
+    if event.type in SETTLEMENT_EVENTS and answering:
+        _answer_heard(state, now, event.occurred_at, paid=event.type == "invoice.paid")
+        changed = True
+    if event.type in INVOICE_CHANGED_EVENTS and not state.is_closed:
+        state.reread = changed = True
+    return changed
 
 
 def _answer_heard(

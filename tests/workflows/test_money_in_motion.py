@@ -3,8 +3,10 @@ the charge, and a card whose other invoices already used its retry budget."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
-from temporalio.client import Client
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from dunning.contract.enums import EndAction, OperatorAction, Outcome, Resolution, Stage
@@ -18,7 +20,7 @@ from dunning.contract.messages import (
 from dunning.providers.cards import CardUse
 from dunning.providers.requests import ChargeRequest, ChargeResult, InvoiceAction
 from harness.fakes import SUCCEEDED, FakeProviders
-from harness.temporal import events, make_case, record, running, status_of
+from harness.temporal import events, make_case, record, running, status_of, wait_for
 from lab.scripted import ORIGINAL_CARD
 
 ACH_RETURN = {"code": "insufficient_funds", "network_decline_code": "R01"}
@@ -214,3 +216,37 @@ async def test_stripe_announcing_a_payment_offline_leaves_it_the_operator_s(
         outcome = await handle.result()
 
     assert (outcome.outcome, outcome.resolution) == (Outcome.RECOVERED, Resolution.OPERATOR)
+
+
+async def test_stripe_s_echo_of_a_declined_retry_leaves_the_case_asleep(
+    time_env: WorkflowEnvironment,
+) -> None:
+    # Stripe announces each declined retry `invoice.payment_failed`, after the charge's own
+    # answer: it changes nothing the case plans with, so its timer runs on. An invoice
+    # updated in Stripe still wakes it, to read what moved.
+    fakes = FakeProviders(outcomes=["insufficient_funds"])
+    async with running(time_env, fakes, make_case()) as handle:
+        await time_env.sleep(timedelta(days=1, hours=6))  # the first retry declined
+        asleep = await status_of(handle)
+        echo = StripeEvent(type="invoice.payment_failed", source_event_id="evt_echo")
+        await handle.signal(Signals.STRIPE_EVENT, echo)
+        heard = await wait_for(handle, lambda s: "stripe_event" in events(s), "the echo")
+        timers_after_echo = await timer_events(handle)
+        updated = StripeEvent(type="invoice.updated", source_event_id="evt_updated")
+        await handle.signal(Signals.STRIPE_EVENT, updated)
+        await wait_for(handle, lambda s: events(s).count("stripe_event") == 2, "the update")
+        await handle.signal(Signals.INVOICE_PAID, InvoicePaid(via="stripe"))
+        await handle.result()
+        timers_after_update = await timer_events(handle)
+
+    assert len(asleep.attempts) == 1 and asleep.next_action is not None
+    assert heard.next_action == asleep.next_action
+    assert EventType.EVENT_TYPE_TIMER_CANCELED not in timers_after_echo, "the echo woke it"
+    assert EventType.EVENT_TYPE_TIMER_CANCELED in timers_after_update
+
+
+async def timer_events(handle: WorkflowHandle[Any, Any]) -> list[EventType.ValueType]:
+    """The kinds of the timer events in the case's history so far."""
+    history = await handle.fetch_history()
+    timers = {EventType.EVENT_TYPE_TIMER_STARTED, EventType.EVENT_TYPE_TIMER_CANCELED}
+    return [e.event_type for e in history.events if e.event_type in timers]

@@ -126,3 +126,21 @@ def test_a_cancel_while_a_refused_charge_was_out_stops_the_case() -> None:
     transitions.hold(state, "stripe refused the charge", now)
 
     assert state.outcome is not None and state.outcome.outcome is Outcome.STOPPED
+
+
+def test_stripe_s_echo_of_a_charge_already_answered_changes_nothing_the_case_plans_with() -> None:
+    state, now = classified()
+    transitions.charge_sent(state)
+    transitions.record_charge(state, DECLINED, True, 0, now)
+    revision, planned = state.revision, plan(state, now)
+
+    echo = StripeEvent(type="invoice.payment_failed", source_event_id="evt_echo")
+    assert transitions.receive(state, echo, now) is None
+    assert state.revision == revision, "a sleeping case would wake for nothing"
+    assert plan(state, now) == planned
+    assert state.timeline[-1].event == "stripe_event" and "evt_echo" in state.seen_events
+    assert transitions.receive(state, echo, now) is not None, "heard once"
+
+    updated = StripeEvent(type="invoice.updated", source_event_id="evt_updated")
+    assert transitions.receive(state, updated, now) is None
+    assert state.revision == revision + 1 and state.reread, "what moved is read"
