@@ -100,18 +100,26 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def comparison_table(reports: list[tuple[str, WorldReport]]) -> str:
-    """The policies side by side: recovery by count and money, and what it cost."""
+    """The policies side by side: recovery by count and money, and what it cost. Money is
+    a rate within one currency: a world of several gets a table of them, one column each."""
     header = f"{'policy':<24} {'recovered':>10} {'rate':>6} {'money':>6} {'charges':>8}"
     header += f" {'/recovery':>9} {'emails':>7} {'/recovery':>9} {'fees':>6} {'median days':>11}"
     lines = [header]
+    currencies = sorted({c for _, r in reports for c in r.amount_at_risk_by_currency})
     for name, r in reports:
-        money = r.amount_recovered / r.amount_at_risk if r.amount_at_risk else 0.0
+        rates = r.money_rates()
+        money = f"{rates[currencies[0]]:.1%}" if len(currencies) == 1 and rates else "-"
         days = f"{r.median_days_to_recovery:.1f}" if r.median_days_to_recovery else "-"
         lines.append(
-            f"{name:<24} {r.recovered:>10} {r.recovery_rate:>6.1%} {money:>6.1%} {r.charges:>8}"
+            f"{name:<24} {r.recovered:>10} {r.recovery_rate:>6.1%} {money:>6} {r.charges:>8}"
             f" {_number(r.charges_per_recovery):>9} {r.emails:>7}"
             f" {_number(r.emails_per_recovery):>9} {r.network_fees:>6} {days:>11}"
         )
+    if len(currencies) > 1:
+        lines += ["", f"{'money recovered':<24}" + "".join(f" {c.upper():>7}" for c in currencies)]
+        for name, r in reports:
+            rates = r.money_rates()
+            lines.append(f"{name:<24}" + "".join(f" {rates.get(c, 0.0):>7.1%}" for c in currencies))
     return "\n".join(lines)
 
 

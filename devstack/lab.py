@@ -241,6 +241,7 @@ def _write(
             charges=held["charges"],
             emails=held["emails"],
             amount_due=invoice.amount_due,
+            currency=invoice.currency,
             amount_paid=held["amount_paid"],
             network_fees=held["network_fees"],
         )

@@ -237,6 +237,7 @@ def run_invoice(
         charges=sum(len(c) for c in providers.charges.values()) - (1 if invoice.failure else 0),
         emails=len(providers.emails),
         amount_due=invoice.amount_due,
+        currency=invoice.currency,
         amount_paid=providers.amount_paid,
         network_fees=sum(network_fees(charges) for charges in providers.charges.values()),
     )

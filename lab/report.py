@@ -1,6 +1,7 @@
 """The recovery report of a world's run (CONTRACT.md, `report.json`): counts of charges,
 emails, payments and fees come from the providers' side, not the cases' own records."""
 
+from collections.abc import Callable
 from statistics import median
 from typing import Any
 
@@ -35,6 +36,8 @@ class InvoiceResult(ReportModel):
     """Days from the failure to the close."""
     amount_due: int
     """Minor units at risk."""
+    currency: str
+    """The currency of both amounts (ISO 4217, lower case)."""
     amount_recovered: int
     """Minor units paid while the case was open."""
     network_fees: int
@@ -52,6 +55,7 @@ class InvoiceResult(ReportModel):
         charges: int,
         emails: int,
         amount_due: int,
+        currency: str,
         amount_paid: int,
         network_fees: int,
     ) -> "InvoiceResult":
@@ -67,6 +71,7 @@ class InvoiceResult(ReportModel):
             emails=emails,
             days_open=outcome.days_open if outcome else None,
             amount_due=amount_due,
+            currency=currency,
             amount_recovered=amount_paid if recovered else 0,
             network_fees=network_fees,
         )
@@ -84,9 +89,14 @@ class WorldReport(ReportModel):
     recovery_rate: float
     """Recovered / invoices."""
     amount_at_risk: int
-    """Minor units at risk, all currencies added."""
+    """Minor units at risk, all currencies added: a sum that means money only when the world
+    has one currency (`amount_at_risk_by_currency` otherwise)."""
     amount_recovered: int
-    """Minor units recovered."""
+    """Minor units recovered, all currencies added, as `amount_at_risk`."""
+    amount_at_risk_by_currency: dict[str, int]
+    """Minor units at risk, per currency: amounts in different currencies are never added."""
+    amount_recovered_by_currency: dict[str, int]
+    """Minor units recovered, per currency."""
     charges: int
     """Charges made."""
     emails: int
@@ -114,6 +124,15 @@ class WorldReport(ReportModel):
     predunning_conversion: float | None = None
     """Prevented / renewals whose card expired first (prevented or failed)."""
 
+    def money_rates(self) -> dict[str, float]:
+        """Recovered / at risk, per currency at risk."""
+        recovered = self.amount_recovered_by_currency
+        return {
+            currency: recovered.get(currency, 0) / due
+            for currency, due in self.amount_at_risk_by_currency.items()
+            if due
+        }
+
     @model_serializer(mode="wrap")
     def _renewals_only_when_any(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
@@ -138,6 +157,8 @@ class WorldReport(ReportModel):
             recovery_rate=round(len(recovered) / len(results), 4) if results else 0.0,
             amount_at_risk=sum(r.amount_due for r in results),
             amount_recovered=sum(r.amount_recovered for r in results),
+            amount_at_risk_by_currency=_by_currency(results, lambda r: r.amount_due),
+            amount_recovered_by_currency=_by_currency(results, lambda r: r.amount_recovered),
             charges=sum(r.charges for r in results),
             emails=sum(r.emails for r in results),
             network_fees=sum(r.network_fees for r in results),
@@ -146,6 +167,15 @@ class WorldReport(ReportModel):
             emails_per_recovery=_per(sum(r.emails for r in results), len(recovered)),
             per_invoice=results,
         )
+
+
+def _by_currency(
+    results: list[InvoiceResult], amount: Callable[[InvoiceResult], int]
+) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for result in results:
+        totals[result.currency] = totals.get(result.currency, 0) + amount(result)
+    return totals
 
 
 def _per(count: int, recovered: int) -> float | None:
