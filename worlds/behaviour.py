@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dunning.contract.enums import EmailTemplate
+from worlds.clock import WorldDays
 
 
 class BehaviourModel(BaseModel):
@@ -30,7 +31,7 @@ class Reaction(BehaviourModel):
 
     to: EmailTemplate | Literal["any"]
     """The email that moves them; `any`: the first email of any template."""
-    after_days: float = Field(ge=0)
+    after_days: WorldDays
     """How many world days after that email they act."""
     does: CustomerAction
     """What they do."""
@@ -63,12 +64,12 @@ class Reaction(BehaviourModel):
 class Behaviour(BehaviourModel):
     """How one invoice's customer and card behave."""
 
-    funds_return_day: float | None = Field(default=None, ge=0)
+    funds_return_day: WorldDays | None = None
     """Charges on the original card before this world day are declined with the invoice's
     failure; at or after it they succeed. null: the card never recovers by itself."""
     reactions: tuple[Reaction, ...] = ()
     """What the customer does after the emails they receive."""
-    pays_on_day: float | None = Field(default=None, ge=0)
+    pays_on_day: WorldDays | None = None
     """The customer pays by themselves on this world day (an AP run, a wire, a check)."""
-    settles_after_days: float | None = Field(default=None, ge=0)
+    settles_after_days: WorldDays | None = None
     """Bank debits: days a charge stays processing before it settles or is returned."""

@@ -2,6 +2,15 @@
 
 import time
 from datetime import datetime, timedelta
+from typing import Annotated
+
+from pydantic import Field
+
+MAX_WORLD_DAYS = 36_500.0
+"""A hundred years: far past any dunning window, and well inside the calendar."""
+
+WorldDays = Annotated[float, Field(ge=0, le=MAX_WORLD_DAYS, allow_inf_nan=False)]
+"""World days in a world file: a day of the world, or days after something."""
 
 
 class WorldClock:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from dunning.contract.case import (
     INVOICE_ID_PATTERN,
@@ -19,6 +19,7 @@ from dunning.contract.messages import SIGNAL_PAYLOADS
 from dunning.errors import InputError, load_json
 from worlds.behaviour import Behaviour
 from worlds.cases import case_of
+from worlds.clock import WorldDays
 from worlds.declines import never_recovers
 from worlds.renewals import EXPIRED_CARD, Subscription
 
@@ -99,7 +100,7 @@ class Customer(WorldModel):
 class DemoAction(WorldModel):
     """Something a customer or operator does to a case during the demo."""
 
-    day: float = Field(ge=0)
+    day: WorldDays
     """Policy day on which it happens."""
     signal: str
     """The contract signal sent (`payment_method_updated` also updates the card first)."""
@@ -146,7 +147,7 @@ class Invoice(WorldModel):
     """What charges return after the customer updates the payment method."""
     demo: list[DemoAction] = Field(default_factory=list)
     """What customers and operators do to this invoice's case in the demo."""
-    fails_on_day: float = Field(default=0, ge=0)
+    fails_on_day: WorldDays = 0
     """The world day the invoice fails (or, on net terms, falls due)."""
     behaviour: Behaviour | None = None
     """How its customer and card behave; instead of `attempt_outcomes`."""
@@ -205,15 +206,24 @@ class World(WorldModel):
     """Customers and invoices."""
 
     calendar_start: datetime | None = None
-    """The calendar moment of world day 0 (default: when the run starts)."""
+    """The calendar moment of world day 0 (default: when the run starts); without an
+    offset, in UTC."""
     customers: list[Customer]
     """Every customer."""
     invoices: list[Invoice]
     """Every invoice."""
     subscriptions: list[Subscription] = Field(default_factory=list)
     """Subscriptions that renew during the world (pre-dunning's renewals)."""
-    upcoming_notice_days: float = Field(default=30, ge=0)
+    upcoming_notice_days: WorldDays = 30
     """Stripe announces `invoice.upcoming` this many days before each renewal."""
+
+    @field_validator("calendar_start")
+    @classmethod
+    def _in_utc_unless_told(cls, moment: datetime | None) -> datetime | None:
+        # Every other moment of a run carries its offset: a naive one cannot be compared.
+        if moment is not None and moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment
 
     @model_validator(mode="after")
     def _consistent(self) -> "World":

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dunning.contract.case import FailureDetails
 from dunning.contract.enums import CollectionMethod, PaymentMethodType
 from worlds.behaviour import Reaction
+from worlds.clock import WorldDays
 from worlds.declines import SHAPES
 
 EXPIRED_CARD = FailureDetails(
@@ -57,7 +58,7 @@ class Subscription(RenewalModel):
     """The renewal's amount, minor units."""
     currency: str = Field(pattern=r"^[a-z]{3}$")
     """ISO 4217, lower case."""
-    renews_on_day: float = Field(ge=0)
+    renews_on_day: WorldDays
     """The world day the renewal invoice is issued and charged."""
     payment_method_type: PaymentMethodType = PaymentMethodType.CARD
     """How the renewal is paid."""

@@ -1,11 +1,15 @@
 """Behavioural world files: every malformed field is refused, naming it."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from dunning.contract.enums import Outcome
+from dunning.rules.policy import DunningPolicy
+from lab.backtest import backtest
 from worlds.declines import never_recovers
 from worlds.generate import generate
 from worlds.model import WorldError, load_world
@@ -53,6 +57,9 @@ def test_a_behavioural_world_loads(tmp_path: Path) -> None:
         ({"behaviour": {}}, "funds_return_day is required for a soft decline"),
         ({"behaviour": {"funds_return_day": -1}}, "behaviour.funds_return_day"),
         ({"fails_on_day": -2}, "fails_on_day"),
+        ({"fails_on_day": 1e12}, "fails_on_day: Input should be less than or equal to 36500"),
+        ({"behaviour": {"funds_return_day": float("inf")}}, "funds_return_day: Input should be"),
+        ({"behaviour": {"funds_return_day": float("nan")}}, "funds_return_day: Input should be"),
         (
             {"fails_on_day": 2, "behaviour": {"funds_return_day": 4, "pays_on_day": 1}},
             "behaviour.pays_on_day (1) is before fails_on_day (2)",
@@ -134,6 +141,13 @@ def test_a_customer_id_need_not_be_shaped_as_stripe_s(tmp_path: Path) -> None:
     customer = {**CUSTOMER, "id": "acme-1"}
     path.write_text(json.dumps({"customers": [customer], "invoices": [invoice(customer="acme-1")]}))
     assert load_world(path).customers[0].id == "acme-1"
+
+
+def test_a_calendar_start_without_an_offset_is_read_in_utc(tmp_path: Path) -> None:
+    world = load(tmp_path, invoice(), calendar_start="2026-03-01T09:30:00")
+    assert world.calendar_start == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    [result] = backtest(world, DunningPolicy()).per_invoice
+    assert result.outcome is Outcome.RECOVERED
 
 
 def test_a_hard_decline_needs_no_funds_return_day(tmp_path: Path) -> None:
