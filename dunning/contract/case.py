@@ -66,8 +66,9 @@ class DunningCase(ContractModel):
 
     invoice_id: str = Field(pattern=INVOICE_ID_PATTERN)
     """Stripe invoice id (`in_…`); the workflow id is `dunning-{invoice_id}`."""
-    customer_id: str = Field(min_length=1, max_length=255)
-    """Stripe customer id (`cus_…`); the CRM record is found by it."""
+    customer_id: str = Field(pattern=QUERYABLE_ID_PATTERN)
+    """Stripe customer id (`cus_…`); the CRM record is found by it, and the customer's open
+    cases (to tell them of a new card) by a visibility query that names it."""
     amount_due: int = Field(gt=0)
     """Amount due in minor units (cents)."""
     currency: str = Field(pattern=r"^[a-z]{3}$")
