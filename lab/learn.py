@@ -263,7 +263,8 @@ def _plan(
     gap = base.min_hours_between_retries / 24
     # The first is the silent retry (DOMAIN.md: "retry, silent first"), inside the silent
     # window, so the customer hears of the failure as soon as it fails, not at payday.
-    silent = [base.silent_retry_window_hours / 24] if count > 1 else []
+    silent_day = base.silent_retry_window_hours / 24
+    silent = [silent_day] if count > 1 and silent_day < end else []
     curve, anchor = timing.curve, timing.anchor
     waits = min(round(end / anchor.spacing_days), count - 1 - len(silent)) if anchor else 0
     by_days = count - waits - len(silent)

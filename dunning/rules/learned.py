@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from dunning.contract.enums import CustomerTier, PaymentMethodType
-from dunning.rules.base import PolicyModel
+from dunning.rules.base import MAX_POLICY_DAYS, PolicyDays, PolicyModel
 
 Weekday = Annotated[int, Field(ge=0, le=6)]
 """A day of the week, 0 for Monday."""
@@ -18,12 +18,12 @@ Hour = Annotated[int, Field(ge=0, le=23)]
 class RetryPlan(PolicyModel):
     """When one kind of soft decline is retried."""
 
-    paydays: int = Field(default=0, ge=0)
+    paydays: int = Field(default=0, ge=0, le=MAX_POLICY_DAYS // 15)
     """The first retries go out on this many paydays (the 1st and the 15th, at 00:01)
     after the failure, by the case's calendar."""
-    days: tuple[float, ...] = ()
+    days: tuple[PolicyDays, ...] = ()
     """The other retries, in days after the failure, in order."""
-    weekly: int = Field(default=0, ge=0)
+    weekly: int = Field(default=0, ge=0, le=MAX_POLICY_DAYS // 7)
     """The first retries go out on this many of `weekday`s (at 00:01) after the failure,
     by the case's calendar: a weekly payroll's paydays."""
     weekday: Weekday | None = None
@@ -37,6 +37,8 @@ class RetryPlan(PolicyModel):
     def _weekly_on_a_weekday(self) -> "RetryPlan":
         if self.weekly and self.weekday is None:
             raise ValueError("weekly retries need a weekday")
+        if list(self.days) != sorted(set(self.days)):
+            raise ValueError(f"days must be in order, each once: {list(self.days)}")
         return self
 
     @property

@@ -7,7 +7,7 @@ never changes a running case. The card-network rules are not policy: they live i
 
 from functools import cached_property
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from dunning.contract.enums import (
     CustomerTier,
@@ -18,21 +18,40 @@ from dunning.contract.enums import (
     Team,
     WorkflowReason,
 )
-from dunning.rules.base import PolicyModel
+from dunning.rules.base import PolicyDays, PolicyHours, PolicyModel
 from dunning.rules.learned import LearnedPlan
 
 
 class RetrySchedule(PolicyModel):
     """When soft declines are retried for one payment method, in days after the failure."""
 
-    days: tuple[float, ...] = ()
+    days: tuple[PolicyDays, ...] = ()
     """Retry days for every tier."""
-    extra_days_by_tier: dict[CustomerTier, tuple[float, ...]] = {}
+    extra_days_by_tier: dict[CustomerTier, tuple[PolicyDays, ...]] = {}
     """Further retry days for some tiers (enterprise gets day 14 on cards)."""
+
+    @model_validator(mode="after")
+    def _each_day_once(self) -> "RetrySchedule":
+        twice = _given_twice(self.days)
+        if twice is not None:
+            raise ValueError(f"days: day {twice:g} is given twice (one retry a day)")
+        for tier in self.extra_days_by_tier:
+            twice = _given_twice(self.days_for(tier))
+            if twice is not None:
+                raise ValueError(
+                    f"extra_days_by_tier.{tier}: day {twice:g} is given twice for {tier} "
+                    "(one retry a day)"
+                )
+        return self
 
     def days_for(self, tier: CustomerTier) -> tuple[float, ...]:
         """The full retry schedule for a tier, in order."""
         return tuple(sorted(self.days + self.extra_days_by_tier.get(tier, ())))
+
+
+def _given_twice(days: tuple[float, ...]) -> float | None:
+    """The first day a schedule lists more than once, if any."""
+    return next((day for day in sorted(days) if days.count(day) > 1), None)
 
 
 class EmailStep(PolicyModel):
@@ -40,7 +59,7 @@ class EmailStep(PolicyModel):
 
     template: EmailTemplate
     """Which email."""
-    day: float = Field(ge=0)
+    day: PolicyDays
     """Earliest day after the failure it may go out."""
     after_failed_retries: int = Field(default=0, ge=0)
     """It also waits until this many retries have failed (the first `payment_failed`), but
@@ -60,14 +79,23 @@ def step_key(template: EmailTemplate, day: float) -> str:
 class EndStateRule(PolicyModel):
     """How dunning ends for a tier once retries and emails are exhausted."""
 
-    final_notice_day: float = Field(ge=0)
+    final_notice_day: PolicyDays
     """Day of the firm `final_notice` email, which names the date of the end action."""
-    end_day: float = Field(ge=0)
+    end_day: PolicyDays
     """Day the end action is applied."""
     action: EndAction
     """What is done to the account."""
     route_to: Team | None = None
     """Team that receives the case when the end action is applied."""
+
+    @model_validator(mode="after")
+    def _notice_before_the_end(self) -> "EndStateRule":
+        if self.final_notice_day > self.end_day:
+            raise ValueError(
+                f"final_notice_day ({self.final_notice_day:g}) comes after end_day "
+                f"({self.end_day:g}): the final notice names the date of the end action"
+            )
+        return self
 
     @cached_property  # read on every plan
     def notice_key(self) -> str:
@@ -145,7 +173,7 @@ class DunningPolicy(PolicyModel):
         default_factory=_default_cadences
     )
     """Customer emails per failure category, before the final notice."""
-    request_days: tuple[float, ...] = (0, 7)
+    request_days: tuple[PolicyDays, ...] = (0, 7)
     """Days on which the one missing thing (PO, AP contact) is asked for, while missing."""
     requests: dict[WorkflowReason, EmailTemplate] = {
         WorkflowReason.MISSING_PO: EmailTemplate.PO_REQUEST,
@@ -173,33 +201,33 @@ class DunningPolicy(PolicyModel):
     escalation_team: Team = Team.CUSTOMER_SUCCESS
     """Team that receives a case still waiting on an internal team as the window closes,
     and the reviews of cases on hold."""
-    hold_review_days: float = Field(default=14, gt=0)
+    hold_review_days: PolicyDays = Field(default=14, gt=0)
     """A case on hold (paused, or waiting on an internal team) is put to the escalation
     team for review this many days after the hold began, and again every as many days."""
     end_states: dict[CustomerTier, EndStateRule] = Field(default_factory=_default_end_states)
     """End state per tier."""
     net_terms_end_state: EndStateRule = _COLLECTIONS_END
     """End state of net-terms (`send_invoice`) invoices, whatever the tier."""
-    enterprise_owner_task_day: float = 5
+    enterprise_owner_task_day: PolicyDays = 5
     """Enterprise accounts: the owner gets a task by this day, before any automated email."""
-    high_value_annual_contract: int = 5_000_000
+    high_value_annual_contract: int = Field(default=5_000_000, ge=0)
     """Annual contract value (minor units) from which an account is handled as enterprise."""
-    silent_retry_window_hours: float = 24
+    silent_retry_window_hours: PolicyHours = 24
     """No `payment_failed` email while a silent retry is due within this many hours."""
-    min_hours_between_retries: float = 24
+    min_hours_between_retries: PolicyHours = 24
     """Scheduled retries keep at least this gap, even when a network rule pushed one late;
     after a bank debit, the gap counts from the bank's answer."""
-    min_hours_between_emails: float = Field(default=24, ge=0)
+    min_hours_between_emails: PolicyHours = 24
     """No two customer emails of a case go out closer than this: the later one waits."""
-    lateness_tolerance_hours: float = Field(default=1, ge=0)
+    lateness_tolerance_hours: PolicyHours = 1
     """How late a case may run before the rest of its schedule moves: a case that wakes
     (or finishes a step) later than this shifts its remaining schedule by the lateness, and
     a final notice sent later than this pushes the end action by the whole notice period."""
-    settlement_check_days: float = Field(default=14, gt=0)
+    settlement_check_days: PolicyDays = Field(default=14, gt=0)
     """A bank debit still settling after this many days (ACH takes up to 4 business days,
     SEPA up to 14) is read again without waiting for Stripe's event, and a still-pending
     one goes to the settlement team; the case keeps waiting and checks again as often."""
-    expiry_reminder_days: tuple[float, ...] = (30, 7)
+    expiry_reminder_days: tuple[PolicyDays, ...] = (30, 7)
     """Pre-dunning: days before a renewal when a customer whose card expires first is asked
     to replace it (one already past when the watch begins goes out at once)."""
     predunning: bool = True
@@ -208,7 +236,7 @@ class DunningPolicy(PolicyModel):
     predunning_window_days: float = Field(default=60, ge=1, le=366)
     """The daily scan watches each renewal due within this many days (the reminders and
     requests need the time: 30 to 60 days suits monthly and yearly plans)."""
-    due_reminder_days: float | None = Field(default=3, ge=0)
+    due_reminder_days: PolicyDays | None = 3
     """A renewal invoiced on net terms is reminded of this many days before it falls due,
     by the watch that follows it (None: no reminder)."""
     predunning_contact_team: Team = Team.CUSTOMER_SUCCESS

@@ -206,6 +206,21 @@ def test_with_too_little_data_the_defaults_stay() -> None:
     assert report == backtest(payday_world(5, seed=1), DunningPolicy()), "the defaults ran"
 
 
+def test_a_window_shorter_than_the_silent_retry_gets_one_retry_with_its_end() -> None:
+    _, states = run_world(payday_world(400, seed=1), DunningPolicy())
+    ends = DunningPolicy().end_states
+    rule = ends[CustomerTier.SELF_SERVE].model_copy(
+        update={"final_notice_day": 0.5, "end_day": 0.8}
+    )
+    base = DunningPolicy().model_copy(
+        update={"end_states": {**ends, CustomerTier.SELF_SERVE: rule}}
+    )
+    policy = learn([case_line(state) for state in states], base)
+    assert policy.learned is not None
+    plan = policy.learned.plan_for(PaymentMethodType.CARD, CustomerTier.SELF_SERVE)
+    assert plan is not None and plan.days == (0.8,), "no silent retry after the end action"
+
+
 def test_every_email_of_a_learned_cadence_goes_out_inside_the_shortest_window() -> None:
     _, states = run_world(payday_world(400, seed=1), DunningPolicy())
     policy = learn([case_line(state) for state in states], DunningPolicy())
