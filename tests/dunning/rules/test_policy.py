@@ -17,7 +17,7 @@ from dunning.rules.policy import DunningPolicy
 def edited(change: dict[str, Any]) -> dict[str, Any]:
     """The default policy as `starter.py policy --default` prints it, with `change` merged
     in one level down (`{"retries": {"card": ...}}` replaces the card's schedule only)."""
-    policy = json.loads(DunningPolicy().model_dump_json())
+    policy: dict[str, Any] = json.loads(DunningPolicy().model_dump_json())
     for key, value in change.items():
         if isinstance(value, dict) and isinstance(policy.get(key), dict):
             policy[key] = policy[key] | value
