@@ -4,6 +4,7 @@ import argparse
 import json
 from pathlib import Path
 
+from cli.arguments import output_folder, positive_int, positive_seconds
 from devstack.lab import run_lab
 from dunning.errors import InputError, load_json, parse
 from dunning.rules.policy import DunningPolicy
@@ -22,19 +23,21 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
     """The lab's commands, beside the operators' ones."""
     lab = commands.add_parser("lab", help="run a world live: dev server, sandbox, webhooks, worker")
     lab.add_argument("--world", type=Path, required=True, help="a behavioural world (JSON)")
-    lab.add_argument("--out", type=Path, required=True, help="where to write the results")
+    lab.add_argument("--out", type=output_folder, required=True, help="where to write the results")
     lab.add_argument("--policy", type=Path, help="a DunningPolicy JSON file for new cases")
-    lab.add_argument("--day-seconds", type=int, default=1, help="seconds per world day")
+    lab.add_argument("--day-seconds", type=positive_int, default=1, help="seconds per world day")
     lab.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         default=LAB_TIMEOUT_SECONDS,
         help="seconds to wait for every case to close, or to wait on a person once the world "
         "has nothing left to do (default: an hour)",
     )
     backtest = commands.add_parser("backtest", help="run a world in-process on a virtual clock")
     backtest.add_argument("--world", type=Path, required=True, help="a world file (JSON)")
-    backtest.add_argument("--out", type=Path, required=True, help="where to write the results")
+    backtest.add_argument(
+        "--out", type=output_folder, required=True, help="where to write the results"
+    )
     backtest.add_argument(
         "--policy",
         type=Path,
@@ -52,6 +55,8 @@ async def run(args: argparse.Namespace) -> int:
     """Run one lab command."""
     if args.command == "lab":
         world = load_world(args.world)
+        if args.policy is not None:
+            load_json(DunningPolicy, args.policy)  # refused before the stack starts
         report = await run_lab(
             world,
             args.world,

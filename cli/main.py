@@ -16,6 +16,7 @@ from temporalio.service import RPCError
 
 from activities.clients import stripe_client
 from cli import doctor, finance, lab
+from cli.arguments import positive_int
 from cli.cases import InputError, load_case
 from cli.listing import FILTERS, list_cases, list_query, render_rows
 from cli.render import render_status
@@ -47,7 +48,7 @@ def parser() -> argparse.ArgumentParser:
     source.add_argument("--case", type=Path, help="a DunningCase JSON file")
     source.add_argument("--world", type=Path, help="a sandbox world: one case per invoice")
     source.add_argument("--invoice", help="a Stripe invoice id: the case is read from Stripe")
-    start.add_argument("--day-seconds", type=int, help="length of a policy day in seconds")
+    start.add_argument("--day-seconds", type=positive_int, help="length of a policy day in seconds")
 
     signal = commands.add_parser("signal", help="send a signal (fire and forget)")
     signal.add_argument("case", help="invoice id or workflow id")
@@ -67,7 +68,7 @@ def parser() -> argparse.ArgumentParser:
     for name in FILTERS:
         listing.add_argument(f"--{name}", help=f"only cases with this {name}")
     listing.add_argument("--open", action="store_true", help="only open cases")
-    listing.add_argument("--limit", type=int, default=100)
+    listing.add_argument("--limit", type=positive_int, default=100)
 
     report = commands.add_parser("report", help="the recovery KPIs, live and from the ledger")
     report.add_argument("--since", help="only cases started since this ISO date")
@@ -100,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except RPCError as err:
         print(f"error: Temporal: {err.message}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as err:  # a file that cannot be read or written, named by the error
+        print(f"error: {err}", file=sys.stderr)
         return EXIT_FAILED
 
 
