@@ -37,8 +37,6 @@ class RetryPlan(PolicyModel):
     def _weekly_on_a_weekday(self) -> "RetryPlan":
         if self.weekly and self.weekday is None:
             raise ValueError("weekly retries need a weekday")
-        if list(self.days) != sorted(set(self.days)):
-            raise ValueError(f"days must be in order, each once: {list(self.days)}")
         return self
 
     @property

@@ -30,28 +30,9 @@ class RetrySchedule(PolicyModel):
     extra_days_by_tier: dict[CustomerTier, tuple[PolicyDays, ...]] = {}
     """Further retry days for some tiers (enterprise gets day 14 on cards)."""
 
-    @model_validator(mode="after")
-    def _each_day_once(self) -> "RetrySchedule":
-        twice = _given_twice(self.days)
-        if twice is not None:
-            raise ValueError(f"days: day {twice:g} is given twice (one retry a day)")
-        for tier in self.extra_days_by_tier:
-            twice = _given_twice(self.days_for(tier))
-            if twice is not None:
-                raise ValueError(
-                    f"extra_days_by_tier.{tier}: day {twice:g} is given twice for {tier} "
-                    "(one retry a day)"
-                )
-        return self
-
     def days_for(self, tier: CustomerTier) -> tuple[float, ...]:
         """The full retry schedule for a tier, in order."""
         return tuple(sorted(self.days + self.extra_days_by_tier.get(tier, ())))
-
-
-def _given_twice(days: tuple[float, ...]) -> float | None:
-    """The first day a schedule lists more than once, if any."""
-    return next((day for day in sorted(days) if days.count(day) > 1), None)
 
 
 class EmailStep(PolicyModel):
