@@ -103,7 +103,9 @@ class PaymentActivities:
         return answer.model_copy(update={"card_uses": uses}) if uses else answer
 
     def _pay(self, request: ChargeRequest, key: str, settled: ChargeResult) -> ChargeResult:
-        pay: dict[str, Any] = {}
+        # The charge, expanded, names the card it was made on: one the customer attached
+        # before the case heard of it is credited to that card, not to the retry.
+        pay: dict[str, Any] = {"expand": ["payment_intent.latest_charge"]}
         if request.payment_method_id:
             pay["payment_method"] = request.payment_method_id
         options: Any = {"idempotency_key": key}
@@ -120,7 +122,10 @@ class PaymentActivities:
         after = InvoiceStatus(paid.status or InvoiceStatus.PAID)
         if after is InvoiceStatus.OPEN:  # a bank debit: accepted, the bank answers later
             return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=after)
-        return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=after)
+        card = answers.charged_card(paid.to_dict())
+        return ChargeResult(
+            status=ChargeStatus.SUCCEEDED, invoice_status=after, card_fingerprint=card
+        )
 
     def _other_charges(self, request: ChargeRequest) -> list[CardUse]:
         """The card's charges in its retry window made for anything but this invoice: the

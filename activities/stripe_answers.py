@@ -55,13 +55,25 @@ def latest_charge(invoice: dict[str, Any]) -> dict[str, Any] | None:
     return charge if isinstance(charge, dict) else None
 
 
+def charged_card(invoice: dict[str, Any]) -> str | None:
+    """The fingerprint of the card the invoice's last charge (expanded) was made on."""
+    charge = latest_charge(invoice) or {}
+    card = (charge.get("payment_method_details") or {}).get("card") or {}
+    fingerprint = card.get("fingerprint")
+    return fingerprint if isinstance(fingerprint, str) else None
+
+
 def charge_answer(invoice: dict[str, Any]) -> ChargeResult | None:
     """What the invoice's last charge (expanded) says: it paid, it failed (its decline, or
     the bank's return), or it is still pending (a bank debit settling)."""
     charge = latest_charge(invoice)
     status = charge.get("status") if charge else None
     if status == "succeeded":
-        return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=InvoiceStatus.PAID)
+        return ChargeResult(
+            status=ChargeStatus.SUCCEEDED,
+            invoice_status=InvoiceStatus.PAID,
+            card_fingerprint=charged_card(invoice),
+        )
     if status == "pending":
         return ChargeResult(status=ChargeStatus.PROCESSING, invoice_status=InvoiceStatus.OPEN)
     if status == "failed" and charge is not None:

@@ -304,7 +304,9 @@ class InvoiceWorld:
                 card_fingerprint=card,
             )
         self.status, self.amount_paid = InvoiceStatus.PAID, self.invoice.amount_due
-        return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=self.status)
+        return ChargeResult(
+            status=ChargeStatus.SUCCEEDED, invoice_status=self.status, card_fingerprint=card
+        )
 
     def _uses(self, room: CardRoom, now: datetime) -> list[CardUse]:
         """The card's charges for the customer's other invoices in its retry window, as

@@ -189,7 +189,11 @@ class ScriptedProviders:
     def _answer(self, card: Card, outcome: Outcome) -> ChargeResult:
         if outcome == SUCCEEDED:
             self.paid = True
-            return ChargeResult(status=ChargeStatus.SUCCEEDED, invoice_status=Status.PAID)
+            return ChargeResult(
+                status=ChargeStatus.SUCCEEDED,
+                invoice_status=Status.PAID,
+                card_fingerprint=card.fingerprint,
+            )
         decline = outcome if isinstance(outcome, FailureDetails) else _decline(outcome)
         return ChargeResult(
             status=ChargeStatus.DECLINED,

@@ -85,14 +85,18 @@ def _get_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -
     record = find_invoice(state, invoice_id)
     if record is None:
         return missing_reply("invoice", invoice_id)
-    invoice = invoice_json(state, record)
+    return 200, _expanded(record, invoice_json(state, record), params), {}
+
+
+def _expanded(record: InvoiceRecord, invoice: dict[str, Any], params: dict[str, Any]) -> Any:
+    """The invoice with the payment intent, and its last charge, expanded when asked."""
     expand = params.get("expand") or []
     if "payment_intent" in expand or "payment_intent.latest_charge" in expand:
         intent = payment_intent(record)
         if "payment_intent.latest_charge" not in expand and record.latest_charge:
             intent["latest_charge"] = record.latest_charge["id"]
         invoice["payment_intent"] = intent
-    return 200, invoice, {}
+    return invoice
 
 
 def _update_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -> Reply:
@@ -111,6 +115,11 @@ def _pay_invoice(state: SandboxState, invoice_id: str, params: dict[str, Any]) -
     record = find_invoice(state, invoice_id)
     if record is None:
         return missing_reply("invoice", invoice_id)
+    status, body, headers = _pay(state, record, params)
+    return status, _expanded(record, body, params) if status == 200 else body, headers
+
+
+def _pay(state: SandboxState, record: InvoiceRecord, params: dict[str, Any]) -> Reply:
     if record.status != "open":
         message = f"Invoice is {record.status}, only open invoices can be paid."
         return error_reply(400, "invalid_request_error", message, "invoice_not_open")

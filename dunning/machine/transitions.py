@@ -348,6 +348,13 @@ def record_charge(
         _settled_outside(state, result.invoice_status, now)
         return
     if result.card_fingerprint is not None:
+        known = state.card_fingerprints.get(card)
+        if result.paid and known is not None and known != result.card_fingerprint:
+            # Paid by a card the customer attached before the case heard of it (Stripe
+            # charges the customer's default): the money is the new card's, as it would
+            # have been had the update come first, and says nothing of the old card's.
+            card, credited = card + 1, Resolution.PAYMENT_METHOD_UPDATE
+            note(state, now, "paid_by_new_card", "the customer's new card paid the retry")
         state.card_fingerprints = {**state.card_fingerprints, card: result.card_fingerprint}
     if result.card_uses:
         _card_seen(state, card, result.card_uses, now)

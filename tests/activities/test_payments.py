@@ -50,7 +50,11 @@ def test_charge_sends_the_attempt_idempotency_key_and_rereads_first(
         ("POST", "/v1/invoices/in_acme/pay"),
     ]
     assert stripe_calls[1]["idempotency_key"] == "dunning-in_acme-attempt-2"
-    assert stripe_calls[1]["body"] == {"payment_method": "pm_new"}
+    assert stripe_calls[1]["body"] == {
+        "payment_method": "pm_new",
+        "expand": ["payment_intent.latest_charge"],
+    }
+    assert result.card_fingerprint == "fp_cus_acme_new", "the charge names the card it was on"
 
 
 def test_an_activity_retry_replays_the_same_charge(

@@ -1,9 +1,9 @@
 """Behavioural invoices through the production case machine: the world answers as its
 customer and card behave, so when the product acts changes what it recovers."""
 
-import gc
 import json
-from collections import Counter
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,6 @@ from cli.main import main
 from dunning.contract.enums import EmailTemplate, Outcome, Resolution
 from dunning.rules.policy import DunningPolicy
 from lab.backtest import backtest, run_world
-from worlds.generate import generate
 from worlds.model import World
 
 FIXED_3_7_14 = Path("examples/policies/fixed_3_7_14.json")
@@ -101,7 +100,10 @@ def test_a_customer_s_new_card_pays_their_other_invoices_too() -> None:
         Resolution.PAYMENT_METHOD_UPDATE,
         2.2,
     ), "its open case heard of the card on day 3.1 and charged it"
-    assert (results["in_later"].resolution, results["in_later"].charges) == (Resolution.RETRY, 1)
+    assert (results["in_later"].resolution, results["in_later"].charges) == (
+        Resolution.PAYMENT_METHOD_UPDATE,
+        1,
+    ), "its first retry was made on the card attached before it failed: the new card's money"
 
 
 def test_a_customer_s_invoices_on_one_card_share_its_network_caps() -> None:
@@ -301,16 +303,34 @@ def test_a_customer_who_answers_the_expiry_reminder_renews_without_a_failure() -
 
 def test_a_backtest_leaves_no_cycle_for_the_garbage_collector() -> None:
     # The backtest keeps the collector out of a run and hands what the run leaves to its
-    # oldest generation unwalked: sound only while a run makes no cyclic garbage.
-    shared = World.model_validate(generate(150, 31, renewals=20))  # played in rounds
-    gc.collect()
-    gc.disable()
-    try:
-        report, states = run_world(shared, DunningPolicy())
-        del report, states
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        assert gc.collect() == 0, Counter(type(o).__name__ for o in gc.garbage).most_common(5)
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
+    # oldest generation unwalked: sound only while a run makes no cyclic garbage. In an
+    # interpreter of its own: threads other tests left (a sandbox delivering webhooks)
+    # make garbage of their own meanwhile.
+    checked = subprocess.run(
+        [sys.executable, "-c", NO_CYCLE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    assert checked.stdout.strip() == "0 cyclic objects"
+
+
+NO_CYCLE = """
+import gc
+from collections import Counter
+from dunning.rules.policy import DunningPolicy
+from lab.backtest import run_world
+from worlds.generate import generate
+from worlds.model import World
+
+shared = World.model_validate(generate(150, 31, renewals=20))  # played in rounds
+gc.collect()
+gc.disable()
+report, states = run_world(shared, DunningPolicy())
+del report, states
+gc.set_debug(gc.DEBUG_SAVEALL)
+found = gc.collect()
+print(f"{found} cyclic objects", *Counter(type(o).__name__ for o in gc.garbage).most_common(5))
+"""
