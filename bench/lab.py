@@ -19,6 +19,7 @@ from typing import Any
 from bench.recovery import TRAINING_SEED, learned_policy, write
 from devstack.lab import run_lab
 from dunning.rules.policy import DunningPolicy
+from lab.agreement import Agreement, percentile
 from lab.backtest import backtest
 from lab.report import InvoiceResult
 from worlds.generate import generate
@@ -63,60 +64,26 @@ class Comparison:
         return f"{self.invoices} invoices, seed {self.seed}{accounts}{policy}"
 
     @property
-    def same_outcome(self) -> int:
-        return sum(a.outcome == b.outcome for a, b in self.pairs)
-
-    @property
-    def same_ending(self) -> int:
-        """Invoices with the same outcome, resolution and end action."""
-        return sum(_ending(a) == _ending(b) for a, b in self.pairs)
-
-    @property
-    def drift(self) -> list[float]:
-        """How many policy days later the lab's case closed than the backtest's, counted
-        from each case's opening, for the invoices that ended the same way."""
-        return sorted(
-            a.days_open - b.days_open
-            for a, b in self.pairs
-            if _ending(a) == _ending(b) and a.days_open is not None and b.days_open is not None
-        )
-
-    @property
-    def differing(self) -> list[str]:
-        return [
-            f"{a.invoice_id}: lab {a.outcome}/{a.resolution} after {a.days_open} days, "
-            f"backtest {b.outcome}/{b.resolution} after {b.days_open} days"
-            for a, b in self.pairs
-            if _ending(a) != _ending(b)
-        ]
+    def agreement(self) -> Agreement:
+        return Agreement(self.pairs)
 
     def agreement_row(self) -> str:
-        met = "met" if self.same_outcome == len(self.pairs) else "not met"
+        agreement = self.agreement
+        met = "met" if agreement.same_outcome == len(self.pairs) else "not met"
         return (
             f"| backtest and lab give the same outcome per invoice ({self.name}) "
-            f"| {self.same_outcome} of {len(self.pairs)} (outcome, "
-            f"resolution and end action: {self.same_ending}) | {met} |"
+            f"| {agreement.same_outcome} of {len(self.pairs)} (outcome, "
+            f"resolution and end action: {agreement.same_ending}) | {met} |"
         )
 
     def drift_line(self) -> str:
-        drift = self.drift
+        drift = self.agreement.drift
         return (
             f"- {self.name}: of the {len(drift)} that ended the same way, the "
-            f"lab's case closed a median {_percentile(drift, 0.5):.3f} policy days after the "
-            f"backtest's (95th percentile {_percentile(drift, 0.95):.3f}, most "
+            f"lab's case closed a median {percentile(drift, 0.5):.3f} policy days after the "
+            f"backtest's (95th percentile {percentile(drift, 0.95):.3f}, most "
             f"{max(drift, default=0.0):.3f})."
         )
-
-
-def _ending(result: InvoiceResult) -> tuple[object, ...]:
-    return (result.outcome, result.resolution, result.end_action)
-
-
-def _percentile(values: list[float], share: float) -> float:
-    """The value below which `share` of the sorted `values` lie (0 when there are none)."""
-    if not values:
-        return 0.0
-    return values[min(int(share * len(values)), len(values) - 1)]
 
 
 def _accounts(raw: dict[str, Any], per_customer: int) -> dict[str, Any]:
@@ -197,9 +164,9 @@ async def measure(invoices: int) -> str:
         learned.drift_line(),
     ]
     for run in (large, small, accounts, learned):
-        if run.differing:
+        if run.agreement.differing:
             lines += ["", f"Invoices that ended differently ({run.name}):"]
-            lines += [f"- {line}" for line in run.differing]
+            lines += [f"- {line}" for line in run.agreement.differing]
     return "\n".join(lines) + "\n"
 
 

@@ -66,6 +66,7 @@ async def run(args: argparse.Namespace) -> int:
             timeout_seconds=args.timeout,
         )
         print(comparison_table([("lab", report)]))
+        print(_agreement(args.out, args.day_seconds))
         print(f"written to {args.out} (the report to look at: {args.out / 'report.html'})")
         open_ = [r for r in report.per_invoice if r.outcome is None]
         still_open = [r.invoice_id for r in open_ if r.no_case is None]
@@ -102,6 +103,32 @@ async def run(args: argparse.Namespace) -> int:
         (args.out / "comparison.json").write_text(json.dumps(comparison, indent=1) + "\n")
     print(comparison_table(reports))
     return 0
+
+
+SHOWN_DIFFERING = 10
+"""Invoices that ended otherwise than in the backtest listed on screen (all are in
+`agreement.json`)."""
+
+
+def _agreement(out: Path, day_seconds: int) -> str:
+    """How the run agrees with the backtest of its world, as `agreement.json` says."""
+    agreement = json.loads((out / "agreement.json").read_text())
+    later = agreement["later_days"]
+    lines = [
+        f"the backtest of this world on the run's calendar ends {agreement['same_ending']} of "
+        f"{agreement['invoices']} invoices alike; the lab's cases closed a median "
+        f"{later['median']:g} policy days after the backtest's (most {later['most']:g})"
+    ]
+    differing = agreement["differing"]
+    if differing:
+        lines.append(
+            f"{len(differing)} ended otherwise (a step the stack takes late can find the world "
+            f"changed: at {day_seconds} s a day, more seconds a day give it more time):"
+        )
+        lines += [f"  {line}" for line in differing[:SHOWN_DIFFERING]]
+        if len(differing) > SHOWN_DIFFERING:
+            lines.append(f"  and {len(differing) - SHOWN_DIFFERING} more (agreement.json)")
+    return "\n".join(lines)
 
 
 def comparison_table(reports: list[tuple[str, WorldReport]]) -> str:

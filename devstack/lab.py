@@ -35,6 +35,8 @@ from dunning.rules.policy import DunningPolicy
 from dunning.settings import Settings
 from dunning.views.finance import finance_kpis
 from dunning.views.report_html import render_html
+from lab.agreement import Agreement
+from lab.backtest import run_world
 from lab.case_line import CaseLine
 from lab.report import InvoiceResult, RenewalCounts, WorldReport
 from ledger.store import Ledger
@@ -87,6 +89,7 @@ async def run_lab(
             policy=policy,
             day_seconds=day_seconds,
             timeout_seconds=timeout_seconds,
+            against_backtest=True,
         )
         return report
     finally:
@@ -107,10 +110,13 @@ async def drive(
     workers: int = 1,
     chaos: Chaos | None = None,
     worker_env: dict[str, str] | None = None,
+    against_backtest: bool = False,
 ) -> tuple[WorldReport, list[DunningStatus]]:
     """Run the world against a Temporal server: its workers (`workers` processes on one
     task queue), webhook service and sandbox start here and stop when every case has
-    closed. `chaos`, if given, runs meanwhile against the workers and the sandbox."""
+    closed. `chaos`, if given, runs meanwhile against the workers and the sandbox.
+    `against_backtest`: also backtest the world on the run's calendar, and write how the
+    two agree (`backtest.json`, `agreement.json`)."""
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
     renewal_ids = [s.renewal_invoice_id for s in world.subscriptions]
     for invoice_id in [*(i.id for i in world.invoices), *renewal_ids]:
@@ -128,8 +134,8 @@ async def drive(
         common["DUNNING_DATABASE_URL"] = ledger_url(out)
         common |= worker_env or {}
         pool = Workers(common, out, workers)
-        scan_policy = load_json(DunningPolicy, policy) if policy else DunningPolicy()
-        print(await apply_schedules(client, queue, scan_policy, day_seconds), flush=True)
+        cases_policy = load_json(DunningPolicy, policy) if policy else DunningPolicy()
+        print(await apply_schedules(client, queue, cases_policy, day_seconds), flush=True)
         hooks_env = common | {
             "STRIPE_WEBHOOK_SECRETS": secret,
             "DUNNING_WEBHOOK_PORT": str(webhook_port),
@@ -166,7 +172,8 @@ async def drive(
                 havoc.cancel()
                 await asyncio.gather(havoc, return_exceptions=True)
         statuses = followed.statuses
-        report = _write(out, world, sandbox_url, followed, day_seconds)
+        backtest_policy = cases_policy if against_backtest else None
+        report = _write(out, world, sandbox_url, followed, day_seconds, backtest_policy)
         ordered = [*(i.id for i in world.invoices), *renewal_ids]
         return report, [statuses[i] for i in ordered if i in statuses]
     finally:
@@ -219,7 +226,12 @@ def _failure_answers(events: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def _write(
-    out: Path, world: World, sandbox_url: str, followed: Followed, day_seconds: int
+    out: Path,
+    world: World,
+    sandbox_url: str,
+    followed: Followed,
+    day_seconds: int,
+    backtest_policy: DunningPolicy | None,
 ) -> WorldReport:
     state = sandbox_json(f"{sandbox_url}/_sandbox/state")
     (out / "sandbox_state.json").write_text(json.dumps(state, indent=1) + "\n")
@@ -250,7 +262,7 @@ def _write(
             results.append(result.model_copy(update={"no_case": why}))
             continue
         results.append(result)
-        failed_at = origin + timedelta(days=invoice.fails_on_day)
+        failed_at = (origin + timedelta(days=invoice.fails_on_day)).astimezone(UTC)
         lines.append(CaseLine.of(status, failed_at, day_seconds).model_dump_json())
     report = WorldReport.of(results)
     if world.subscriptions:
@@ -267,4 +279,9 @@ def _write(
     (out / "report.json").write_text(report.model_dump_json(indent=1) + "\n")
     write_html_report(out)
     (out / "cases.jsonl").write_text("".join(line + "\n" for line in lines))
+    if backtest_policy is not None:
+        offline, _ = run_world(world, backtest_policy, origin)
+        (out / "backtest.json").write_text(offline.model_dump_json(indent=1) + "\n")
+        agreement = Agreement.of(report, offline).summary()
+        (out / "agreement.json").write_text(json.dumps(agreement, indent=1) + "\n")
     return report

@@ -79,6 +79,14 @@ def test_the_lab_and_the_backtest_agree_per_invoice(runs: tuple[Path, Path]) -> 
     }, "every way the small world recovers, and an end state"
     for name in ("report.json", "cases.jsonl", "sandbox_state.json", "sandbox_calls.json"):
         assert (live / name).exists(), name
+    # The run says how it agrees with the backtest of its world, on its own calendar.
+    agreement = json.loads((live / "agreement.json").read_text())
+    assert agreement["same_ending"] == agreement["invoices"] == len(results(live))
+    assert agreement["differing"] == []
+    assert (
+        json.loads((live / "backtest.json").read_text())["per_invoice"]
+        == json.loads((offline / "report.json").read_text())["per_invoice"]
+    ), "the world's calendar is fixed: the same backtest"
     state = json.loads((live / "sandbox_state.json").read_text())
     assert state["invoices"]["in_lab_card"]["paid_by"] == "charge"
     assert state["invoices"]["in_lab_lost"]["paid_by"] == "pays_on_day"
