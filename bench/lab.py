@@ -20,8 +20,7 @@ from bench.recovery import TRAINING_SEED, learned_policy, write
 from devstack.lab import run_lab
 from dunning.rules.policy import DunningPolicy
 from lab.agreement import Agreement, percentile
-from lab.backtest import backtest
-from lab.report import InvoiceResult
+from lab.report import InvoiceResult, WorldReport
 from worlds.generate import generate
 from worlds.model import World
 
@@ -114,14 +113,15 @@ async def compare(
             world, path, out, policy=policy_path, day_seconds=1, timeout_seconds=900
         )
         seconds = time.perf_counter() - started
-    offline = backtest(world, policy or DunningPolicy())
+        # The lab backtests its world on the run's calendar (the world's own, here).
+        offline = WorldReport.model_validate_json((out / "backtest.json").read_text())
     categories = sorted(
         {
             (i.failure.decline_code or i.failure.code if i.failure else "overdue") or ""
             for i in world.invoices
         }
     )
-    pairs = list(zip(live.per_invoice, offline.per_invoice, strict=True))
+    pairs = Agreement.of(live, offline).pairs
     return Comparison(invoices, seed, seconds, pairs, categories, per_customer, policy is not None)
 
 
