@@ -66,7 +66,7 @@ async def run(args: argparse.Namespace) -> int:
             timeout_seconds=args.timeout,
         )
         print(comparison_table([("lab", report)]))
-        print(_agreement(args.out, args.day_seconds))
+        print(agreement_summary(args.out, args.day_seconds))
         print(f"written to {args.out} (the report to look at: {args.out / 'report.html'})")
         open_ = [r for r in report.per_invoice if r.outcome is None]
         still_open = [r.invoice_id for r in open_ if r.no_case is None]
@@ -110,8 +110,9 @@ SHOWN_DIFFERING = 10
 `agreement.json`)."""
 
 
-def _agreement(out: Path, day_seconds: int) -> str:
-    """How the run agrees with the backtest of its world, as `agreement.json` says."""
+def agreement_summary(out: Path, day_seconds: int) -> str:
+    """How a lab run agrees with the backtest of its world, as its `agreement.json` says,
+    for the screen."""
     agreement = json.loads((out / "agreement.json").read_text())
     later = agreement["later_days"]
     lines = [
