@@ -262,8 +262,7 @@ def _write(
             results.append(result.model_copy(update={"no_case": why}))
             continue
         results.append(result)
-        failed_at = (origin + timedelta(days=invoice.fails_on_day)).astimezone(UTC)
-        lines.append(CaseLine.of(status, failed_at, day_seconds).model_dump_json())
+        lines.append(CaseLine.of(status, invoice.failed_at(origin), day_seconds).model_dump_json())
     report = WorldReport.of(results)
     if world.subscriptions:
         went = clock["renewals"]

@@ -1,6 +1,6 @@
 """The cases a world's invoices open, as `starter.py start --world` starts them."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dunning.contract.case import DunningCase, PreDunningContext
@@ -26,9 +26,7 @@ def case_of(
 ) -> DunningCase:
     """The case an invoice opens when it fails (under `policy`, None: the built-in one; with
     what its renewal's watch asked before, if anything)."""
-    # In UTC, as the webhook service reads Stripe's epochs: a case's calendar (its paydays,
-    # weekdays, hours and due date) is the same whatever offset the world's calendar gives.
-    failed_at = (origin + timedelta(days=invoice.fails_on_day)).astimezone(UTC)
+    failed_at = invoice.failed_at(origin)
     raw = {
         "invoice_id": invoice.id,
         "customer_id": invoice.customer,
@@ -38,7 +36,7 @@ def case_of(
         "payment_method_type": invoice.payment_method_type,
         "failure": invoice.failure.model_dump() if invoice.failure else None,
         "failed_at": failed_at,
-        "due_date": due.astimezone(UTC).date() if (due := invoice.falls_due(origin)) else None,
+        "due_date": failed_at.date() if invoice.falls_due(origin) else None,
         "po_number": invoice.po_number,
         "subscription_id": invoice.subscription_id,
         "options": {"day_seconds": day_seconds},

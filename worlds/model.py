@@ -170,6 +170,12 @@ class Invoice(WorldModel):
         charged = self.collection_method is CollectionMethod.CHARGE_AUTOMATICALLY
         return charged == (self.failure is not None)
 
+    def failed_at(self, origin: datetime) -> datetime:
+        """When the invoice fails (or falls due), from the calendar moment of world day 0,
+        in UTC as the webhook service reads Stripe's epochs: a case's calendar is the same
+        whatever offset the world's calendar is written in."""
+        return (origin + timedelta(days=self.fails_on_day)).astimezone(UTC)
+
     def falls_due(self, origin: datetime) -> datetime | None:
         """When an invoice sent for payment falls due: the world day it is announced
         overdue, from the calendar moment of world day 0 (None: it is charged)."""
