@@ -1,6 +1,7 @@
 """Child processes that are always stopped: nothing the demo starts is left behind."""
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -110,9 +111,51 @@ def start_codec_server(port: int, token: str, log: Path) -> ManagedProcess:
     return spawn("codec", [sys.executable, "-m", "codec"], env=env, log=log)
 
 
+MIN_PORT = 10_000
+PORTS_BELOW_OUTGOING = 20_000
+PORT_TRIES = 200
+OUTGOING_PORTS = Path("/proc/sys/net/ipv4/ip_local_port_range")
+OUTGOING_PORTS_START = 49_152
+"""Where outgoing connections' ports start when the system does not say (IANA, macOS)."""
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port nothing listens on right now."""
+    """A TCP port nothing listens on right now, never handed out before in this process.
+
+    It is taken from below the range the system gives outgoing connections: a port from
+    that range (what binding port 0 gives) can become the local end of any process's
+    connection in the seconds before the server meant for it binds it, and that server
+    then fails to start with "Address already in use"."""
+    below = _outgoing_ports_start()
+    ports = range(max(MIN_PORT, below - PORTS_BELOW_OUTGOING), below)
+    if not ports:  # every port may be an outgoing one: the system's choice is as good
+        return _system_port()
+    for port in random.sample(ports, k=min(len(ports), PORT_TRIES)):
+        if port not in _handed_out and _bindable(port):
+            _handed_out.add(port)
+            return port
+    raise RuntimeError(f"no free TCP port between {ports.start} and {ports.stop - 1}")
+
+
+def _outgoing_ports_start() -> int:
+    try:
+        return int(OUTGOING_PORTS.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return OUTGOING_PORTS_START
+
+
+def _system_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
