@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 
 from activities.clients import all_activities
 from bench.baseline import BaselineWorkflow, SleeperWorkflow, noop
+from devstack.processes import free_port
 from devstack.temporal_server import register_search_attributes
 from harness.sandbox_world import settings_for
 from sandbox.server import SandboxServer
@@ -56,6 +57,7 @@ async def bench_stack(world: World) -> AsyncIterator[BenchStack]:
     """A dev server (in memory), the sandbox, and a worker for cases and baselines."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=shutil.which("temporal"),
+        port=free_port(),
         data_converter=pydantic_data_converter,
         search_attributes=search_attributes.ALL_KEYS,
         dev_server_extra_args=["--dynamic-config-value", "frontend.rps=100000"],

@@ -74,6 +74,7 @@ async def run_lab(
     into `out`."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=shutil.which("temporal"),
+        port=free_port(),
         data_converter=converter_for(Settings.from_env()),
         search_attributes=search_attributes.ALL_KEYS,
         ui=False,

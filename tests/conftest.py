@@ -12,6 +12,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from devstack.processes import free_port
 from harness import sandbox_world
 from sandbox.server import SandboxServer
 from tests.stack import Stack, running_stack
@@ -35,6 +36,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server, with the contract's search attributes."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=_binary("temporal-test-server"),
+        port=free_port(),
         data_converter=pydantic_data_converter,
     )
     await env.client.operator_service.add_search_attributes(
@@ -55,6 +57,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The Temporal dev server (in memory), with the contract's search attributes."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=_binary("temporal"),
+        port=free_port(),
         data_converter=pydantic_data_converter,
         search_attributes=search_attributes.ALL_KEYS,
     )
