@@ -61,6 +61,8 @@ class DunningWorkflow:
             self._state = transitions.open_case(case, workflow.now(), first_run)
         self._published = -1
         """The state revision the case last planned and published."""
+        self._reached: datetime | None = None
+        """The moment of the last wait that ran to its end."""
         self._early: list[fit.Message] = []
         """Signals that arrived while the case classified, in order."""
 
@@ -90,14 +92,22 @@ class DunningWorkflow:
     # ---- the runtime of the case machine --------------------------------------------
 
     def now(self) -> datetime:
-        """The workflow's deterministic clock."""
-        return workflow.now()
+        """The workflow's deterministic clock, never earlier than a moment the case has
+        already waited for (`sleep`)."""
+        now = workflow.now()
+        return self._reached if self._reached is not None and now < self._reached else now
 
     async def sleep(self, state: CaseState, wait: Wait) -> None:
         """Sleep durably until the decision is due or a message changes the case."""
         self._carry_over_if_due()
         revision = state.revision
-        await wait_for(lambda: state.revision != revision, wait.until, wait.next_action.detail)
+        what = wait.next_action.detail
+        if not await wait_for(lambda: state.revision != revision, wait.until, what, self.now()):
+            # The wait's moment has come, whatever the task's clock says. A worker that
+            # rebuilds the case to answer a query can be handed the fired timer with the
+            # clock of the case's last workflow task, from before the timer's moment: by that
+            # clock the case would sleep again, where its history, replayed, acts.
+            self._reached = wait.until
 
     def _carry_over_if_due(self) -> None:
         """Continue as new with the state, when the history grew long; never while a
@@ -105,7 +115,7 @@ class DunningWorkflow:
         state = self._state
         due = outgrew_history(state) or workflow.info().is_continue_as_new_suggested()
         if due and workflow.all_handlers_finished():
-            transitions.carry_over(state, workflow.now())
+            transitions.carry_over(state, self.now())
             workflow.continue_as_new(CarriedCase(carried=state))
 
     def take_early(self, state: CaseState) -> bool:
@@ -147,13 +157,13 @@ class DunningWorkflow:
         state = self._state
         model = SIGNAL_PAYLOADS.get(name)
         if model is None:
-            transitions.ignore(state, workflow.now(), "", f"unknown signal {name!r}")
+            transitions.ignore(state, self.now(), "", f"unknown signal {name!r}")
             return
         try:
             raw: Any = workflow.payload_converter().from_payload(args[0].payload) if args else {}
             message: Any = model.model_validate(raw if raw is not None else {})
         except (ValidationError, ValueError, TypeError) as err:
-            transitions.ignore(state, workflow.now(), name, describe(err))
+            transitions.ignore(state, self.now(), name, describe(err))
             return
         if state.classification is None:
             self._early.append(message)  # taken before the case's first decision
@@ -161,9 +171,9 @@ class DunningWorkflow:
         self._deliver(message)
 
     def _deliver(self, message: fit.Message) -> None:
-        why = transitions.receive(self._state, message, workflow.now())
+        why = transitions.receive(self._state, message, self.now())
         if why:
-            transitions.ignore(self._state, workflow.now(), signal_name(message), why)
+            transitions.ignore(self._state, self.now(), signal_name(message), why)
 
     # Updates take the model, or plain JSON that the validator checks, so a caller
     # without the models (CLI, Web UI) is told which field is wrong.
@@ -215,7 +225,7 @@ class DunningWorkflow:
         """Apply an update and answer once the case has acted on it."""
         await self._classified()
         state = self._state
-        why = transitions.receive(state, message, workflow.now())
+        why = transitions.receive(state, message, self.now())
         if why:
             raise ApplicationError(why, type="UpdateDoesNotFit", non_retryable=True)
         target = state.revision

@@ -24,10 +24,13 @@ NAP_OVERRUN = timedelta(seconds=2)
 then (its moment has passed, so the nap is not tried again)."""
 
 
-async def wait_for(condition: Callable[[], bool], until: datetime | None, what: str) -> bool:
+async def wait_for(
+    condition: Callable[[], bool], until: datetime | None, what: str, now: datetime | None = None
+) -> bool:
     """Wait until `condition` holds (True), or `until` comes first (False); without
-    `until`, for the condition alone. `what` names the wait in the Web UI."""
-    span = until - workflow.now() if until is not None else None
+    `until`, for the condition alone. `what` names the wait in the Web UI; `now` is the
+    workflow's clock as its caller reads it (default `workflow.now()`)."""
+    span = until - (now or workflow.now()) if until is not None else None
     if span is not None and timedelta() < span < SHORTEST_TIMER:
         return await _nap(condition, span, what)
     try:
